@@ -1,0 +1,148 @@
+// The typed intermediate representation of one experiment.
+//
+// The IR is plain JSON: every part of emoc after the front end (run, diff, lint's IR rules, explain)
+// reads this, never the source text. Every default is explicit here (activations, padding, strides),
+// so two specs that mean the same thing compile to the same IR. `src` fields are the only
+// presentation-dependent data and are ignored by semantic comparisons.
+
+export const IR_VERSION = 1;
+
+export const EMOTIONS = ['angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise'] as const;
+export type Emotion = (typeof EMOTIONS)[number];
+
+/** Where an IR element came from: 1-based line and column, as in diagnostics. */
+export interface SrcRef {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export type Preprocess = 'none' | 'fixed' | 'whiten';
+
+export type DataSource =
+  | { kind: 'builtin'; name: 'faces'; images: number }
+  | { kind: 'folder'; path: string }
+  | { kind: 'sfew'; path: string }
+  | { kind: 'fer2013'; path: string };
+
+export interface DataIR {
+  source: DataSource;
+  /** Class names in label order. */
+  classes: string[];
+  /** [height, width, channels] every image is decoded and resized to; a crop (augment) then gives the network input. */
+  input: [number, number, number];
+  /** Fraction of the training images held out for validation when the source has no validation split. */
+  valSplit: number;
+  preprocess: Preprocess;
+}
+
+/** Training-time augmentations, applied in order, each a view generator. */
+export type TrainAug =
+  | { kind: 'flip' }
+  | { kind: 'tencrop'; size: [number, number] }
+  | { kind: 'randomcrop'; size: [number, number] };
+
+export type TestAug = { kind: 'none' } | { kind: 'tencrop'; size: [number, number] };
+
+export interface AugmentIR {
+  train: TrainAug[];
+  test: TestAug;
+}
+
+export type Activation = 'relu' | 'linear' | 'tanh' | 'sigmoid' | 'elu' | 'relu6' | 'leakyrelu' | 'softmax';
+export type Padding = 'same' | 'valid';
+
+export type LayerIR = (
+  | { kind: 'conv'; filters: number; kernel: [number, number]; stride: [number, number]; padding: Padding; activation: Activation; bias: boolean }
+  | { kind: 'bn'; momentum: number; epsilon: number }
+  | { kind: 'maxpool'; size: [number, number]; stride: [number, number]; padding: Padding }
+  | { kind: 'avgpool'; size: [number, number]; stride: [number, number]; padding: Padding }
+  | { kind: 'globalavgpool' }
+  | { kind: 'flatten' }
+  | { kind: 'fc'; units: number; activation: Activation; bias: boolean }
+  | { kind: 'dropout'; rate: number }
+  | { kind: 'activation'; fn: Activation }
+  | { kind: 'l2norm' }
+) & { src?: SrcRef };
+
+export type LayerKind = LayerIR['kind'];
+
+export interface BackboneIR {
+  /** Registry name (faceres, mobilefacenet, expression) or 'graph' for a user-converted model. */
+  name: string;
+  /** Model file: resolved from the registry's package, or the path the spec gave. */
+  weights: string | null;
+  /** Tap names as the registry knows them, or raw graph node names; concatenated in this order. */
+  taps: string[];
+  /** Width of the concatenated tap output; null when it can only be known by running the model. */
+  width: number | null;
+  /** [height, width, channels] the backbone takes. */
+  input: [number, number, number];
+  /** The backbone's own input preprocessing (overrides data.preprocess for its input). */
+  preprocess: string;
+  frozen: boolean;
+  /** Number of trailing blocks to fine-tune when not frozen. */
+  finetune: number;
+  src?: SrcRef;
+}
+
+export type OptimizerIR =
+  | { kind: 'adam'; lr: number; beta1: number; beta2: number; epsilon: number }
+  | { kind: 'sgd'; lr: number; momentum: number; nesterov: boolean };
+
+export type ScheduleIR =
+  | { kind: 'constant' }
+  | { kind: 'step'; every: number; gamma: number }
+  | { kind: 'exponential'; gamma: number }
+  | { kind: 'cosine'; minLr: number };
+
+export type Metric = 'val_acc' | 'val_loss' | 'val_f1';
+
+export interface TrainIR {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerIR;
+  schedule: ScheduleIR;
+  seed: number;
+  earlyStop: { metric: Metric; patience: number; minDelta: number } | null;
+  /** 'none', 'balanced' (inverse frequency), or an explicit weight per class name. */
+  classWeights: 'none' | 'balanced' | Record<string, number>;
+}
+
+/** Output shape (without batch) and parameter counts of one layer, in the order of `layers`. */
+export interface LayerShape {
+  output: number[];
+  params: number;
+  trainable: number;
+}
+
+export interface ShapesIR {
+  /** Shape entering the first layer: the data input, or the backbone tap's feature vector. */
+  input: number[];
+  layers: LayerShape[];
+  totalParams: number;
+  trainableParams: number;
+}
+
+export interface SweepPointIR {
+  /** The sweep's name (the experiment that declared it). */
+  sweep: string;
+  /** This point's label, e.g. "l2-h256". */
+  point: string;
+  /** Axis name -> value at this point. */
+  values: Record<string, string | number>;
+}
+
+export interface ExperimentIR {
+  irVersion: typeof IR_VERSION;
+  name: string;
+  file: string;
+  sweep: SweepPointIR | null;
+  data: DataIR;
+  augment: AugmentIR;
+  backbone: BackboneIR | null;
+  /** The model (from scratch) or the head (on a backbone), every default explicit. */
+  layers: LayerIR[];
+  train: TrainIR;
+  shapes: ShapesIR;
+}
