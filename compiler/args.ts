@@ -1,0 +1,148 @@
+// Typed reading of a call's arguments, reporting every problem as a diagnostic on the argument's span.
+
+import type { Arg, Call, KeyValueArg, Span, Value } from '../grammar/ast.ts';
+import { diagnostic, type Code, type Diagnostic } from './diagnostics.ts';
+
+export class CallReader {
+  readonly positional: Value[];
+  readonly keyed = new Map<string, KeyValueArg>();
+  private readonly consumed = new Set<Arg>();
+
+  constructor(
+    readonly call: Call,
+    readonly file: string,
+    readonly diagnostics: Diagnostic[],
+  ) {
+    this.positional = call.args.filter((a): a is Value => a.kind !== 'keyvalue');
+    for (const a of call.args) {
+      if (a.kind !== 'keyvalue') continue;
+      if (this.keyed.has(a.key)) this.report('E015', a.keySpan, `'${a.key}' is given twice`, 'keep one');
+      this.keyed.set(a.key, a);
+    }
+  }
+
+  report(code: Code, span: Span, message: string, hint?: string): void {
+    this.diagnostics.push(diagnostic(code, this.file, span, message, hint));
+  }
+
+  /** The next positional value not yet consumed that satisfies `test`. */
+  take(test: (v: Value) => boolean): Value | undefined {
+    const v = this.positional.find((p) => !this.consumed.has(p) && test(p));
+    if (v) this.consumed.add(v);
+    return v;
+  }
+
+  /** A key=value argument, marked consumed. */
+  key(name: string): Value | undefined {
+    const kv = this.keyed.get(name);
+    if (!kv) return undefined;
+    this.consumed.add(kv);
+    return kv.value;
+  }
+
+  /** A number from `key=` or the first unconsumed positional number. */
+  number(name: string, opts: NumberRule & { positional?: boolean; required?: boolean }): number | undefined {
+    const v = this.key(name) ?? (opts.positional ? this.take((p) => p.kind === 'number') : undefined);
+    if (!v) {
+      if (opts.required) this.report('E012', this.call.span, `'${this.call.name}' needs ${opts.what ?? name}`, opts.example ? `for example: ${opts.example}` : undefined);
+      return undefined;
+    }
+    return this.checkNumber(v, name, opts);
+  }
+
+  checkNumber(v: Value, name: string, rule: NumberRule): number | undefined {
+    if (v.kind !== 'number') {
+      this.report('E013', v.span, `${rule.what ?? name} must be a number, not ${describeValue(v)}`, rule.example ? `for example: ${rule.example}` : undefined);
+      return undefined;
+    }
+    return checkRange(v.value, v.span, name, rule, this);
+  }
+
+  /** A word from `key=` or among the unconsumed positional words. */
+  word(name: string, choices: readonly string[], opts: { positional?: boolean } = {}): string | undefined {
+    const keyed = this.key(name);
+    if (keyed) {
+      if (keyed.kind === 'word' && choices.includes(keyed.name)) return keyed.name;
+      this.report('E013', keyed.span, `${name} must be one of ${choices.join(', ')}`, undefined);
+      return undefined;
+    }
+    if (!opts.positional) return undefined;
+    const v = this.take((p) => p.kind === 'word' && choices.includes(p.name));
+    return v?.kind === 'word' ? v.name : undefined;
+  }
+
+  flag(name: string): boolean {
+    return !!this.take((p) => p.kind === 'word' && p.name === name);
+  }
+
+  /** Report every argument that nothing consumed. */
+  finish(hint?: string): void {
+    for (const a of this.call.args) {
+      if (this.consumed.has(a)) continue;
+      const span = a.kind === 'keyvalue' ? a.keySpan : a.span;
+      const what = a.kind === 'keyvalue' ? `'${a.key}='` : describeValue(a);
+      this.report('E014', span, `unexpected argument ${what} for '${this.call.name}'`, hint);
+    }
+  }
+}
+
+export interface NumberRule {
+  what?: string;
+  example?: string;
+  integer?: boolean;
+  min?: number;
+  max?: number;
+  /** Exclusive bounds. */
+  above?: number;
+  below?: number;
+}
+
+export function checkRange(n: number, span: Span, name: string, rule: NumberRule, r: { report: CallReader['report'] }): number | undefined {
+  const what = rule.what ?? name;
+  if (!Number.isFinite(n)) {
+    r.report('E013', span, `${what} must be a finite number`);
+    return undefined;
+  }
+  if (rule.integer && !Number.isInteger(n)) {
+    r.report('E013', span, `${what} must be a whole number, not ${n}`);
+    return undefined;
+  }
+  if (rule.min !== undefined && n < rule.min) {
+    r.report('E013', span, `${what} must be at least ${rule.min}, not ${n}`);
+    return undefined;
+  }
+  if (rule.max !== undefined && n > rule.max) {
+    r.report('E013', span, `${what} must be at most ${rule.max}, not ${n}`);
+    return undefined;
+  }
+  if (rule.above !== undefined && n <= rule.above) {
+    r.report('E013', span, `${what} must be greater than ${rule.above}, not ${n}`);
+    return undefined;
+  }
+  if (rule.below !== undefined && n >= rule.below) {
+    r.report('E013', span, `${what} must be less than ${rule.below}, not ${n}`);
+    return undefined;
+  }
+  return n;
+}
+
+export function describeValue(v: Value): string {
+  switch (v.kind) {
+    case 'number':
+      return v.raw;
+    case 'word':
+      return `'${v.name}'`;
+    case 'string':
+      return v.raw;
+    case 'size':
+      return v.raw;
+    case 'builtin':
+      return `builtin:${v.name}`;
+    case 'variable':
+      return `$${v.name}`;
+    case 'list':
+      return 'a list';
+    case 'map':
+      return 'a map';
+  }
+}

@@ -1,0 +1,116 @@
+// Shape and parameter inference through the whole stack, before any tensor exists.
+// Shapes exclude the batch dimension; -1 marks a width only known by running the backbone.
+// Shape errors are diagnostics on the layer that caused them.
+
+import type { Span } from '../grammar/ast.ts';
+import { diagnostic, type Diagnostic } from './diagnostics.ts';
+import type { LayerIR, LayerShape, ShapesIR } from './ir.ts';
+
+export const UNKNOWN = -1;
+
+function outSize(size: number, window: number, stride: number, padding: 'same' | 'valid'): number {
+  if (size === UNKNOWN) return UNKNOWN;
+  return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - window) / stride) + 1;
+}
+
+function layerName(layer: LayerIR, index: number, layers: LayerIR[]): string {
+  const nth = layers.slice(0, index + 1).filter((l) => l.kind === layer.kind).length;
+  return `${layer.kind} #${nth}`;
+}
+
+const spanOf = (layer: LayerIR): Span => {
+  const line = layer.src?.line ?? 1;
+  const column = layer.src?.column ?? 1;
+  return { start: { offset: 0, line, column }, end: { offset: 0, line, column: column + layer.kind.length } };
+};
+
+export function inferShapes(input: number[], layers: LayerIR[], classes: number, file: string, diagnostics: Diagnostic[]): ShapesIR {
+  let shape = [...input];
+  const out: LayerShape[] = [];
+  let failed = false;
+  const report = (layer: LayerIR, code: 'E030' | 'E031' | 'E032', message: string, hint: string) => {
+    diagnostics.push(diagnostic(code, layer.src?.file ?? file, spanOf(layer), message, hint));
+    failed = true;
+  };
+
+  layers.forEach((layer, i) => {
+    if (failed) {
+      out.push({ output: [], params: 0, trainable: 0 });
+      return;
+    }
+    const name = layerName(layer, i, layers);
+    let params = 0;
+    let trainable = 0;
+    switch (layer.kind) {
+      case 'conv':
+      case 'maxpool':
+      case 'avgpool': {
+        if (shape.length !== 3) {
+          report(layer, 'E032', `${name} needs a feature map (H x W x C) but gets a vector of ${fmt(shape)}`, layer.kind === 'conv' ? 'put convolutions before flatten' : 'pool before flatten');
+          break;
+        }
+        const [h, w, c] = shape;
+        const window = layer.kind === 'conv' ? layer.kernel : layer.size;
+        const oh = outSize(h, window[0], layer.stride[0], layer.padding);
+        const ow = outSize(w, window[1], layer.stride[1], layer.padding);
+        if ((oh !== UNKNOWN && oh < 1) || (ow !== UNKNOWN && ow < 1)) {
+          report(layer, 'E030', `${name} shrinks the ${h}x${w} feature map to nothing`, `use a smaller window or stride, 'same' padding, or a larger input`);
+          break;
+        }
+        if (layer.kind === 'conv') {
+          params = trainable = window[0] * window[1] * c * layer.filters + (layer.bias ? layer.filters : 0);
+          shape = [oh, ow, layer.filters];
+        } else shape = [oh, ow, c];
+        break;
+      }
+      case 'globalavgpool':
+        if (shape.length !== 3) {
+          report(layer, 'E032', `${name} (global average pool) needs a feature map but gets a vector`, 'remove it, or move it before flatten');
+          break;
+        }
+        shape = [shape[2]];
+        break;
+      case 'flatten':
+        shape = [shape.includes(UNKNOWN) ? UNKNOWN : shape.reduce((a, b) => a * b, 1)];
+        break;
+      case 'fc': {
+        if (shape.length !== 1) {
+          report(layer, 'E032', `${name} needs a flat vector but gets a ${fmt(shape)} feature map`, 'add flatten (or avgpool) before it');
+          break;
+        }
+        const inWidth = shape[0];
+        params = trainable = inWidth === UNKNOWN ? UNKNOWN : inWidth * layer.units + (layer.bias ? layer.units : 0);
+        shape = [layer.units];
+        break;
+      }
+      case 'bn': {
+        const c = shape.at(-1)!;
+        params = c === UNKNOWN ? UNKNOWN : 4 * c;
+        trainable = c === UNKNOWN ? UNKNOWN : 2 * c;
+        break;
+      }
+      case 'dropout':
+      case 'activation':
+      case 'l2norm':
+        break;
+    }
+    out.push({ output: failed ? [] : [...shape], params, trainable });
+  });
+
+  if (!failed && layers.length > 0) {
+    const last = layers.at(-1)!;
+    if (shape.length !== 1) {
+      report(last, 'E032', `the network ends with a ${fmt(shape)} feature map, not one score per class`, `end with flatten and fc ${classes}`);
+    } else if (shape[0] !== UNKNOWN && shape[0] !== classes) {
+      const widthLayer = [...layers].reverse().find((l) => l.kind === 'fc' || l.kind === 'conv' || l.kind === 'globalavgpool' || l.kind === 'flatten') ?? last;
+      report(widthLayer, 'E031', `the network ends with ${shape[0]} outputs but there are ${classes} classes`, `make the last layer fc ${classes}`);
+    }
+  }
+
+  const sum = (key: 'params' | 'trainable') => (out.some((l) => l[key] === UNKNOWN) ? UNKNOWN : out.reduce((a, l) => a + l[key], 0));
+  return { input, layers: out, totalParams: sum('params'), trainableParams: sum('trainable') };
+}
+
+export function fmt(shape: number[]): string {
+  return shape.map((d) => (d === UNKNOWN ? '?' : String(d))).join('x');
+}

@@ -1,0 +1,191 @@
+// Sweeps: a `sweep` section declares axes (`tap in [avgpool, l2]`, `train.lr in [1e-3, 1e-4]`) whose
+// cartesian product expands into one experiment per point. Bare axis names fill `$name` variables
+// anywhere in the spec; dotted names (`section.setting`) override a setting. A layer given `none`
+// through a variable is left out, which is how "no hidden layer" is one point of a grid.
+
+import type { Arg, Call, Pipeline, Section, Span, Value } from '../grammar/ast.ts';
+import type { SectionName } from '../grammar/lexer.ts';
+import { diagnostic, type Diagnostic } from './diagnostics.ts';
+import type { ResolvedExperiment } from './resolve.ts';
+import { didYouMean } from './suggest.ts';
+
+export interface SweepAxis {
+  name: string;
+  values: Value[];
+  span: Span;
+}
+
+export interface ExpandedPoint {
+  /** null for an experiment without a sweep. */
+  point: string | null;
+  values: Record<string, string | number>;
+  sections: Partial<Record<SectionName, Section>>;
+}
+
+const LAYER_SECTIONS = new Set(['model', 'head']);
+
+export function expandSweep(exp: ResolvedExperiment, settingNames: (section: string) => readonly string[] | undefined): { points: ExpandedPoint[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const file = exp.file;
+  const { sweep, ...rest } = exp.sections;
+  const used = collectVariables(rest);
+  const axes: SweepAxis[] = [];
+  let template: { text: string; span: Span } | null = null;
+
+  for (const p of sweep?.body ?? []) {
+    const call = p.calls[0];
+    if (call.name === 'name') {
+      const t = call.args[0];
+      if (t?.kind === 'string') template = { text: t.value, span: t.span };
+      else diagnostics.push(diagnostic('E012', file, call.span, 'name needs a quoted template', 'for example: name "{tap}-h{hidden}"'));
+      continue;
+    }
+    const [inWord, list] = call.args;
+    if (!inWord || inWord.kind !== 'word' || inWord.name !== 'in' || !list || list.kind !== 'list') {
+      diagnostics.push(diagnostic('E042', file, call.span, `sweep axis '${call.name}' must be written 'NAME in [v1, v2, ...]'`, `for example: ${call.name} in [1, 2]`));
+      continue;
+    }
+    if (list.items.length === 0) {
+      diagnostics.push(diagnostic('E042', file, list.span, `sweep axis '${call.name}' has no values`, 'list at least one value'));
+      continue;
+    }
+    if (call.name.includes('.')) {
+      const [section, setting] = call.name.split('.', 2);
+      const known = settingNames(section);
+      if (!known) {
+        diagnostics.push(diagnostic('E040', file, call.nameSpan, `sweep over unknown key '${call.name}': no section '${section}'`, didYouMean(section, ['data', 'augment', 'backbone', 'train'])));
+        continue;
+      }
+      if (!known.includes(setting)) {
+        diagnostics.push(diagnostic('E040', file, call.nameSpan, `sweep over unknown key '${call.name}'`, didYouMean(setting, known, `settings of ${section}: ${known.join(', ')}`)));
+        continue;
+      }
+    } else if (!used.has(call.name)) {
+      diagnostics.push(
+        diagnostic('E040', file, call.nameSpan, `sweep over unknown key '${call.name}': no '$${call.name}' in the spec`, didYouMean(call.name, used.keys(), `use $${call.name} where the value goes`)),
+      );
+      continue;
+    }
+    axes.push({ name: call.name, values: list.items, span: call.span });
+  }
+
+  const axisNames = new Set(axes.map((a) => a.name));
+  for (const [name, spans] of used) {
+    if (axisNames.has(name)) continue;
+    for (const span of spans) {
+      diagnostics.push(diagnostic('E041', file, span, `undefined variable '$${name}'`, sweep ? didYouMean(name, axisNames, `add '${name} in [...]' to the sweep`) : `add: sweep { ${name} in [...] }`));
+    }
+  }
+  if (template) {
+    for (const m of template.text.matchAll(/\{([^}]*)\}/g)) {
+      if (!axisNames.has(m[1])) diagnostics.push(diagnostic('E040', file, template.span, `name template uses unknown axis '{${m[1]}}'`, didYouMean(m[1], axisNames)));
+    }
+  }
+
+  if (!sweep || axes.length === 0) return { points: [{ point: null, values: {}, sections: rest }], diagnostics };
+
+  const points: ExpandedPoint[] = [];
+  const labels = new Map<string, Span>();
+  for (const combo of cartesian(axes.map((a) => a.values))) {
+    const values: Record<string, string | number> = {};
+    const byName = new Map<string, Value>();
+    axes.forEach((axis, i) => {
+      values[axis.name] = plain(combo[i]);
+      byName.set(axis.name, combo[i]);
+    });
+    const label = template ? template.text.replace(/\{([^}]*)\}/g, (_, n: string) => String(values[n] ?? n)) : axes.map((a) => String(values[a.name])).join('-');
+    if (labels.has(label)) {
+      diagnostics.push(diagnostic('E043', file, template?.span ?? sweep.keywordSpan, `two sweep points are both named '${label}'`, 'use every axis in the name template'));
+    }
+    labels.set(label, sweep.keywordSpan);
+    const sections: Partial<Record<SectionName, Section>> = {};
+    for (const [key, section] of Object.entries(rest) as [SectionName, Section][]) sections[key] = substituteSection(section, byName);
+    for (const axis of axes.filter((a) => a.name.includes('.'))) {
+      const [sectionName, setting] = axis.name.split('.', 2) as [SectionName, string];
+      sections[sectionName] = overrideSetting(sections[sectionName], sectionName, setting, byName.get(axis.name)!, axis.span);
+    }
+    points.push({ point: label, values, sections });
+  }
+  return { points, diagnostics };
+}
+
+function plain(v: Value): string | number {
+  switch (v.kind) {
+    case 'number':
+      return v.value;
+    case 'word':
+      return v.name;
+    case 'string':
+      return v.value;
+    case 'size':
+      return v.raw;
+    case 'builtin':
+      return `builtin:${v.name}`;
+    case 'variable':
+      return `$${v.name}`;
+    case 'list':
+      return v.items.map(plain).join('+');
+    case 'map':
+      return v.entries.map((e) => `${e.key}:${plain(e.value)}`).join(',');
+  }
+}
+
+function cartesian<T>(lists: T[][]): T[][] {
+  return lists.reduce<T[][]>((acc, list) => acc.flatMap((prefix) => list.map((x) => [...prefix, x])), [[]]);
+}
+
+/** Every `$name` used in the sections, with where. */
+export function collectVariables(sections: Partial<Record<string, Section>>): Map<string, Span[]> {
+  const found = new Map<string, Span[]>();
+  const visit = (v: Value | Arg) => {
+    if (v.kind === 'variable') found.set(v.name, [...(found.get(v.name) ?? []), v.span]);
+    else if (v.kind === 'list') v.items.forEach(visit);
+    else if (v.kind === 'map') v.entries.forEach((e) => visit(e.value));
+    else if (v.kind === 'keyvalue') visit(v.value);
+  };
+  for (const section of Object.values(sections)) {
+    if (!section) continue;
+    section.header.forEach(visit);
+    for (const p of section.body ?? []) for (const c of p.calls) c.args.forEach(visit);
+  }
+  return found;
+}
+
+function substituteSection(section: Section, values: Map<string, Value>): Section {
+  const isLayers = LAYER_SECTIONS.has(section.keyword);
+  const sub = (v: Value): { value: Value; none: boolean } => {
+    if (v.kind === 'variable' && values.has(v.name)) {
+      const value = { ...values.get(v.name)!, span: v.span } as Value;
+      return { value, none: value.kind === 'word' && value.name === 'none' };
+    }
+    if (v.kind === 'list') return { value: { ...v, items: v.items.map((i) => sub(i).value) }, none: false };
+    if (v.kind === 'map') return { value: { ...v, entries: v.entries.map((e) => ({ ...e, value: sub(e.value).value })) }, none: false };
+    return { value: v, none: false };
+  };
+  const body = section.body?.flatMap((p): Pipeline[] => {
+    const calls = p.calls.flatMap((c): Call[] => {
+      let dropped = false;
+      const args = c.args.map((a): Arg => {
+        if (a.kind === 'keyvalue') {
+          const r = sub(a.value);
+          dropped ||= r.none;
+          return { ...a, value: r.value };
+        }
+        const r = sub(a);
+        dropped ||= r.none;
+        return r.value;
+      });
+      return isLayers && dropped ? [] : [{ ...c, args }];
+    });
+    return calls.length ? [{ ...p, calls }] : [];
+  });
+  return { ...section, header: section.header.map((h) => sub(h).value), body: body ?? null };
+}
+
+function overrideSetting(section: Section | undefined, keyword: string, setting: string, value: Value, span: Span): Section {
+  const call: Call = { kind: 'call', name: setting, nameSpan: span, args: [value], span };
+  const pipeline: Pipeline = { kind: 'pipeline', calls: [call], span };
+  const base: Section = section ?? { kind: 'section', keyword, keywordSpan: span, header: [], body: [], span };
+  const body = (base.body ?? []).filter((p) => p.calls[0].name !== setting);
+  return { ...base, body: [...body, pipeline] };
+}

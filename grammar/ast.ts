@@ -1,0 +1,126 @@
+// The .emo abstract syntax tree. Every node carries the span of source text it came from, so every
+// diagnostic, lint finding and formatter decision can point at the exact line and column.
+
+/** 1-based line and column, 0-based offset; `end` is exclusive. */
+export interface Pos {
+  offset: number;
+  line: number;
+  column: number;
+}
+
+export interface Span {
+  start: Pos;
+  end: Pos;
+}
+
+interface Node {
+  span: Span;
+}
+
+export interface NumberValue extends Node {
+  kind: 'number';
+  value: number;
+  raw: string;
+}
+export interface SizeValue extends Node {
+  kind: 'size';
+  dims: number[];
+  raw: string;
+}
+export interface StringValue extends Node {
+  kind: 'string';
+  value: string;
+  raw: string;
+}
+export interface WordValue extends Node {
+  kind: 'word';
+  name: string;
+}
+/** `builtin:faces` */
+export interface BuiltinValue extends Node {
+  kind: 'builtin';
+  name: string;
+}
+/** `$hidden`: replaced by a sweep axis value. */
+export interface VariableValue extends Node {
+  kind: 'variable';
+  name: string;
+}
+export interface ListValue extends Node {
+  kind: 'list';
+  items: Value[];
+}
+export interface MapEntry extends Node {
+  key: string;
+  keySpan: Span;
+  value: Value;
+}
+export interface MapValue extends Node {
+  kind: 'map';
+  entries: MapEntry[];
+}
+
+export type Value = NumberValue | SizeValue | StringValue | WordValue | BuiltinValue | VariableValue | ListValue | MapValue;
+
+/** `key=value` argument. */
+export interface KeyValueArg extends Node {
+  kind: 'keyvalue';
+  key: string;
+  keySpan: Span;
+  value: Value;
+}
+
+export type Arg = Value | KeyValueArg;
+
+/** One `name arg*`: a layer in a model, a setting elsewhere. */
+export interface Call extends Node {
+  kind: 'call';
+  name: string;
+  nameSpan: Span;
+  args: Arg[];
+}
+
+/** Calls joined by `|` on one logical line. Settings are pipelines of one call. */
+export interface Pipeline extends Node {
+  kind: 'pipeline';
+  calls: Call[];
+}
+
+export interface Section extends Node {
+  kind: 'section';
+  keyword: string;
+  keywordSpan: Span;
+  /** Header words: `data fer2013` (a named section or a reference to one), `backbone faceres`. */
+  header: Value[];
+  /** null when the section is only a reference (`data fer2013` without braces). */
+  body: Pipeline[] | null;
+}
+
+export interface Experiment extends Node {
+  kind: 'experiment';
+  name: string;
+  nameSpan: Span;
+  base: string | null;
+  baseSpan: Span | null;
+  sections: Section[];
+}
+
+export interface Import extends Node {
+  kind: 'import';
+  path: string;
+  pathSpan: Span;
+}
+
+export interface Comment extends Node {
+  kind: 'comment';
+  text: string;
+}
+
+export interface EmoFile extends Node {
+  kind: 'file';
+  file: string;
+  imports: Import[];
+  /** Experiments and top-level named sections, in source order. */
+  items: (Experiment | Section)[];
+  comments: Comment[];
+}

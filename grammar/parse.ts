@@ -1,0 +1,267 @@
+// Text -> AST with diagnostics. Lexer and parser errors become E001-E004 diagnostics; the parser
+// recovers (token insertion/deletion and re-sync at the next statement), so one pass reports every
+// independent error, and the AST holds whatever could be recovered.
+
+import type { CstElement, CstNode, IRecognitionException, IToken } from 'chevrotain';
+import { EOF } from 'chevrotain';
+import { diagnostic, type Diagnostic } from '../compiler/diagnostics.ts';
+import type * as A from './ast.ts';
+import { emoLexer, LBracket, LCurly, RBracket, RCurly, UnterminatedString } from './lexer.ts';
+import { emoParser } from './parser.ts';
+
+export interface ParseResult {
+  ast: A.EmoFile;
+  diagnostics: Diagnostic[];
+}
+
+export function parseEmo(text: string, file: string): ParseResult {
+  const lines = lineStarts(text);
+  const posAt = (offset: number): A.Pos => {
+    const o = Math.max(0, Math.min(offset, text.length));
+    let lo = 0;
+    let hi = lines.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lines[mid] <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return { offset: o, line: lo + 1, column: o - lines[lo] + 1 };
+  };
+  const spanOf = (start: number, endExclusive: number): A.Span => ({ start: posAt(start), end: posAt(endExclusive) });
+  const tokenSpan = (t: IToken): A.Span =>
+    Number.isFinite(t.startOffset) && !t.isInsertedInRecovery ? spanOf(t.startOffset, (t.endOffset ?? t.startOffset) + 1) : spanOf(text.length, text.length);
+
+  const diagnostics: Diagnostic[] = [];
+  const lexed = emoLexer.tokenize(text);
+  for (const e of lexed.errors) {
+    const ch = text.slice(e.offset, e.offset + e.length);
+    diagnostics.push(
+      diagnostic('E001', file, spanOf(e.offset, e.offset + e.length), `unexpected character ${JSON.stringify(ch)}`, 'names are letters, digits, _ and -; strings use double quotes'),
+    );
+  }
+  for (const t of lexed.tokens) {
+    if (t.tokenType === UnterminatedString) {
+      diagnostics.push(diagnostic('E003', file, tokenSpan(t), 'unterminated string', 'close the string with " on the same line'));
+    }
+  }
+
+  emoParser.input = lexed.tokens;
+  const cst = emoParser.file();
+  const reported = new Set<string>();
+  for (const e of emoParser.errors) {
+    const d = parserDiagnostic(e, lexed.tokens, file, tokenSpan);
+    const key = `${d.line}:${d.column}:${d.code}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
+    diagnostics.push(d);
+  }
+
+  for (const t of emoParser.skipped) {
+    diagnostics.push(diagnostic('E002', file, tokenSpan(t), `unexpected ${describe(t)}`, 'each setting or layer goes on its own line; the rest of this line was skipped'));
+  }
+
+  const comments: A.Comment[] = (lexed.groups.comments ?? []).map((t) => ({ kind: 'comment', text: t.image, span: tokenSpan(t) }));
+  const ast = new AstBuilder(file, tokenSpan, spanOf).fileNode(cst, comments, text.length);
+  return { ast, diagnostics };
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+const describe = (t: IToken): string => (t.tokenType === EOF ? 'the end of the file' : t.image === '\n' || t.image === '\r\n' ? 'the end of the line' : `'${t.image}'`);
+
+function parserDiagnostic(e: IRecognitionException, tokens: IToken[], file: string, tokenSpan: (t: IToken) => A.Span): Diagnostic {
+  const found = e.token;
+  const expected = /Expecting(?: token of type)? --> (.*?) <--/.exec(e.message)?.[1]?.replace(/^'|'$/g, '');
+  if (found.tokenType === EOF || !Number.isFinite(found.startOffset)) {
+    const opener = unclosedOpener(tokens);
+    if (opener) {
+      const what = opener.tokenType === LBracket ? 'list' : 'block';
+      const closer = opener.tokenType === LBracket ? ']' : '}';
+      return diagnostic('E004', file, tokenSpan(opener), `unterminated ${what}: '${opener.image}' is never closed`, `add '${closer}' to close it`);
+    }
+  }
+  const message = expected ? `expected ${expected.startsWith("'") ? expected : quoteLabel(expected)} but found ${describe(found)}` : `unexpected ${describe(found)}`;
+  const hint = found.image === '{' ? 'a block opens after a section keyword: data, augment, model, backbone, head, train, sweep' : 'each setting or layer goes on its own line';
+  return diagnostic('E002', file, tokenSpan(found), message, hint);
+}
+
+function quoteLabel(label: string): string {
+  return label.includes("'") || label.includes(' ') ? label : `'${label}'`;
+}
+
+/** The innermost `{` or `[` left open at the end of the token stream. */
+function unclosedOpener(tokens: IToken[]): IToken | undefined {
+  const stack: IToken[] = [];
+  for (const t of tokens) {
+    if (t.tokenType === LCurly || t.tokenType === LBracket) stack.push(t);
+    else if ((t.tokenType === RCurly || t.tokenType === RBracket) && stack.length) stack.pop();
+  }
+  return stack.at(-1);
+}
+
+type Children = Record<string, CstElement[] | undefined>;
+const isToken = (e: CstElement | undefined): e is IToken => !!e && 'image' in e;
+const isNode = (e: CstElement | undefined): e is CstNode => !!e && 'children' in e;
+
+/** CST -> AST. Defensive: a recovered CST node may miss any child. */
+class AstBuilder {
+  constructor(
+    private readonly file: string,
+    private readonly tokenSpan: (t: IToken) => A.Span,
+    private readonly spanOf: (start: number, end: number) => A.Span,
+  ) {}
+
+  fileNode(cst: CstNode | undefined, comments: A.Comment[], length: number): A.EmoFile {
+    const imports: A.Import[] = [];
+    const items: (A.Experiment | A.Section)[] = [];
+    for (const top of nodes(cst?.children, 'topItem')) {
+      const c = top.children;
+      const imp = nodes(c, 'importDecl')[0];
+      const exp = nodes(c, 'experiment')[0];
+      const sec = nodes(c, 'section')[0];
+      if (imp) {
+        const path = tokens(imp.children, 'StringLit')[0];
+        if (path) imports.push({ kind: 'import', path: unquote(path.image), pathSpan: this.tokenSpan(path), span: this.nodeSpan(imp) });
+      } else if (exp) {
+        const e = this.experiment(exp);
+        if (e) items.push(e);
+      } else if (sec) {
+        const s = this.section(sec);
+        if (s) items.push(s);
+      }
+    }
+    return { kind: 'file', file: this.file, imports, items, comments, span: this.spanOf(0, length) };
+  }
+
+  private experiment(node: CstNode): A.Experiment | null {
+    const c = node.children;
+    const name = tokens(c, 'name')[0];
+    if (!name || name.isInsertedInRecovery) return null;
+    const base = tokens(c, 'base')[0];
+    return {
+      kind: 'experiment',
+      name: name.image,
+      nameSpan: this.tokenSpan(name),
+      base: base && !base.isInsertedInRecovery ? base.image : null,
+      baseSpan: base && !base.isInsertedInRecovery ? this.tokenSpan(base) : null,
+      sections: nodes(c, 'section').flatMap((s) => this.section(s) ?? []),
+      span: this.nodeSpan(node),
+    };
+  }
+
+  private section(node: CstNode): A.Section | null {
+    const c = node.children;
+    const kw = tokens(c, 'SectionKeyword')[0];
+    if (!kw) return null;
+    const block = nodes(c, 'block')[0];
+    return {
+      kind: 'section',
+      keyword: kw.image,
+      keywordSpan: this.tokenSpan(kw),
+      header: nodes(c, 'headerValue').flatMap((h) => this.valueOf(h) ?? []),
+      body: block ? nodes(block.children, 'pipeline').flatMap((p) => this.pipeline(p) ?? []) : null,
+      span: this.nodeSpan(node),
+    };
+  }
+
+  private pipeline(node: CstNode): A.Pipeline | null {
+    const calls = nodes(node.children, 'call').flatMap((c) => this.call(c) ?? []);
+    if (calls.length === 0) return null;
+    return { kind: 'pipeline', calls, span: this.nodeSpan(node) };
+  }
+
+  private call(node: CstNode): A.Call | null {
+    const name = tokens(node.children, 'Name')[0];
+    if (!name || name.isInsertedInRecovery) return null;
+    const args: A.Arg[] = [];
+    for (const a of nodes(node.children, 'arg')) {
+      const key = tokens(a.children, 'key')[0];
+      const v = nodes(a.children, 'value')[0];
+      const value = v ? this.valueOf(v) : null;
+      if (!value) continue;
+      if (key) args.push({ kind: 'keyvalue', key: key.image, keySpan: this.tokenSpan(key), value, span: this.nodeSpan(a) });
+      else args.push(value);
+    }
+    return { kind: 'call', name: name.image, nameSpan: this.tokenSpan(name), args, span: this.nodeSpan(node) };
+  }
+
+  private valueOf(node: CstNode): A.Value | null {
+    const c = node.children;
+    const list = nodes(c, 'list')[0];
+    if (list) {
+      return { kind: 'list', items: nodes(list.children, 'value').flatMap((v) => this.valueOf(v) ?? []), span: this.nodeSpan(list) };
+    }
+    const map = nodes(c, 'map')[0];
+    if (map) {
+      const entries: A.MapEntry[] = [];
+      for (const e of nodes(map.children, 'entry')) {
+        const key = tokens(e.children, 'key')[0];
+        const v = nodes(e.children, 'value')[0];
+        const value = v ? this.valueOf(v) : null;
+        if (key && value && !key.isInsertedInRecovery) entries.push({ key: key.image, keySpan: this.tokenSpan(key), value, span: this.nodeSpan(e) });
+      }
+      return { kind: 'map', entries, span: this.nodeSpan(map) };
+    }
+    const t = Object.values(c)
+      .flat()
+      .find((e): e is IToken => isToken(e));
+    if (!t || t.isInsertedInRecovery) return null;
+    const span = this.tokenSpan(t);
+    switch (t.tokenType.name) {
+      case 'NumberLit':
+        return { kind: 'number', value: Number(t.image), raw: t.image, span };
+      case 'Size':
+        return { kind: 'size', dims: t.image.split('x').map(Number), raw: t.image, span };
+      case 'StringLit':
+        return { kind: 'string', value: unquote(t.image), raw: t.image, span };
+      case 'UnterminatedString':
+        return { kind: 'string', value: unquote(t.image + '"'), raw: t.image + '"', span };
+      case 'BuiltinRef':
+        return { kind: 'builtin', name: t.image.slice('builtin:'.length), span };
+      case 'Variable':
+        return { kind: 'variable', name: t.image.slice(1), span };
+      default:
+        return { kind: 'word', name: t.image, span };
+    }
+  }
+
+  /** A node's span from its first to its last real token. */
+  private nodeSpan(node: CstNode): A.Span {
+    let first: IToken | undefined;
+    let last: IToken | undefined;
+    const visit = (n: CstNode) => {
+      for (const list of Object.values(n.children)) {
+        for (const e of list ?? []) {
+          if (isNode(e)) visit(e);
+          else if (isToken(e) && !e.isInsertedInRecovery && Number.isFinite(e.startOffset)) {
+            if (!first || e.startOffset < first.startOffset) first = e;
+            if (!last || e.startOffset > last.startOffset) last = e;
+          }
+        }
+      }
+    };
+    visit(node);
+    if (!first || !last) return this.spanOf(0, 0);
+    return this.spanOf(first.startOffset, (last.endOffset ?? last.startOffset) + 1);
+  }
+}
+
+function nodes(children: Children | undefined, name: string): CstNode[] {
+  return (children?.[name] ?? []).filter(isNode);
+}
+
+function tokens(children: Children | undefined, name: string): IToken[] {
+  return (children?.[name] ?? []).filter(isToken);
+}
+
+function unquote(raw: string): string {
+  try {
+    return JSON.parse(raw) as string;
+  } catch {
+    return raw.slice(1, -1);
+  }
+}

@@ -1,0 +1,224 @@
+// The .emo parser: a chevrotain CstParser with error recovery, so one pass reports every independent
+// syntax error. Its productions are deliberately generic (a statement is `name arg*`, a pipeline joins
+// statements with `|`): which names mean what is the compiler's vocabulary, which gives better messages
+// ("unknown layer 'maxpol', did you mean 'maxpool'?") than a grammar that rejects the word outright.
+//
+//   file        = { sep } { topItem terminator } ;
+//   topItem     = import | experiment | section ;
+//   import      = "import" string ;
+//   experiment  = "experiment" name [ "extends" name ] "{" { sep } { section terminator } "}" ;
+//   section     = sectionKw { name | string | $variable } [ block ] ;
+//   block       = "{" { sep } { pipeline terminator } "}" ;
+//   terminator  = sep { sep } | (* nothing, before "}" or the end *) ;
+//   pipeline    = call { "|" call } ;            (a line may start with "|" to continue the pipeline above)
+//   call        = name { arg } ;
+//   arg         = name "=" value | value ;
+//   value       = number | size | string | builtin | $variable | name | list | map ;
+//   list        = "[" value { "," value } "]" ;
+//   map         = "{" name ":" value { "," name ":" value } "}" ;
+//   sep         = newline | ";" ;
+
+import { CstParser, EOF, type CstNode, type IToken } from 'chevrotain';
+import * as T from './lexer.ts';
+
+export class EmoParser extends CstParser {
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3 });
+    this.performSelfAnalysis();
+  }
+
+  public file = this.RULE('file', () => {
+    this.MANY(() => this.SUBRULE(this.sep));
+    this.MANY2(() => {
+      this.SUBRULE(this.topItem);
+      this.SUBRULE(this.terminator);
+    });
+  });
+
+  private topItem = this.RULE('topItem', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.importDecl) },
+      { ALT: () => this.SUBRULE(this.experiment) },
+      { ALT: () => this.SUBRULE(this.section) },
+    ]);
+  });
+
+  private importDecl = this.RULE('importDecl', () => {
+    this.CONSUME(T.Import);
+    this.CONSUME(T.StringLit);
+  });
+
+  private experiment = this.RULE('experiment', () => {
+    this.CONSUME(T.Experiment);
+    this.CONSUME(T.Name, { LABEL: 'name' });
+    this.OPTION(() => {
+      this.CONSUME(T.Extends);
+      this.CONSUME2(T.Name, { LABEL: 'base' });
+    });
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.sep));
+    this.MANY2(() => {
+      this.SUBRULE(this.section);
+      this.SUBRULE(this.terminator);
+    });
+    this.CONSUME(T.RCurly);
+  });
+
+  private section = this.RULE('section', () => {
+    this.CONSUME(T.SectionKeyword);
+    // Header words name the section (`data fer2013`, `backbone faceres`); a map cannot appear here, so `{`
+    // always opens the block.
+    this.MANY(() => this.SUBRULE(this.headerValue));
+    this.OPTION(() => this.SUBRULE(this.block));
+  });
+
+  private block = this.RULE('block', () => {
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.sep));
+    this.MANY2(() => {
+      this.SUBRULE(this.pipeline);
+      this.SUBRULE(this.terminator);
+    });
+    this.CONSUME(T.RCurly);
+  });
+
+  private pipeline = this.RULE('pipeline', () => {
+    this.SUBRULE(this.call);
+    this.MANY({
+      // A pipe may end a line or start the next one; look past newlines for it.
+      GATE: () => this.pipeAhead(),
+      DEF: () => {
+        this.MANY2(() => this.CONSUME(T.Newline));
+        this.CONSUME(T.Pipe);
+        this.MANY3(() => this.CONSUME2(T.Newline));
+        this.SUBRULE2(this.call);
+      },
+    });
+  });
+
+  private call = this.RULE('call', () => {
+    this.CONSUME(T.Name);
+    this.MANY(() => this.SUBRULE(this.arg));
+  });
+
+  private arg = this.RULE('arg', () => {
+    this.OR([
+      {
+        GATE: () => this.LA(2).tokenType === T.Equals,
+        ALT: () => {
+          this.CONSUME(T.Name, { LABEL: 'key' });
+          this.CONSUME(T.Equals);
+          this.SUBRULE(this.value);
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.value) },
+    ]);
+  });
+
+  private value = this.RULE('value', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLit) },
+      { ALT: () => this.CONSUME(T.Size) },
+      { ALT: () => this.CONSUME(T.StringLit) },
+      { ALT: () => this.CONSUME(T.UnterminatedString) },
+      { ALT: () => this.CONSUME(T.BuiltinRef) },
+      { ALT: () => this.CONSUME(T.Variable) },
+      { ALT: () => this.CONSUME(T.Name) },
+      { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.SUBRULE(this.map) },
+    ]);
+  });
+
+  private headerValue = this.RULE('headerValue', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Name) },
+      { ALT: () => this.CONSUME(T.StringLit) },
+      { ALT: () => this.CONSUME(T.UnterminatedString) },
+      { ALT: () => this.CONSUME(T.Variable) },
+    ]);
+  });
+
+  private list = this.RULE('list', () => {
+    this.CONSUME(T.LBracket);
+    this.MANY(() => this.CONSUME(T.Newline));
+    this.OPTION(() => {
+      this.SUBRULE(this.value);
+      this.MANY2(() => {
+        this.CONSUME(T.Comma);
+        this.MANY3(() => this.CONSUME2(T.Newline));
+        this.SUBRULE2(this.value);
+      });
+      this.MANY4(() => this.CONSUME3(T.Newline));
+    });
+    this.CONSUME(T.RBracket);
+  });
+
+  private map = this.RULE('map', () => {
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.CONSUME(T.Newline));
+    this.OPTION(() => {
+      this.SUBRULE(this.entry);
+      this.MANY2(() => {
+        this.CONSUME(T.Comma);
+        this.MANY3(() => this.CONSUME2(T.Newline));
+        this.SUBRULE2(this.entry);
+      });
+      this.MANY4(() => this.CONSUME3(T.Newline));
+    });
+    this.CONSUME(T.RCurly);
+  });
+
+  private entry = this.RULE('entry', () => {
+    this.CONSUME(T.Name, { LABEL: 'key' });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.value);
+  });
+
+  /**
+   * Ends an item: separators, or nothing right before `}` or the end of the file. Keeping the terminator
+   * inside each repetition's iteration is what lets chevrotain re-sync at the next line after an error,
+   * so one bad line does not hide the errors on the lines after it.
+   */
+  private terminator = this.RULE('terminator', () => {
+    this.ACTION(() => this.skipRestOfLine());
+    this.OR([
+      { ALT: () => this.AT_LEAST_ONE(() => this.SUBRULE(this.sep)) },
+      { GATE: () => this.LA(1).tokenType === T.RCurly || this.LA(1).tokenType === EOF, ALT: () => {} },
+    ]);
+  });
+
+  private sep = this.RULE('sep', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Newline) }, { ALT: () => this.CONSUME(T.Semicolon) }]);
+  });
+
+  /** Tokens skipped by line-level recovery, one entry per skipped run (its first token). */
+  public skipped: IToken[] = [];
+
+  override reset(): void {
+    super.reset();
+    this.skipped = [];
+  }
+
+  /**
+   * Line-level recovery: whatever is left on a line after a complete item is reported once and skipped,
+   * so parsing resumes on the next line instead of unwinding the enclosing block.
+   */
+  private skipRestOfLine(): void {
+    const stop = (t: IToken) => t.tokenType === T.Newline || t.tokenType === T.Semicolon || t.tokenType === T.RCurly || t.tokenType === EOF;
+    if (stop(this.LA(1))) return;
+    this.skipped.push(this.LA(1));
+    while (!stop(this.LA(1))) this.SKIP_TOKEN();
+  }
+
+  private pipeAhead(): boolean {
+    let i = 1;
+    let token: IToken = this.LA(i);
+    while (token.tokenType === T.Newline) token = this.LA(++i);
+    return token.tokenType === T.Pipe;
+  }
+}
+
+/** One parser instance is reused: chevrotain parsers are stateful but reset on each `input` assignment. */
+export const emoParser = new EmoParser();
+
+export type { CstNode };
