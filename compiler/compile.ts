@@ -99,7 +99,7 @@ export function compile(file: string, opts: CompileOptions = {}): CompileResult 
       });
     }
   }
-  if (resolved.experiments.length === 0 && !hasErrors(diagnostics)) {
+  if (program.main.items.length === 0 && program.main.imports.length === 0 && !hasErrors(diagnostics)) {
     diagnostics.push(diagnostic('E026', program.main.file, program.main.span, 'this file declares no experiment', 'add: experiment NAME { ... }'));
   }
   const all = normalizeDiagnostics(diagnostics);

@@ -1,0 +1,34 @@
+// The emoc command line: wires the front end, the runtime and the UI together. Commands live in
+// src/commands/, one file each. User mistakes end as one clear line and a non-zero exit, never a stack trace.
+
+import { Command, CommanderError } from 'commander';
+import { registerCheck } from './commands/check.ts';
+import { registerCompile } from './commands/compile.ts';
+import { registerExplain } from './commands/explain.ts';
+import { UserError } from './errors.ts';
+
+const program = new Command();
+program
+  .name('emoc')
+  .description('emoc: compile, check and run .emo facial-emotion-recognition experiments')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerCheck(program);
+registerCompile(program);
+registerExplain(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else if (e instanceof UserError) {
+    process.stderr.write(`emoc: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+    process.exitCode = e.exitCode;
+  } else {
+    process.stderr.write(`emoc: internal error: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 70;
+  }
+}

@@ -1,0 +1,36 @@
+// emoc check FILE...: diagnostics like a compiler; exit 1 on any error.
+
+import type { Command } from 'commander';
+import { compile } from '../../compiler/compile.ts';
+import { CODES, hasErrors } from '../../compiler/diagnostics.ts';
+import { formatDiagnostics, useColor } from '../diagnostics-printer.ts';
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('check specs and print diagnostics like a compiler')
+    .argument('[files...]', '.emo spec files')
+    .option('--json', 'print diagnostics as JSON')
+    .option('--codes', 'list every diagnostic code and its meaning')
+    .action((files: string[], opts: { json?: boolean; codes?: boolean }) => {
+      if (opts.codes) {
+        for (const [code, meaning] of Object.entries(CODES)) process.stdout.write(`${code}  ${meaning}\n`);
+        return;
+      }
+      if (files.length === 0) program.error('error: missing spec file (usage: emoc check FILE...)');
+      let failed = false;
+      const all = [];
+      for (const file of files) {
+        const result = compile(file);
+        all.push(...result.diagnostics);
+        failed ||= hasErrors(result.diagnostics);
+        if (!opts.json) {
+          const text = formatDiagnostics(result.diagnostics, { color: useColor(process.stderr), texts: result.program.texts });
+          if (text) process.stderr.write(text);
+          else process.stdout.write(`${file}: ok (${result.experiments.length} experiment${result.experiments.length === 1 ? '' : 's'})\n`);
+        }
+      }
+      if (opts.json) process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+      process.exitCode = failed ? 1 : 0;
+    });
+}

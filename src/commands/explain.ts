@@ -1,0 +1,17 @@
+// emoc explain FILE: a Keras-summary-like table per experiment, and the list of points for a sweep.
+
+import type { Command } from 'commander';
+import { explain } from '../../compiler/explain.ts';
+import { compileOrExit } from '../compile-or-exit.ts';
+import { selectPoints } from '../select.ts';
+
+export function registerExplain(program: Command): void {
+  program
+    .command('explain')
+    .description('print each layer with its output shape and parameter count; for a sweep, its points')
+    .argument('<file>', '.emo spec file; FILE#point selects one sweep point')
+    .action((file: string) => {
+      const { experiments } = compileOrExit(file);
+      process.stdout.write(explain(selectPoints(experiments, file)));
+    });
+}
