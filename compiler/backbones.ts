@@ -36,7 +36,7 @@ export const BACKBONES: Record<string, BackboneSpec> = {
     file: 'models/faceres.json',
     optional: false,
     input: [224, 224, 3],
-    preprocess: ['unit', 'caffe'],
+    preprocess: ['caffe', 'raw'],
     taps: {
       avgpool: { node: 'global_pooling/Mean', op: 'identity', width: 1024 },
       bottleneck: { node: 'feats/Relu', op: 'identity', width: 256 },

@@ -35,6 +35,8 @@ export interface CompileOptions {
   text?: string;
   /** Whether to check that optional backbone packages are installed (off in pure-syntax tools). */
   checkPackages?: boolean;
+  /** Validate each IR against the JSON Schema (emoc compile, emoc run and the tests do). */
+  validate?: boolean;
 }
 
 export function compile(file: string, opts: CompileOptions = {}): CompileResult {
@@ -70,6 +72,9 @@ export function compile(file: string, opts: CompileOptions = {}): CompileResult 
         );
       }
       const layers = stack ? lower.layers(stack) : [];
+      if (stack && (stack.body ?? []).length === 0) {
+        diagnostics.push(diagnostic('E026', exp.file, stack.keywordSpan, `the ${stack.keyword} block has no layers`, `add layers, for example: ${stack.keyword} { flatten; fc ${data.classes.length} | softmax }`));
+      }
       if (backbone && opts.checkPackages !== false && backbone.weights === null) {
         const spec = BACKBONES[backbone.name];
         if (spec && !packageInstalled(spec.package)) {
@@ -78,13 +83,14 @@ export function compile(file: string, opts: CompileOptions = {}): CompileResult 
           );
         }
       }
-      const input = backbone ? [backbone.width ?? -1] : networkInput(data, augment, exp.file, s.augment?.keywordSpan ?? exp.experiment.nameSpan, diagnostics);
+      // With a broken backbone section the head's input is unknown, not the image.
+      const input = s.backbone ? [backbone?.width ?? -1] : networkInput(data, augment, exp.file, s.augment?.keywordSpan ?? exp.experiment.nameSpan, diagnostics);
       const shapes = inferShapes(input, layers, data.classes.length, exp.file, diagnostics);
       const name = point.point ? `${exp.experiment.name}-${point.point}` : exp.experiment.name;
-      if (names.has(name) && point.point) {
+      if (names.has(name) && names.get(name) !== exp.experiment.name) {
         diagnostics.push(diagnostic('E043', exp.file, exp.experiment.nameSpan, `sweep point '${name}' has the same name as another experiment`, 'rename the sweep or the experiment'));
       }
-      names.set(name, exp.file);
+      names.set(name, exp.experiment.name);
       experiments.push({
         irVersion: IR_VERSION,
         name,
@@ -104,7 +110,7 @@ export function compile(file: string, opts: CompileOptions = {}): CompileResult 
   }
   const all = normalizeDiagnostics(diagnostics);
   const ok = !hasErrors(all);
-  if (ok) {
+  if (ok && opts.validate) {
     for (const ir of experiments) {
       const errors = validateIR(ir);
       if (errors) throw new Error(`internal error: IR of '${ir.name}' does not match the schema: ${errors}`);

@@ -60,7 +60,7 @@ export function diagnostic(code: Code, file: string, span: Span, message: string
     code,
     severity: severity ?? (code.startsWith('W') ? 'warning' : 'error'),
     message,
-    file,
+    file: span.file ?? file,
     line: span.start.line,
     column: span.start.column,
     endLine: span.end.line,

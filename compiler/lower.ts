@@ -59,7 +59,7 @@ export class Lowerer {
   }
 
   private src(span: Span): SrcRef {
-    return { file: this.file, line: span.start.line, column: span.start.column };
+    return { file: span.file ?? this.file, line: span.start.line, column: span.start.column };
   }
 
   /** Settings of a section by name, reporting unknown names, pipes and duplicates. */
@@ -258,7 +258,7 @@ export class Lowerer {
           this.report('E021', item.span, `unknown tap '${item.name}' for backbone '${name}'`, didYouMean(item.name, known, spec ? `taps of ${name}: ${known.join(', ')}; or a graph node name in quotes` : 'give a graph node name in quotes'));
         } else this.report('E013', item.span, `a tap is a name or a quoted node name, not ${describeValue(item)}`);
       }
-      if (v && items.length === 0) this.report('E012', v.span, 'tap needs at least one tap');
+      if (items.length === 0) this.report('E012', v?.span ?? tap.call.span, 'tap needs at least one tap', spec ? `taps of ${name}: ${Object.keys(spec.taps).join(', ')}, concat` : 'for example: tap "node/name"');
     }
     let frozen = true;
     let finetune = 0;

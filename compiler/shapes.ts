@@ -18,10 +18,15 @@ function layerName(layer: LayerIR, index: number, layers: LayerIR[]): string {
   return `${layer.kind} #${nth}`;
 }
 
+/** The word the layer was written as, for the length of a diagnostic's span. */
+function sourceWord(layer: LayerIR): string {
+  return layer.kind === 'activation' ? layer.fn : layer.kind === 'globalavgpool' ? 'avgpool' : layer.kind;
+}
+
 const spanOf = (layer: LayerIR): Span => {
   const line = layer.src?.line ?? 1;
   const column = layer.src?.column ?? 1;
-  return { start: { offset: 0, line, column }, end: { offset: 0, line, column: column + layer.kind.length } };
+  return { start: { offset: 0, line, column }, end: { offset: 0, line, column: column + sourceWord(layer).length } };
 };
 
 export function inferShapes(input: number[], layers: LayerIR[], classes: number, file: string, diagnostics: Diagnostic[]): ShapesIR {

@@ -70,8 +70,10 @@ export function expandSweep(exp: ResolvedExperiment, settingNames: (section: str
   }
 
   const axisNames = new Set(axes.map((a) => a.name));
+  // Axes that were declared but invalid were already reported; their variables are not "undefined".
+  const declared = new Set((sweep?.body ?? []).map((p) => p.calls[0].name));
   for (const [name, spans] of used) {
-    if (axisNames.has(name)) continue;
+    if (declared.has(name)) continue;
     for (const span of spans) {
       diagnostics.push(diagnostic('E041', file, span, `undefined variable '$${name}'`, sweep ? didYouMean(name, axisNames, `add '${name} in [...]' to the sweep`) : `add: sweep { ${name} in [...] }`));
     }
@@ -82,7 +84,7 @@ export function expandSweep(exp: ResolvedExperiment, settingNames: (section: str
     }
   }
 
-  if (!sweep || axes.length === 0) return { points: [{ point: null, values: {}, sections: rest }], diagnostics };
+  if (!sweep || axes.length === 0) return { points: [{ point: null, values: {}, sections: withoutUnresolved(rest) }], diagnostics };
 
   const points: ExpandedPoint[] = [];
   const labels = new Map<string, Span>();
@@ -104,9 +106,26 @@ export function expandSweep(exp: ResolvedExperiment, settingNames: (section: str
       const [sectionName, setting] = axis.name.split('.', 2) as [SectionName, string];
       sections[sectionName] = overrideSetting(sections[sectionName], sectionName, setting, byName.get(axis.name)!, axis.span);
     }
-    points.push({ point: label, values, sections });
+    points.push({ point: label, values, sections: withoutUnresolved(sections) });
   }
   return { points, diagnostics };
+}
+
+/**
+ * Calls that still hold a `$variable` after expansion were reported (E040-E042); they are left out
+ * of lowering so one mistake does not also surface as "missing argument" and "unexpected argument".
+ */
+function withoutUnresolved(sections: Partial<Record<SectionName, Section>>): Partial<Record<SectionName, Section>> {
+  const out: Partial<Record<SectionName, Section>> = {};
+  for (const [key, section] of Object.entries(sections) as [SectionName, Section][]) {
+    if (!section) continue;
+    const body = section.body?.flatMap((p): Pipeline[] => {
+      const calls = p.calls.filter((c) => collectVariables({ x: { ...section, header: [], body: [{ ...p, calls: [c] }] } }).size === 0);
+      return calls.length ? [{ ...p, calls }] : [];
+    });
+    out[key] = { ...section, header: section.header.filter((h) => h.kind !== 'variable'), body: body ?? null };
+  }
+  return out;
 }
 
 function plain(v: Value): string | number {

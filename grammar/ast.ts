@@ -11,6 +11,8 @@ export interface Pos {
 export interface Span {
   start: Pos;
   end: Pos;
+  /** The file the span is in (imports and named sections bring nodes from other files). */
+  file?: string;
 }
 
 interface Node {

@@ -27,7 +27,7 @@ export function parseEmo(text: string, file: string): ParseResult {
     }
     return { offset: o, line: lo + 1, column: o - lines[lo] + 1 };
   };
-  const spanOf = (start: number, endExclusive: number): A.Span => ({ start: posAt(start), end: posAt(endExclusive) });
+  const spanOf = (start: number, endExclusive: number): A.Span => ({ start: posAt(start), end: posAt(endExclusive), file });
   const tokenSpan = (t: IToken): A.Span =>
     Number.isFinite(t.startOffset) && !t.isInsertedInRecovery ? spanOf(t.startOffset, (t.endOffset ?? t.startOffset) + 1) : spanOf(text.length, text.length);
 
@@ -56,6 +56,10 @@ export function parseEmo(text: string, file: string): ParseResult {
     diagnostics.push(d);
   }
 
+  const expectedAt = { file: "'experiment', 'import' or a named section", experiment: 'a section (data, augment, model, backbone, head, train, sweep)', block: 'a setting or a layer name' };
+  for (const { token, context } of emoParser.junk) {
+    diagnostics.push(diagnostic('E002', file, tokenSpan(token), `unexpected ${describe(token)}: expected ${expectedAt[context]}`, 'this line was skipped'));
+  }
   for (const t of emoParser.skipped) {
     diagnostics.push(diagnostic('E002', file, tokenSpan(t), `unexpected ${describe(t)}`, 'each setting or layer goes on its own line; the rest of this line was skipped'));
   }
@@ -231,6 +235,11 @@ class AstBuilder {
 
   /** A node's span from its first to its last real token. */
   private nodeSpan(node: CstNode): A.Span {
+    const loc = node.location;
+    if (loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset) && !node.recoveredNode) {
+      return this.spanOf(loc.startOffset, (loc.endOffset as number) + 1);
+    }
+    // Recovered nodes may lack a location; find their real tokens instead.
     let first: IToken | undefined;
     let last: IToken | undefined;
     const visit = (n: CstNode) => {

@@ -18,20 +18,23 @@
 //   map         = "{" name ":" value { "," name ":" value } "}" ;
 //   sep         = newline | ";" ;
 
-import { CstParser, EOF, type CstNode, type IToken } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type CstNode, type IToken } from 'chevrotain';
+
+export type Context = 'file' | 'experiment' | 'block';
 import * as T from './lexer.ts';
 
 export class EmoParser extends CstParser {
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3 });
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: 'onlyOffset' });
     this.performSelfAnalysis();
   }
 
   public file = this.RULE('file', () => {
     this.MANY(() => this.SUBRULE(this.sep));
+    this.ACTION(() => this.skipJunkLines('file'));
     this.MANY2(() => {
       this.SUBRULE(this.topItem);
-      this.SUBRULE(this.terminator);
+      this.SUBRULE(this.terminator, { ARGS: ['file'] });
     });
   });
 
@@ -57,9 +60,10 @@ export class EmoParser extends CstParser {
     });
     this.CONSUME(T.LCurly);
     this.MANY(() => this.SUBRULE(this.sep));
+    this.ACTION(() => this.skipJunkLines('experiment'));
     this.MANY2(() => {
       this.SUBRULE(this.section);
-      this.SUBRULE(this.terminator);
+      this.SUBRULE(this.terminator, { ARGS: ['experiment'] });
     });
     this.CONSUME(T.RCurly);
   });
@@ -75,6 +79,7 @@ export class EmoParser extends CstParser {
   private block = this.RULE('block', () => {
     this.CONSUME(T.LCurly);
     this.MANY(() => this.SUBRULE(this.sep));
+    this.ACTION(() => this.skipJunkLines('block'));
     this.MANY2(() => {
       this.SUBRULE(this.pipeline);
       this.SUBRULE(this.terminator);
@@ -179,12 +184,13 @@ export class EmoParser extends CstParser {
    * inside each repetition's iteration is what lets chevrotain re-sync at the next line after an error,
    * so one bad line does not hide the errors on the lines after it.
    */
-  private terminator = this.RULE('terminator', () => {
+  private terminator = this.RULE('terminator', (context: Context = 'block') => {
     this.ACTION(() => this.skipRestOfLine());
     this.OR([
       { ALT: () => this.AT_LEAST_ONE(() => this.SUBRULE(this.sep)) },
       { GATE: () => this.LA(1).tokenType === T.RCurly || this.LA(1).tokenType === EOF, ALT: () => {} },
     ]);
+    this.ACTION(() => this.skipJunkLines(context));
   });
 
   private sep = this.RULE('sep', () => {
@@ -197,6 +203,7 @@ export class EmoParser extends CstParser {
   override reset(): void {
     super.reset();
     this.skipped = [];
+    this.junk = [];
   }
 
   /**
@@ -209,6 +216,31 @@ export class EmoParser extends CstParser {
     this.skipped.push(this.LA(1));
     while (!stop(this.LA(1))) this.SKIP_TOKEN();
   }
+
+  /**
+   * Lines that cannot start an item where they are (`= 3` in a block, a layer outside any block) are
+   * reported and skipped whole, so the enclosing block is not closed early by the error.
+   */
+  private skipJunkLines(context: Context): void {
+    const starts = (t: IToken) => {
+      if (t.tokenType === T.RCurly || t.tokenType === EOF) return true;
+      if (context === 'block') return tokenMatcher(t, T.Name);
+      if (context === 'experiment') return tokenMatcher(t, T.SectionKeyword);
+      return t.tokenType === T.Experiment || t.tokenType === T.Import || tokenMatcher(t, T.SectionKeyword);
+    };
+    const isSep = (t: IToken) => t.tokenType === T.Newline || t.tokenType === T.Semicolon;
+    while (!starts(this.LA(1))) {
+      if (isSep(this.LA(1))) {
+        this.SKIP_TOKEN();
+        continue;
+      }
+      this.junk.push({ token: this.LA(1), context });
+      while (!isSep(this.LA(1)) && this.LA(1).tokenType !== T.RCurly && this.LA(1).tokenType !== EOF) this.SKIP_TOKEN();
+    }
+  }
+
+  /** Line starts skipped by skipJunkLines, with what was expected there. */
+  public junk: { token: IToken; context: Context }[] = [];
 
   private pipeAhead(): boolean {
     let i = 1;

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCheck } from './commands/check.ts';
 import { registerCompile } from './commands/compile.ts';
 import { registerExplain } from './commands/explain.ts';
+import { registerRun } from './commands/run.ts';
 import { UserError } from './errors.ts';
 
 const program = new Command();
@@ -18,6 +19,7 @@ program
 registerCheck(program);
 registerCompile(program);
 registerExplain(program);
+registerRun(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -32,3 +34,6 @@ try {
     process.exitCode = 70;
   }
 }
+
+// The wasm backend's worker threads keep the event loop alive; leave once the command is done.
+process.stdout.write('', () => process.exit(process.exitCode ?? 0));

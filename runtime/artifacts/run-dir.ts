@@ -1,0 +1,57 @@
+// Layout of a run folder, and its ids:
+//   runs/<experiment>/<run-id>/            a single run
+//   runs/<sweep>/sweep-<id>/<point>/       one point of a sweep
+// Files: spec.emo, ir.json, env.json, metrics.jsonl, summary.json, confusion.json, model/, checkpoint/.
+
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { SplitMetrics, RunStatus } from '../events.ts';
+
+export const RUN_FILES = {
+  spec: 'spec.emo',
+  ir: 'ir.json',
+  env: 'env.json',
+  metrics: 'metrics.jsonl',
+  summary: 'summary.json',
+  confusion: 'confusion.json',
+  model: 'model',
+  checkpoint: 'checkpoint',
+} as const;
+
+/** Sortable by time: 20261128-044301-ab12. */
+export function newRunId(now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  return `${stamp}-${crypto.randomBytes(2).toString('hex')}`;
+}
+
+export function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+export interface RunSummary {
+  experiment: string;
+  point: string | null;
+  runId: string;
+  status: RunStatus;
+  bestEpoch: number | null;
+  epochsRun: number;
+  train: SplitMetrics | null;
+  val: SplitMetrics | null;
+  classes: string[];
+  confusion: number[][];
+  elapsedMs: number;
+  backend: { name: string; threads: number };
+  startedAt: string;
+  finishedAt: string;
+  message?: string;
+}
+
+export function readSummary(runDir: string): RunSummary | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(runDir, RUN_FILES.summary), 'utf8')) as RunSummary;
+  } catch {
+    return null;
+  }
+}

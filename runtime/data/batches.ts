@@ -1,0 +1,185 @@
+// Batches built on the fly from views (see augment.ts).
+//
+// Only the view *order* (one uint32 per view) is made up front; each batch's pixels are copied from
+// the source images into a fresh batch-sized Float32Array when the consumer asks for the next batch,
+// so memory is one batch regardless of the augmentation factor, and nothing here touches tensors
+// (the pipeline can run in a worker thread and post batches across).
+//
+// Reproducibility: the order and the random crops of epoch e depend only on (seed, e), never on
+// earlier epochs, so a run resumed at an epoch boundary sees exactly the batches it would have seen.
+
+import type { Preprocess, TestAug, TrainAug } from '../../compiler/ir.ts';
+import { Rng } from '../rng.ts';
+import { networkInputSize, planTrainViews, testViews, trainView, viewsPerImage, writeView, type View } from './augment.ts';
+import { preprocessInPlace } from './preprocess.ts';
+import { mixSeed, SEED_PURPOSE } from './seed.ts';
+import type { ImageSet } from './types.ts';
+
+export interface TrainBatch {
+  /** [n, h, w, c] float32, preprocessed. */
+  x: Float32Array;
+  /** n labels. */
+  y: Int32Array;
+  n: number;
+}
+
+export interface EvalBatch {
+  /** [n * views, h, w, c] float32: each image's views are `views` consecutive rows. */
+  x: Float32Array;
+  /** One label per image (n). */
+  y: Int32Array;
+  /** Images in this batch. */
+  n: number;
+  /** Views per image: 1, or 10 for a test-time ten-crop (the trainer averages their predictions). */
+  views: number;
+  /** Index in the set of this batch's first image (for origins in prediction logs). */
+  start: number;
+}
+
+export interface TrainBatchOptions {
+  train: TrainAug[];
+  test: TestAug;
+  /** The network's input [h, w, c] (see networkInputSize), not the decoded image size. */
+  inputSize: [number, number, number];
+  preprocess: Preprocess;
+  batchSize: number;
+  seed: number;
+  epoch: number;
+}
+
+export interface EvalBatchOptions {
+  test: TestAug;
+  inputSize: [number, number, number];
+  preprocess: Preprocess;
+  batchSize: number;
+}
+
+/** Training views per epoch: images x augmentation factor. */
+export function viewsPerEpoch(n: number, train: readonly TrainAug[]): number {
+  return n * viewsPerImage(train);
+}
+
+/** Training batches per epoch. */
+export function batchesPerEpoch(n: number, train: readonly TrainAug[], batchSize: number): number {
+  return Math.ceil(viewsPerEpoch(n, train) / batchSize);
+}
+
+/**
+ * Shuffled training batches for one epoch. Arguments are checked now; pixels are produced lazily,
+ * one batch per `next()`. The last batch holds the remainder (n < batchSize).
+ */
+export function trainBatches(set: ImageSet, opts: TrainBatchOptions): Generator<TrainBatch> {
+  const { height: H, width: W, channels: C } = set;
+  checkSet(set);
+  checkBatchSize(opts.batchSize);
+  const expected = networkInputSize([H, W, C], opts.train, opts.test);
+  checkInputSize(opts.inputSize, expected, 'trainBatches');
+  const plan = planTrainViews(H, W, opts.train, opts.test);
+  const perImage = plan.perImage;
+  const total = set.images.length * perImage;
+  const order = shuffledRange(total, new Rng(mixSeed(opts.seed, SEED_PURPOSE.shuffle, opts.epoch)));
+  // Deterministic plans have the same views for every image: compute them once.
+  const fixedViews: View[] | null =
+    plan.crop === 'randomcrop' ? null : Array.from({ length: perImage }, (_, k) => trainView(plan, H, W, k, new Rng(0)));
+
+  return (function* (): Generator<TrainBatch> {
+    const [h, w] = plan.size;
+    const stride = h * w * C;
+    for (let start = 0; start < total; start += opts.batchSize) {
+      const n = Math.min(opts.batchSize, total - start);
+      const x = new Float32Array(n * stride);
+      const y = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = order[start + i];
+        const image = Math.floor(v / perImage);
+        const view =
+          fixedViews?.[v % perImage] ??
+          trainView(plan, H, W, v % perImage, new Rng(mixSeed(opts.seed, SEED_PURPOSE.crop, opts.epoch, image)));
+        writeNormalised(set.images[image], H, W, C, view, h, w, x, i * stride, opts.preprocess);
+        y[i] = set.labels[image];
+      }
+      yield { x, y, n };
+    }
+  })();
+}
+
+/**
+ * Evaluation batches in set order, whole images per batch: floor(batchSize / views) images (at least
+ * one), each contributing its `views` consecutive rows.
+ */
+export function evalBatches(set: ImageSet, opts: EvalBatchOptions): Generator<EvalBatch> {
+  const { height: H, width: W, channels: C } = set;
+  checkSet(set);
+  checkBatchSize(opts.batchSize);
+  const [h, w, c] = opts.inputSize;
+  if (c !== C) throw new Error(`evalBatches: inputSize has ${c} channels but the images have ${C}`);
+  if (opts.test.kind === 'tencrop' && (opts.test.size[0] !== h || opts.test.size[1] !== w)) {
+    throw new Error(`evalBatches: test tencrop ${opts.test.size.join('x')} differs from the network input ${h}x${w}`);
+  }
+  const views = testViews(H, W, h, w, opts.test);
+  const perBatch = Math.max(1, Math.floor(opts.batchSize / views.length));
+
+  return (function* (): Generator<EvalBatch> {
+    const stride = h * w * C;
+    for (let start = 0; start < set.images.length; start += perBatch) {
+      const n = Math.min(perBatch, set.images.length - start);
+      const x = new Float32Array(n * views.length * stride);
+      const y = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        views.forEach((view, k) => {
+          writeNormalised(set.images[start + i], H, W, C, view, h, w, x, (i * views.length + k) * stride, opts.preprocess);
+        });
+        y[i] = set.labels[start + i];
+      }
+      yield { x, y, n, views: views.length, start };
+    }
+  })();
+}
+
+/** Copies one view into the batch and normalises it there: the only per-view work, no allocation. */
+function writeNormalised(
+  src: Uint8Array,
+  H: number,
+  W: number,
+  C: number,
+  view: View,
+  h: number,
+  w: number,
+  dst: Float32Array,
+  offset: number,
+  mode: Preprocess,
+): void {
+  writeView(src, H, W, C, view, h, w, dst, offset);
+  preprocessInPlace(dst, offset, h * w * C, mode);
+}
+
+/** 0..n-1 in a Fisher-Yates order from `rng` (a typed array: one uint32 per view, not one object). */
+function shuffledRange(n: number, rng: Rng): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
+}
+
+function checkSet(set: ImageSet): void {
+  const bytes = set.height * set.width * set.channels;
+  if (set.labels.length !== set.images.length) throw new Error(`image set has ${set.images.length} images but ${set.labels.length} labels`);
+  set.images.forEach((img, i) => {
+    if (img.length !== bytes) throw new Error(`image ${i} (${set.origins[i] ?? '?'}) has ${img.length} bytes, expected ${bytes}`);
+  });
+}
+
+function checkBatchSize(batchSize: number): void {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, not ${batchSize}`);
+}
+
+function checkInputSize(given: readonly number[], expected: readonly number[], who: string): void {
+  if (given.some((v, i) => v !== expected[i])) {
+    throw new Error(`${who}: inputSize ${given.join('x')} is not the network input ${expected.join('x')} for these images and augmentations (use networkInputSize)`);
+  }
+}

@@ -1,0 +1,143 @@
+// loadData: a spec's data block -> decoded train and validation ImageSets, or a DataError before any
+// training starts.
+//
+// Each source kind has a scanner (folder.ts, fer2013.ts) that finds images and matches classes; this
+// module then does what every source shares: decode with bounded concurrency (unreadable images are
+// skipped, counted and named), stop on empty classes or an all-unreadable source, and hold out a
+// stratified validation split when the source has none. No tensors here: this runs in a worker too.
+
+import type { DataIR } from '../../compiler/ir.ts';
+import { DECODE_CONCURRENCY, DecodeError, mapLimit, type Size } from './decode.ts';
+import { scanFer2013 } from './fer2013.ts';
+import { scanFolder, scanSfew } from './folder.ts';
+import type { PendingImage, ScannedSource } from './scan.ts';
+import { countPerClass, emptySet, holdOut } from './sets.ts';
+import { DataError, type ImageSet, type LoadedData, type SkippedImage } from './types.ts';
+
+export interface LoadOptions {
+  /** The spec file's folder: data paths are relative to it. */
+  baseDir: string;
+  /** Decides the validation hold-out (and is passed to the builtin generator). */
+  seed: number;
+  /** Called as images are decoded: (done, total) over train and validation together. */
+  onProgress?: (done: number, total: number) => void;
+  /** The procedural face generator for `data builtin faces` (wired by the runner). */
+  builtin?: (d: DataIR, seed: number) => { train: ImageSet; val: ImageSet };
+  /** At most this many images per class per split, the first in file order (quick runs and tests). */
+  limitPerClass?: number;
+}
+
+export async function loadData(data: DataIR, opts: LoadOptions): Promise<LoadedData> {
+  const src = data.source;
+  switch (src.kind) {
+    case 'builtin':
+      return loadBuiltin(data, opts);
+    case 'folder':
+      return decodeSource(await scanFolder(src.path, opts.baseDir, data.classes, opts.limitPerClass), data, opts);
+    case 'sfew':
+      return decodeSource(await scanSfew(src.path, opts.baseDir, data.classes, opts.limitPerClass), data, opts);
+    case 'fer2013':
+      return decodeSource(await scanFer2013(src.path, opts.baseDir, data.classes, opts.limitPerClass), data, opts);
+    default: {
+      const never: never = src;
+      throw new Error(`unknown data source '${(never as { kind: string }).kind}'`);
+    }
+  }
+}
+
+function loadBuiltin(data: DataIR, opts: LoadOptions): LoadedData {
+  if (!opts.builtin) {
+    throw new DataError('the built-in faces data set is not available here', 'data builtin faces', 'the runner must pass loadData a builtin generator (opts.builtin)');
+  }
+  const { train, val } = opts.builtin(data, opts.seed);
+  return { classes: [...data.classes], train, val, skipped: [], notes: [] };
+}
+
+async function decodeSource(source: ScannedSource, data: DataIR, opts: LoadOptions): Promise<LoadedData> {
+  const classes = [...data.classes];
+  // Cheap checks first: an empty class folder should not cost a decode of everything else.
+  requireEveryClass(source.train, classes, source, (label) => `class '${classes[label]}' has no images in '${source.classWhere(label)}'`);
+
+  const size = data.input as Size;
+  const pending = [...source.train, ...(source.val ?? [])];
+  const decoded = await decodeAll(pending, size, opts.onProgress);
+  const skipped: SkippedImage[] = [...source.skipped, ...decoded.skipped];
+
+  const trainOk = decoded.ok.filter((d) => d.index < source.train.length);
+  const valOk = decoded.ok.filter((d) => d.index >= source.train.length);
+  if (pending.length > 0 && decoded.ok.length === 0) {
+    const first = decoded.skipped[0];
+    throw new DataError(
+      `none of the ${pending.length} images in '${source.display}' could be read`,
+      source.where,
+      `first failure: ${first.origin}: ${first.reason}`,
+    );
+  }
+  const train = toSet(trainOk, size);
+  requireEveryClass(
+    trainOk.map((d) => pending[d.index]),
+    classes,
+    source,
+    (label) => `class '${classes[label]}' has no readable images in '${source.classWhere(label)}' (all skipped as unreadable)`,
+  );
+
+  const notes = [...source.notes];
+  if (decoded.skipped.length > 0) notes.push(`${decoded.skipped.length} unreadable image(s) skipped`);
+  let split: { train: ImageSet; val: ImageSet };
+  if (source.val === null) {
+    split = holdOut(train, data.valSplit, opts.seed, classes.length);
+    notes.push(
+      `no validation split in '${source.display}': held out ${Math.round(data.valSplit * 100)}% of each class (${split.val.images.length} images, seed ${opts.seed})`,
+    );
+  } else {
+    split = { train, val: toSet(valOk, size) };
+  }
+  const valCounts = countPerClass(split.val, classes.length);
+  const noVal = classes.filter((_, i) => valCounts[i] === 0);
+  if (noVal.length > 0 && split.val.images.length > 0) notes.push(`no validation images for ${noVal.map((c) => `'${c}'`).join(', ')}`);
+
+  return { classes, train: split.train, val: split.val, skipped, notes };
+}
+
+/** Stops the run when a listed class has no images in `items` (the training split). */
+function requireEveryClass(items: readonly PendingImage[], classes: readonly string[], source: ScannedSource, message: (label: number) => string): void {
+  const counts = new Array<number>(classes.length).fill(0);
+  for (const it of items) counts[it.label]++;
+  const empty = counts.findIndex((n) => n === 0);
+  if (empty >= 0) {
+    throw new DataError(message(empty), source.where, `add images of '${classes[empty]}', or remove the class from the spec's classes`);
+  }
+}
+
+interface Decoded {
+  index: number;
+  origin: string;
+  label: number;
+  pixels: Uint8Array;
+}
+
+/** Decodes everything with bounded concurrency; DecodeErrors become skipped entries, in input order. */
+async function decodeAll(items: readonly PendingImage[], size: Size, onProgress?: (done: number, total: number) => void): Promise<{ ok: Decoded[]; skipped: SkippedImage[] }> {
+  let done = 0;
+  onProgress?.(0, items.length);
+  const results = await mapLimit(items, DECODE_CONCURRENCY, (it) => it.decode(size), () => onProgress?.(++done, items.length));
+  const ok: Decoded[] = [];
+  const skipped: SkippedImage[] = [];
+  results.forEach((r, index) => {
+    const it = items[index];
+    if (r.status === 'fulfilled') ok.push({ index, origin: it.origin, label: it.label, pixels: r.value });
+    else if (r.reason instanceof DecodeError) skipped.push({ origin: r.reason.origin, reason: r.reason.reason });
+    else throw r.reason; // a bug or a system failure (out of memory), not a bad image: do not hide it
+  });
+  return { ok, skipped };
+}
+
+function toSet(items: readonly Decoded[], [h, w, c]: Size): ImageSet {
+  const set = emptySet(h, w, c);
+  for (const d of items) {
+    set.images.push(d.pixels);
+    set.labels.push(d.label);
+    set.origins.push(d.origin);
+  }
+  return set;
+}

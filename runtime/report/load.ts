@@ -1,0 +1,117 @@
+// Reads what the trainer leaves in a run folder or a sweep folder.
+
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import type { EpochEvent, RunStatus, SplitMetrics } from '../events.ts';
+
+export interface RunSummary {
+  experiment: string;
+  point: string | null;
+  runId: string;
+  status: RunStatus;
+  bestEpoch: number | null;
+  epochsRun: number;
+  train: SplitMetrics | null;
+  val: SplitMetrics | null;
+  classes: string[];
+  confusion: number[][];
+  elapsedMs: number;
+  backend: { name: string; threads: number };
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface RunRecord {
+  dir: string;
+  spec: string;
+  summary: RunSummary;
+  epochs: EpochEvent[];
+  /** The sibling run of the same experiment that sorts just before this one, if any. */
+  previous: { dir: string; runId: string; spec: string } | null;
+}
+
+export interface SweepPoint {
+  point: string;
+  values: Record<string, string | number>;
+  status: string;
+  runDir: string | null;
+}
+
+export interface SweepResultRow {
+  point: string;
+  trainAcc: number | null;
+  valAcc: number | null;
+  valF1: number | null;
+  epochs: number;
+  wallMs: number;
+  best: boolean;
+}
+
+export interface SweepRecord {
+  dir: string;
+  sweep: string;
+  points: SweepPoint[];
+  results: SweepResultRow[];
+  /** The best point's run, for its curves and confusion matrix. */
+  bestRun: RunRecord | null;
+}
+
+const readJson = async <T>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+export async function isSweepDir(dir: string): Promise<boolean> {
+  return exists(join(dir, 'sweep.json'));
+}
+
+export async function loadRun(dir: string): Promise<RunRecord> {
+  const [spec, summary, metrics] = await Promise.all([
+    readFile(join(dir, 'spec.emo'), 'utf8'),
+    readJson<RunSummary>(join(dir, 'summary.json')),
+    readFile(join(dir, 'metrics.jsonl'), 'utf8').catch(() => ''),
+  ]);
+  const epochs = metrics
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as EpochEvent);
+  return { dir, spec, summary, epochs, previous: await previousRun(dir) };
+}
+
+/** Run ids sort by time, so the previous run is the sibling folder just before this one. */
+async function previousRun(dir: string): Promise<RunRecord['previous']> {
+  const parent = dirname(resolve(dir));
+  const self = basename(resolve(dir));
+  const siblings = (await readdir(parent, { withFileTypes: true }))
+    .filter((d) => d.isDirectory() && !d.name.startsWith('sweep-') && d.name < self)
+    .map((d) => d.name)
+    .sort();
+  for (const name of siblings.reverse()) {
+    const spec = await readFile(join(parent, name, 'spec.emo'), 'utf8').catch(() => null);
+    if (spec !== null) return { dir: join(parent, name), runId: name, spec };
+  }
+  return null;
+}
+
+export async function loadSweep(dir: string): Promise<SweepRecord> {
+  const [meta, results] = await Promise.all([
+    readJson<{ sweep: string; points: SweepPoint[] }>(join(dir, 'sweep.json')),
+    readJson<SweepResultRow[] | { rows: SweepResultRow[] }>(join(dir, 'results.json')),
+  ]);
+  const rows = Array.isArray(results) ? results : results.rows;
+  const best = rows.find((r) => r.best) ?? null;
+  const bestPoint = best && meta.points.find((p) => p.point === best.point);
+  const bestDir = bestPoint?.runDir ? await locateRunDir(dir, bestPoint.runDir) : null;
+  return { dir, sweep: meta.sweep, points: meta.points, results: rows, bestRun: bestDir ? await loadRun(bestDir) : null };
+}
+
+/**
+ * A point's run folder as sweep.json names it: relative to the sweep folder, relative to where
+ * emoc ran (runs/…), or absolute. Falls back to a folder of the same name inside the sweep folder,
+ * so a copied sweep folder still finds its points.
+ */
+async function locateRunDir(sweepDir: string, runDir: string): Promise<string | null> {
+  const candidates = isAbsolute(runDir)
+    ? [runDir, join(sweepDir, basename(runDir))]
+    : [join(sweepDir, runDir), join(sweepDir, basename(runDir)), resolve(runDir)];
+  for (const c of candidates) if (await exists(join(c, 'summary.json'))) return c;
+  return null;
+}

@@ -1,0 +1,214 @@
+// One experiment, end to end: backend, data, model, training, artifacts. Resumable from a checkpoint.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { ExperimentIR } from '../compiler/ir.ts';
+import { appendLineAtomic, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from './artifacts/atomic.ts';
+import { loadModel, loadTensors, saveModel, saveTensors } from './artifacts/model-io.ts';
+import { newRunId, readSummary, RUN_FILES, safeName, type RunSummary } from './artifacts/run-dir.ts';
+import { selectBackend, type BackendInfo, type BackendPreference } from './backend/select.ts';
+import { generateBuiltinFaces } from './data/builtin-faces.ts';
+import { loadData } from './data/load.ts';
+import { countPerClass } from './data/sets.ts';
+import type { LoadedData } from './data/types.ts';
+import type { EventSink, RunStatus } from './events.ts';
+import { imageFeed, type Feed } from './feed.ts';
+import { buildModel, outputsProbabilities } from './model.ts';
+import { evaluate, initialState, makeOptimizer, train, type TrainState } from './train.ts';
+
+export interface RunOptions {
+  ir: ExperimentIR;
+  specText: string;
+  /** Where run folders go (default: runs/ in the working directory). */
+  runsDir?: string;
+  /** Explicit run folder (sweeps place points inside their sweep folder). */
+  runDir?: string;
+  backend?: BackendPreference;
+  threads?: number;
+  sink: EventSink;
+  shouldStop: () => boolean;
+  /** Continue the interrupted run in this folder. */
+  resume?: string;
+  /** Quick runs and tests: at most this many images per class per split (real data). */
+  limitPerClass?: number;
+  /** Where feature caches live (backbone experiments). */
+  cacheDir?: string;
+}
+
+export interface RunOutcome {
+  status: RunStatus;
+  runDir: string;
+  summary: RunSummary;
+}
+
+export function builtinImages(ir: ExperimentIR) {
+  return (d: ExperimentIR['data']) => {
+    const [height, width, channels] = d.input;
+    if (d.source.kind !== 'builtin') throw new Error('not a builtin source');
+    return generateBuiltinFaces({ images: d.source.images, height, width, channels: channels as 1 | 3, classes: d.classes, valSplit: d.valSplit });
+  };
+}
+
+export async function loadExperimentData(ir: ExperimentIR, opts: { limitPerClass?: number; onProgress?: (done: number, total: number) => void }): Promise<LoadedData> {
+  return loadData(ir.data, {
+    baseDir: path.dirname(ir.file),
+    seed: ir.train.seed,
+    builtin: builtinImages(ir),
+    limitPerClass: opts.limitPerClass,
+    onProgress: opts.onProgress,
+  });
+}
+
+function envInfo(backend: BackendInfo) {
+  return {
+    backend,
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  };
+}
+
+export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
+  const { ir, sink } = opts;
+  const resuming = opts.resume !== undefined;
+  const runDir = opts.resume ?? opts.runDir ?? path.join(opts.runsDir ?? 'runs', safeName(ir.name), newRunId());
+  const runId = path.basename(runDir);
+  const startedAt = new Date().toISOString();
+  const backend = await selectBackend({ prefer: opts.backend ?? 'auto', threads: opts.threads });
+  fs.mkdirSync(runDir, { recursive: true });
+  if (!resuming) {
+    writeFileAtomic(path.join(runDir, RUN_FILES.spec), opts.specText);
+    writeJsonAtomic(path.join(runDir, RUN_FILES.ir), ir);
+  }
+  writeJsonAtomic(path.join(runDir, RUN_FILES.env), envInfo(backend));
+
+  const k = ir.data.classes.length;
+  let state: TrainState = initialState(k);
+  const summaryOf = (status: RunStatus, extra: Partial<RunSummary>): RunSummary => ({
+    experiment: ir.sweep?.sweep ?? ir.name,
+    point: ir.sweep?.point ?? null,
+    runId,
+    status,
+    bestEpoch: state.bestEpoch,
+    epochsRun: state.history.length,
+    train: null,
+    val: null,
+    classes: ir.data.classes,
+    confusion: [],
+    elapsedMs: state.elapsedMs,
+    backend: { name: backend.name, threads: backend.threads },
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    ...extra,
+  });
+
+  let model: tfl.LayersModel | null = null;
+  let optimizer: tf.Optimizer | null = null;
+  try {
+    sink({ type: 'log', level: 'info', message: `backend ${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.simd ? ', SIMD' : ''}` });
+    const data = await loadExperimentData(ir, { limitPerClass: opts.limitPerClass });
+    for (const note of data.notes) sink({ type: 'log', level: 'info', message: note });
+    for (const s of data.skipped) sink({ type: 'log', level: 'warn', message: `skipped ${s.origin}: ${s.reason}` });
+    if (data.skipped.length) writeJsonAtomic(path.join(runDir, 'skipped.json'), data.skipped);
+
+    const feed: Feed = await makeFeed(ir, data, opts);
+    optimizer = makeOptimizer(ir);
+    if (resuming) {
+      const ckpt = path.join(runDir, RUN_FILES.checkpoint);
+      if (!fs.existsSync(path.join(ckpt, 'state.json'))) throw new Error(`no checkpoint in ${runDir}: only an interrupted run can be resumed`);
+      state = JSON.parse(fs.readFileSync(path.join(ckpt, 'state.json'), 'utf8')) as TrainState;
+      model = await loadModel(path.join(ckpt, 'model'));
+      await restoreOptimizer(optimizer, model, path.join(ckpt, 'optimizer'));
+    } else {
+      model = buildModel(ir, feed.inputShape[0]);
+    }
+
+    const params = model.countParams();
+    const trainable = model.trainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((x, y) => x * y, 1), 0);
+    sink({
+      type: 'start',
+      runId,
+      runDir,
+      experiment: ir.sweep?.sweep ?? ir.name,
+      point: ir.sweep?.point ?? null,
+      source: ir.data.source.kind === 'builtin' ? `builtin:${ir.data.source.name}` : ir.data.source.path,
+      classes: ir.data.classes,
+      counts: { train: countPerClass(data.train, k), val: countPerClass(data.val, k) },
+      skipped: data.skipped.length,
+      backend: { name: backend.name, threads: backend.threads },
+      params: { total: params, trainable },
+      epochs: ir.train.epochs,
+      batchSize: ir.train.batchSize,
+      batchesPerEpoch: feed.batchesPerEpoch,
+      viewsPerEpoch: feed.viewsPerEpoch,
+      resumedFromEpoch: resuming ? state.epoch + 1 : null,
+      time: startedAt,
+    });
+
+    const m = model;
+    const o = optimizer;
+    const result = await train(ir, m, o, feed, state, {
+      sink,
+      shouldStop: opts.shouldStop,
+      onEpoch: (e) => appendLineAtomic(path.join(runDir, RUN_FILES.metrics), JSON.stringify(e)),
+      onBest: async () => replaceDirAtomic(path.join(runDir, RUN_FILES.model), (tmp) => saveModel(m, tmp)),
+      checkpoint: async (s) =>
+        replaceDirAtomic(path.join(runDir, RUN_FILES.checkpoint), async (tmp) => {
+          await saveModel(m, path.join(tmp, 'model'));
+          await saveTensors(await o.getWeights(), path.join(tmp, 'optimizer'));
+          writeJsonAtomic(path.join(tmp, 'state.json'), s);
+        }),
+    });
+    state = result.state;
+
+    // Final numbers come from the best epoch's weights (the saved model), as early stopping intends.
+    let confusion: number[][] = [];
+    let val = null;
+    let trainMetrics = null;
+    if (fs.existsSync(path.join(runDir, RUN_FILES.model, 'model.json'))) {
+      const best = await loadModel(path.join(runDir, RUN_FILES.model));
+      const evaluated = evaluate(best, feed, 'val', k, outputsProbabilities(ir));
+      confusion = evaluated.confusion;
+      val = evaluated.metrics;
+      trainMetrics = state.history.find((e) => e.epoch === state.bestEpoch)?.train ?? null;
+      best.dispose();
+      writeJsonAtomic(path.join(runDir, RUN_FILES.confusion), { classes: ir.data.classes, matrix: confusion });
+    }
+    const summary = summaryOf(result.status, { train: trainMetrics, val, confusion });
+    writeJsonAtomic(path.join(runDir, RUN_FILES.summary), summary);
+    if (result.status !== 'interrupted') fs.rmSync(path.join(runDir, RUN_FILES.checkpoint), { recursive: true, force: true });
+    sink({ type: 'end', status: result.status, runDir, bestEpoch: state.bestEpoch, epochsRun: state.history.length, confusion, val, train: trainMetrics, elapsedMs: state.elapsedMs });
+    return { status: result.status, runDir, summary };
+  } catch (e) {
+    const message = (e as Error).message;
+    const prior = readSummary(runDir);
+    const summary = summaryOf('failed', { message, train: prior?.train ?? null, val: prior?.val ?? null });
+    writeJsonAtomic(path.join(runDir, RUN_FILES.summary), summary);
+    sink({ type: 'end', status: 'failed', runDir, bestEpoch: state.bestEpoch, epochsRun: state.history.length, confusion: [], val: null, train: null, elapsedMs: state.elapsedMs, message });
+    throw e;
+  } finally {
+    model?.dispose();
+    optimizer?.dispose();
+  }
+}
+
+async function restoreOptimizer(optimizer: tf.Optimizer, model: tfl.LayersModel, file: string): Promise<void> {
+  const saved = loadTensors(file);
+  if (saved.length === 0) return;
+  // Optimizer slots are created lazily on the first step; make them exist, then overwrite them.
+  await optimizer.setWeights(saved);
+  void model;
+}
+
+async function makeFeed(ir: ExperimentIR, data: LoadedData, opts: RunOptions): Promise<Feed> {
+  if (ir.backbone) {
+    const { featureFeed } = await import('./backbone-feed.ts');
+    return featureFeed(ir, data, { cacheDir: opts.cacheDir, sink: opts.sink });
+  }
+  return imageFeed(ir, data.train, data.val);
+}

@@ -1,0 +1,211 @@
+// The training loop: epochs of batches from a Feed, the IR's optimizer, schedule, class weights and
+// early stopping, metrics per epoch, checkpoints, and a clean stop between batches when asked.
+// It emits events and knows nothing of terminals.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { ExperimentIR, Metric } from '../compiler/ir.ts';
+import type { EpochEvent, EventSink, RunStatus, SplitMetrics } from './events.ts';
+import type { Feed } from './feed.ts';
+import { addToConfusion, emptyConfusion, metricsFromConfusion } from './metrics.ts';
+import { outputsProbabilities, setDropoutStep } from './model.ts';
+import { learningRate } from './schedule.ts';
+
+/** Everything needed to continue a run exactly where it stopped. */
+export interface TrainState {
+  /** 0-based epoch in progress (or next to start). */
+  epoch: number;
+  /** Batches of `epoch` already done. */
+  batch: number;
+  /** Running training statistics of the epoch in progress. */
+  running: { lossSum: number; samples: number; confusion: number[][] };
+  history: EpochEvent[];
+  bestEpoch: number | null;
+  bestScore: number | null;
+  /** Epochs since the early-stopping metric last improved. */
+  stale: number;
+  elapsedMs: number;
+}
+
+export function initialState(classes: number): TrainState {
+  return { epoch: 0, batch: 0, running: { lossSum: 0, samples: 0, confusion: emptyConfusion(classes) }, history: [], bestEpoch: null, bestScore: null, stale: 0, elapsedMs: 0 };
+}
+
+export interface TrainHooks {
+  sink: EventSink;
+  /** Polled between batches: true asks the loop to stop after the current batch. */
+  shouldStop: () => boolean;
+  /** Persist model, optimizer and state (end of each epoch, and when stopping). */
+  checkpoint: (state: TrainState) => Promise<void>;
+  /** Called when an epoch is the best so far: keep these weights as the run's model. */
+  onBest: (epoch: number) => Promise<void>;
+  /** Called after each epoch with its metrics (metrics.jsonl). */
+  onEpoch: (event: EpochEvent) => void;
+}
+
+export interface TrainResult {
+  status: RunStatus;
+  state: TrainState;
+}
+
+export function makeOptimizer(ir: ExperimentIR): tf.Optimizer {
+  const o = ir.train.optimizer;
+  return o.kind === 'adam' ? tf.train.adam(o.lr, o.beta1, o.beta2, o.epsilon) : tf.train.momentum(o.lr, o.momentum, o.nesterov);
+}
+
+/** Per-class loss weights in class order. */
+export function classWeightVector(ir: ExperimentIR, labels: number[]): number[] {
+  const k = ir.data.classes.length;
+  const cw = ir.train.classWeights;
+  if (cw === 'none') return new Array(k).fill(1);
+  if (cw === 'balanced') {
+    const counts = new Array(k).fill(0);
+    for (const l of labels) counts[l] += 1;
+    return counts.map((c) => (c > 0 ? labels.length / (k * c) : 0));
+  }
+  return ir.data.classes.map((c) => cw[c] ?? 1);
+}
+
+/** Mean over the batch of w[y] * cross-entropy; `probabilities` says whether outputs are softmaxed. */
+function lossOf(output: tf.Tensor2D, oneHot: tf.Tensor2D, sampleWeights: tf.Tensor1D, probabilities: boolean): tf.Scalar {
+  const logp = probabilities ? tf.log(tf.clipByValue(output, 1e-7, 1)) : tf.logSoftmax(output);
+  const perSample = tf.neg(tf.sum(tf.mul(oneHot, logp), -1));
+  return tf.mean(tf.mul(perSample, sampleWeights)) as tf.Scalar;
+}
+
+function score(metric: Metric, m: SplitMetrics): number {
+  return metric === 'val_loss' ? -m.loss : metric === 'val_f1' ? m.f1 : m.acc;
+}
+
+/** Predictions on a split: views averaged per sample; returns metrics and the confusion matrix. */
+export function evaluate(model: tfl.LayersModel, feed: Feed, split: 'train' | 'val', classes: number, probabilities: boolean): { metrics: SplitMetrics; confusion: number[][] } {
+  const confusion = emptyConfusion(classes);
+  let lossSum = 0;
+  let samples = 0;
+  const it = feed.evalBatches(split);
+  for (let r = it.next(); !r.done; r = it.next()) {
+    const { x, y, n, views } = r.value;
+    const [loss, pred] = tf.tidy(() => {
+      const input = tf.tensor(x, [n * views, ...feed.inputShape]);
+      let out = model.predict(input) as tf.Tensor2D;
+      let probs = probabilities ? out : tf.softmax(out);
+      if (views > 1) probs = tf.mean(tf.reshape(probs, [n, views, classes]), 1) as tf.Tensor2D;
+      const oneHot = tf.oneHot(tf.tensor1d(y, 'int32'), classes) as tf.Tensor2D;
+      const l = tf.sum(tf.neg(tf.sum(tf.mul(oneHot, tf.log(tf.clipByValue(probs, 1e-7, 1))), -1)));
+      out = probs;
+      return [l.dataSync()[0], tf.argMax(out, -1).dataSync()];
+    });
+    lossSum += loss;
+    samples += n;
+    addToConfusion(confusion, y, pred as Int32Array);
+  }
+  return { metrics: metricsFromConfusion(confusion, samples ? lossSum / samples : 0), confusion };
+}
+
+export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer: tf.Optimizer, feed: Feed, state: TrainState, hooks: TrainHooks): Promise<TrainResult> {
+  const k = ir.data.classes.length;
+  const probabilities = outputsProbabilities(ir);
+  const weights = classWeightVector(ir, feed.trainLabels);
+  const weightTensor = tf.keep(tf.tensor1d(weights));
+  const { epochs } = ir.train;
+  const metric: Metric = ir.train.earlyStop?.metric ?? 'val_acc';
+  const started = Date.now() - state.elapsedMs;
+  let status: RunStatus = 'finished';
+
+  try {
+    outer: for (; state.epoch < epochs; state.epoch++) {
+      const lr = learningRate(ir.train.optimizer.lr, ir.train.schedule, state.epoch, epochs);
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      const batches = feed.trainBatches(state.epoch + 1);
+      for (let skip = 0; skip < state.batch; skip++) batches.next();
+      let windowStart = Date.now();
+      let windowImages = 0;
+      for (let r = batches.next(); !r.done; r = batches.next()) {
+        const { x, y, n } = r.value;
+        setDropoutStep(state.epoch * 100003 + state.batch);
+        const [lossValue, predicted] = tf.tidy(() => {
+          const xs = tf.tensor(x, [n, ...feed.inputShape]);
+          const labels = tf.tensor1d(y, 'int32');
+          const oneHot = tf.oneHot(labels, k) as tf.Tensor2D;
+          const sampleWeights = tf.gather(weightTensor, labels) as tf.Tensor1D;
+          // Intermediate tensors of the loss function are freed by minimize(), so the predictions
+          // are taken (and kept) inside it.
+          let predictions: tf.Tensor | null = null;
+          const loss = optimizer.minimize(() => {
+            const out = model.apply(xs, { training: true }) as tf.Tensor2D;
+            predictions = tf.keep(tf.argMax(out, -1));
+            return lossOf(out, oneHot, sampleWeights, probabilities);
+          }, true)!;
+          const predicted = predictions!.dataSync() as Int32Array;
+          predictions!.dispose();
+          return [loss.dataSync()[0], predicted] as const;
+        });
+        if (!Number.isFinite(lossValue)) {
+          throw new Error(`the training loss became ${lossValue} at epoch ${state.epoch + 1}, batch ${state.batch + 1}: lower the learning rate`);
+        }
+        state.running.lossSum += lossValue * n;
+        state.running.samples += n;
+        addToConfusion(state.running.confusion, y, predicted);
+        state.batch += 1;
+        windowImages += n;
+        const now = Date.now();
+        const running = metricsFromConfusion(state.running.confusion, state.running.lossSum / state.running.samples);
+        hooks.sink({
+          type: 'batch',
+          epoch: state.epoch + 1,
+          batch: state.batch,
+          batches: feed.batchesPerEpoch,
+          loss: running.loss,
+          acc: running.acc,
+          imagesPerSec: windowImages / Math.max(1e-3, (now - windowStart) / 1000),
+          elapsedMs: now - started,
+        });
+        if (now - windowStart > 5000) {
+          windowStart = now;
+          windowImages = 0;
+        }
+        if (hooks.shouldStop()) {
+          status = 'interrupted';
+          break outer;
+        }
+      }
+
+      const trainMetrics = metricsFromConfusion(state.running.confusion, state.running.lossSum / Math.max(1, state.running.samples));
+      const { metrics: valMetrics } = evaluate(model, feed, 'val', k, probabilities);
+      const s = score(metric, valMetrics);
+      const minDelta = ir.train.earlyStop?.minDelta ?? 0;
+      const best = state.bestScore === null || s > state.bestScore + minDelta;
+      if (best) {
+        state.bestScore = s;
+        state.bestEpoch = state.epoch + 1;
+        state.stale = 0;
+        await hooks.onBest(state.epoch + 1);
+      } else state.stale += 1;
+      const event: EpochEvent = { type: 'epoch', epoch: state.epoch + 1, epochs, train: trainMetrics, val: valMetrics, lr, best, elapsedMs: Date.now() - started };
+      state.history.push(event);
+      hooks.onEpoch(event);
+      hooks.sink(event);
+      state.batch = 0;
+      state.running = { lossSum: 0, samples: 0, confusion: emptyConfusion(k) };
+      const stopEarly = ir.train.earlyStop !== null && state.stale >= ir.train.earlyStop.patience;
+      state.elapsedMs = Date.now() - started;
+      if (stopEarly) {
+        state.epoch += 1;
+        status = 'early-stopped';
+        hooks.sink({ type: 'log', level: 'info', message: `early stop: ${metric} has not improved for ${state.stale} epochs (best epoch ${state.bestEpoch})` });
+        break;
+      }
+      if (state.epoch + 1 < epochs) await hooks.checkpoint({ ...state, epoch: state.epoch + 1 });
+      if (hooks.shouldStop()) {
+        state.epoch += 1;
+        status = state.epoch >= epochs ? 'finished' : 'interrupted';
+        break;
+      }
+    }
+  } finally {
+    weightTensor.dispose();
+  }
+  state.elapsedMs = Date.now() - started;
+  if (status === 'interrupted') await hooks.checkpoint(state);
+  return { status, state };
+}

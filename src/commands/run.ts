@@ -1,0 +1,146 @@
+// emoc run FILE[#point]: train the experiment(s) a spec describes; --resume RUN continues one.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { ExperimentIR } from '../../compiler/ir.ts';
+import type { BackendPreference } from '../../runtime/backend/select.ts';
+import { DataError } from '../../runtime/data/types.ts';
+import type { EventSink } from '../../runtime/events.ts';
+import { compileOrExit } from '../compile-or-exit.ts';
+import { UserError } from '../errors.ts';
+import { jsonPrinter, plainPrinter } from '../printers.ts';
+import { selectPoints } from '../select.ts';
+
+export interface RunFlags {
+  backend: BackendPreference;
+  threads?: number;
+  json?: boolean;
+  runs: string;
+  resume?: string;
+  epochs?: number;
+  images?: number;
+  limitPerClass?: number;
+  cache: string;
+  dashboard: boolean;
+}
+
+const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
+function backendChoice(value: string): BackendPreference {
+  if (!BACKENDS.includes(value)) throw new InvalidArgumentError(`expected one of ${BACKENDS.join(', ')}`);
+  return value as BackendPreference;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('train the experiment(s) of a spec and write run artifacts under runs/')
+    .argument('[file]', '.emo spec; FILE#point runs one sweep point')
+    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, backendChoice, 'auto')
+    .option('--threads <n>', 'wasm threads (default: all cores)', positiveInt)
+    .option('--json', 'print one JSON event per line')
+    .option('--no-dashboard', 'plain progress lines even in a terminal')
+    .option('--runs <dir>', 'where run folders go', 'runs')
+    .option('--resume <run>', 'continue an interrupted run from its folder')
+    .option('--epochs <n>', 'override the number of epochs', positiveInt)
+    .option('--images <n>', 'override the number of built-in images', positiveInt)
+    .option('--limit-per-class <n>', 'use at most N images per class per split (quick trials)', positiveInt)
+    .option('--cache <dir>', 'feature cache folder for backbone experiments', '.emoc/cache')
+    .addHelpText('after', '\nCtrl-C (or q in the dashboard) finishes the current batch, writes a checkpoint and exits 130.')
+    .action(async (file: string | undefined, flags: RunFlags) => {
+      let experiments: ExperimentIR[];
+      let specText: string;
+      if (flags.resume) {
+        const irPath = path.join(flags.resume, 'ir.json');
+        if (!fs.existsSync(irPath)) throw new UserError(`${flags.resume} is not a run folder (no ir.json)`, 'pass a folder under runs/, e.g. runs/s1/20261128-101500-ab12');
+        experiments = [JSON.parse(fs.readFileSync(irPath, 'utf8')) as ExperimentIR];
+        specText = fs.readFileSync(path.join(flags.resume, 'spec.emo'), 'utf8');
+      } else {
+        if (!file) throw new UserError('missing spec file', 'usage: emoc run FILE[#point]', 2);
+        experiments = selectPoints(compileOrExit(file).experiments, file);
+        specText = fs.readFileSync(file.replace(/#.*$/, ''), 'utf8');
+      }
+      experiments = experiments.map((ir) => applyOverrides(ir, flags));
+      process.exitCode = await runAll(experiments, specText, flags, file);
+    });
+}
+
+function applyOverrides(ir: ExperimentIR, flags: RunFlags): ExperimentIR {
+  const out = structuredClone(ir);
+  if (flags.epochs) out.train.epochs = flags.epochs;
+  if (flags.images && out.data.source.kind === 'builtin') out.data.source.images = flags.images;
+  return out;
+}
+
+/** Stop requests: the first Ctrl-C stops after the batch; a second one aborts at once. */
+function stopControl(sink: () => EventSink) {
+  let requested = false;
+  const onSignal = () => {
+    if (requested) {
+      process.stderr.write('\naborted\n');
+      process.exit(130);
+    }
+    requested = true;
+    sink()({ type: 'log', level: 'warn', message: 'stopping after this batch and writing a checkpoint (Ctrl-C again aborts at once)' });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    request: () => {
+      requested = true;
+    },
+    shouldStop: () => requested,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+async function runAll(experiments: ExperimentIR[], specText: string, flags: RunFlags, file: string | undefined): Promise<number> {
+  const interactive = !!process.stdout.isTTY && !flags.json && flags.dashboard;
+  let sink: EventSink = flags.json ? jsonPrinter() : plainPrinter();
+  const stop = stopControl(() => sink);
+  let ui: { sink: EventSink; done: () => Promise<void> } | null = null;
+  if (interactive) {
+    const { mountDashboard } = await import('../../runtime/ui/mount.tsx');
+    ui = mountDashboard({ onStop: () => stop.request() });
+    sink = ui.sink;
+  }
+  const { runExperiment } = await import('../../runtime/run.ts');
+  const { runSweep } = await import('../../runtime/sweep.ts');
+  try {
+    const common = {
+      specText,
+      runsDir: flags.runs,
+      backend: flags.backend,
+      threads: flags.threads,
+      sink,
+      shouldStop: stop.shouldStop,
+      limitPerClass: flags.limitPerClass,
+      cacheDir: flags.cache,
+    };
+    let status: string;
+    if (flags.resume) status = (await runExperiment({ ...common, ir: experiments[0], resume: flags.resume })).status;
+    else if (experiments.length === 1 && !experiments[0].sweep) status = (await runExperiment({ ...common, ir: experiments[0] })).status;
+    else status = await runSweep({ ...common, experiments, spec: file ?? '' });
+    return status === 'interrupted' ? 130 : status === 'failed' ? 1 : 0;
+  } catch (e) {
+    if (e instanceof DataError) throw new UserError(`${e.where}: ${e.message}`, e.hint);
+    if (e instanceof UserError) throw e;
+    const msg = (e as Error).message ?? String(e);
+    if (/not installed|forced|backend/i.test(msg) && !(e as Error).stack?.includes('/train.ts')) throw new UserError(msg);
+    if (/training loss became|no checkpoint|already finished/.test(msg)) throw new UserError(msg);
+    throw e;
+  } finally {
+    stop.dispose();
+    await ui?.done();
+  }
+}
