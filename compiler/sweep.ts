@@ -115,12 +115,24 @@ export function expandSweep(exp: ResolvedExperiment, settingNames: (section: str
  * Calls that still hold a `$variable` after expansion were reported (E040-E042); they are left out
  * of lowering so one mistake does not also surface as "missing argument" and "unexpected argument".
  */
+function hasVariable(v: Value | Arg): boolean {
+  if (v.kind === 'variable') return true;
+  if (v.kind === 'list') return v.items.some(hasVariable);
+  if (v.kind === 'map') return v.entries.some((e) => hasVariable(e.value));
+  if (v.kind === 'keyvalue') return hasVariable(v.value);
+  return false;
+}
+
 function withoutUnresolved(sections: Partial<Record<SectionName, Section>>): Partial<Record<SectionName, Section>> {
   const out: Partial<Record<SectionName, Section>> = {};
   for (const [key, section] of Object.entries(sections) as [SectionName, Section][]) {
     if (!section) continue;
+    if (!section.header.some(hasVariable) && !(section.body ?? []).some((p) => p.calls.some((c) => c.args.some(hasVariable)))) {
+      out[key] = section;
+      continue;
+    }
     const body = section.body?.flatMap((p): Pipeline[] => {
-      const calls = p.calls.filter((c) => collectVariables({ x: { ...section, header: [], body: [{ ...p, calls: [c] }] } }).size === 0);
+      const calls = p.calls.filter((c) => !c.args.some(hasVariable));
       return calls.length ? [{ ...p, calls }] : [];
     });
     out[key] = { ...section, header: section.header.filter((h) => h.kind !== 'variable'), body: body ?? null };

@@ -210,9 +210,7 @@ class AstBuilder {
       }
       return { kind: 'map', entries, span: this.nodeSpan(map) };
     }
-    const t = Object.values(c)
-      .flat()
-      .find((e): e is IToken => isToken(e));
+    const t = firstToken(c);
     if (!t || t.isInsertedInRecovery) return null;
     const span = this.tokenSpan(t);
     switch (t.tokenType.name) {
@@ -257,6 +255,17 @@ class AstBuilder {
     if (!first || !last) return this.spanOf(0, 0);
     return this.spanOf(first.startOffset, (last.endOffset ?? last.startOffset) + 1);
   }
+}
+
+const VALUE_TOKENS = ['NumberLit', 'Size', 'StringLit', 'UnterminatedString', 'BuiltinRef', 'Variable', 'Name'];
+
+/** The single token of a value node (value is one token unless it is a list or a map). */
+function firstToken(children: Children): IToken | undefined {
+  for (const key of VALUE_TOKENS) {
+    const e = children[key]?.[0];
+    if (isToken(e)) return e;
+  }
+  return undefined;
 }
 
 function nodes(children: Children | undefined, name: string): CstNode[] {

@@ -18,12 +18,22 @@
 //   map         = "{" name ":" value { "," name ":" value } "}" ;
 //   sep         = newline | ";" ;
 
-import { CstParser, EOF, tokenMatcher, type CstNode, type IToken } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type CstNode, type IOrAlt, type IToken } from 'chevrotain';
 
 export type Context = 'file' | 'experiment' | 'block';
 import * as T from './lexer.ts';
 
 export class EmoParser extends CstParser {
+  // OR alternatives are built once and reused: chevrotain's recommended "OR caching", which also
+  // avoids re-creating (and, under tsx, re-naming) a closure per alternative on every call.
+  private pipeContinuation?: { GATE: () => boolean; DEF: () => void };
+  private alts1?: IOrAlt<unknown>[];
+  private alts2?: IOrAlt<unknown>[];
+  private alts3?: IOrAlt<unknown>[];
+  private alts4?: IOrAlt<unknown>[];
+  private alts5?: IOrAlt<unknown>[];
+  private alts6?: IOrAlt<unknown>[];
+
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: 'onlyOffset' });
     this.performSelfAnalysis();
@@ -39,7 +49,7 @@ export class EmoParser extends CstParser {
   });
 
   private topItem = this.RULE('topItem', () => {
-    this.OR([
+    this.OR(this.alts1 ??= [
       { ALT: () => this.SUBRULE(this.importDecl) },
       { ALT: () => this.SUBRULE(this.experiment) },
       { ALT: () => this.SUBRULE(this.section) },
@@ -89,8 +99,8 @@ export class EmoParser extends CstParser {
 
   private pipeline = this.RULE('pipeline', () => {
     this.SUBRULE(this.call);
-    this.MANY({
-      // A pipe may end a line or start the next one; look past newlines for it.
+    // A pipe may end a line or start the next one; look past newlines for it.
+    this.MANY((this.pipeContinuation ??= {
       GATE: () => this.pipeAhead(),
       DEF: () => {
         this.MANY2(() => this.CONSUME(T.Newline));
@@ -98,7 +108,7 @@ export class EmoParser extends CstParser {
         this.MANY3(() => this.CONSUME2(T.Newline));
         this.SUBRULE2(this.call);
       },
-    });
+    }));
   });
 
   private call = this.RULE('call', () => {
@@ -107,7 +117,7 @@ export class EmoParser extends CstParser {
   });
 
   private arg = this.RULE('arg', () => {
-    this.OR([
+    this.OR(this.alts2 ??= [
       {
         GATE: () => this.LA(2).tokenType === T.Equals,
         ALT: () => {
@@ -121,7 +131,7 @@ export class EmoParser extends CstParser {
   });
 
   private value = this.RULE('value', () => {
-    this.OR([
+    this.OR(this.alts3 ??= [
       { ALT: () => this.CONSUME(T.NumberLit) },
       { ALT: () => this.CONSUME(T.Size) },
       { ALT: () => this.CONSUME(T.StringLit) },
@@ -135,7 +145,7 @@ export class EmoParser extends CstParser {
   });
 
   private headerValue = this.RULE('headerValue', () => {
-    this.OR([
+    this.OR(this.alts4 ??= [
       { ALT: () => this.CONSUME(T.Name) },
       { ALT: () => this.CONSUME(T.StringLit) },
       { ALT: () => this.CONSUME(T.UnterminatedString) },
@@ -186,7 +196,7 @@ export class EmoParser extends CstParser {
    */
   private terminator = this.RULE('terminator', (context: Context = 'block') => {
     this.ACTION(() => this.skipRestOfLine());
-    this.OR([
+    this.OR(this.alts5 ??= [
       { ALT: () => this.AT_LEAST_ONE(() => this.SUBRULE(this.sep)) },
       { GATE: () => this.LA(1).tokenType === T.RCurly || this.LA(1).tokenType === EOF, ALT: () => {} },
     ]);
@@ -194,7 +204,7 @@ export class EmoParser extends CstParser {
   });
 
   private sep = this.RULE('sep', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Newline) }, { ALT: () => this.CONSUME(T.Semicolon) }]);
+    this.OR(this.alts6 ??= [{ ALT: () => this.CONSUME(T.Newline) }, { ALT: () => this.CONSUME(T.Semicolon) }]);
   });
 
   /** Tokens skipped by line-level recovery, one entry per skipped run (its first token). */

@@ -74,11 +74,12 @@ export async function featureFeed(ir: ExperimentIR, data: LoadedData, opts: { ca
   const ev = testViews(ir);
   const trainFeatures = await extract(data.train, tv, 'train');
   const valFeatures = await extract(data.val, ev, 'val');
+  const loaded = lazy.loaded;
   lazy.dispose();
   opts.sink({
     type: 'log',
     level: 'info',
-    message: `backbone ${bb.name} [${bb.taps.join(', ')}]: ${width} features; ${hits} cached views, ${misses} extracted${lazy.loaded ? '' : ' (backbone not loaded)'} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    message: `backbone ${bb.name} [${bb.taps.join(', ')}]: ${width} features; ${hits} cached views, ${misses} extracted${loaded ? '' : ' (backbone not loaded: all from cache)'} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
   });
 
   const n = data.train.images.length;

@@ -6,6 +6,10 @@ import { registerCheck } from './commands/check.ts';
 import { registerCompile } from './commands/compile.ts';
 import { registerExplain } from './commands/explain.ts';
 import { registerRun } from './commands/run.ts';
+import { registerPredict } from './commands/predict.ts';
+import { registerResults } from './commands/results.ts';
+import { registerReport } from './commands/report.ts';
+import { registerCache } from './commands/cache.ts';
 import { UserError } from './errors.ts';
 
 const program = new Command();
@@ -20,6 +24,10 @@ registerCheck(program);
 registerCompile(program);
 registerExplain(program);
 registerRun(program);
+registerPredict(program);
+registerResults(program);
+registerReport(program);
+registerCache(program);
 
 try {
   await program.parseAsync(process.argv);
