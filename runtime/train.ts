@@ -164,6 +164,9 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
           windowStart = now;
           windowImages = 0;
         }
+        // Let timers, key presses and signals run (the dashboard's redraw, Ctrl-C): a batch is
+        // synchronous tensor work that would otherwise hold the event loop for the whole epoch.
+        await new Promise((resolve) => setImmediate(resolve));
         if (hooks.shouldStop()) {
           status = 'interrupted';
           break outer;
