@@ -80,6 +80,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const runId = path.basename(runDir);
   const startedAt = new Date().toISOString();
   const backend = await selectBackend({ prefer: opts.backend ?? 'auto', threads: opts.threads });
+  // Data problems (a missing folder, an empty class) stop here, before a run folder exists.
+  const data = await loadExperimentData(ir, { limitPerClass: opts.limitPerClass });
   fs.mkdirSync(runDir, { recursive: true });
   if (!resuming) {
     writeFileAtomic(path.join(runDir, RUN_FILES.spec), opts.specText);
@@ -111,7 +113,6 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   let optimizer: tf.Optimizer | null = null;
   try {
     sink({ type: 'log', level: 'info', message: `backend ${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.simd ? ', SIMD' : ''}` });
-    const data = await loadExperimentData(ir, { limitPerClass: opts.limitPerClass });
     for (const note of data.notes) sink({ type: 'log', level: 'info', message: note });
     for (const s of data.skipped) sink({ type: 'log', level: 'warn', message: `skipped ${s.origin}: ${s.reason}` });
     if (data.skipped.length) writeJsonAtomic(path.join(runDir, 'skipped.json'), data.skipped);

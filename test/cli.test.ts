@@ -1,0 +1,70 @@
+// The command line as a user meets it: help everywhere, one-line errors, exit codes, no stack traces.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const bin = path.resolve('bin/emoc.js');
+function emoc(args: string[], cwd = process.cwd()) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('emoc CLI', () => {
+  it('lists every command in --help', () => {
+    const r = emoc(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['check', 'compile', 'explain', 'run', 'predict', 'results', 'report', 'cache']) expect(r.out).toContain(c);
+  });
+
+  it.each(['check', 'compile', 'explain', 'run', 'predict', 'results', 'report', 'cache'])('%s --help exits 0 with usage', (cmd) => {
+    const r = emoc([cmd, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Usage: emoc /);
+  });
+
+  it('rejects a bad flag value with exit 2 and no stack trace', () => {
+    const r = emoc(['run', 'specs/s1.emo', '--epochs', 'zero']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("option '--epochs <n>' argument 'zero' is invalid");
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('stops before training on a missing data folder, with the path and a hint, leaving no run folder', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-cli-'));
+    fs.writeFileSync(path.join(dir, 'bad.emo'), 'experiment x {\n  data { source "nope/faces" }\n  model { flatten; fc 7 }\n}\n');
+    const r = emoc(['run', 'bad.emo', '--runs', 'runs', '--backend', 'cpu'], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("data folder 'nope/faces' does not exist");
+    expect(r.err).toContain('hint:');
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(fs.existsSync(path.join(dir, 'runs'))).toBe(false);
+  });
+
+  it('explains S1 with the write-up flatten width', () => {
+    const r = emoc(['explain', 'specs/s1.emo']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/flatten\s+6400/);
+    expect(r.out).toContain('928,071');
+  });
+
+  it('compile prints schema-valid JSON and FILE#point selects a sweep point', () => {
+    const r = emoc(['compile', 'specs/facenet-grid.emo#l2-h256']);
+    expect(r.code).toBe(0);
+    const ir = JSON.parse(r.out);
+    expect(ir.name).toBe('facenet-grid-l2-h256');
+    expect(ir.backbone.taps).toEqual(['l2']);
+    const bad = emoc(['compile', 'specs/facenet-grid.emo#l2-h999']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("no experiment or sweep point 'l2-h999'");
+  });
+
+  it('predict on a folder that is not a run is a one-line error', () => {
+    const r = emoc(['predict', os.tmpdir(), 'x.jpg', '--backend', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('has no trained model');
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});
