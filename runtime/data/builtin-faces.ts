@@ -126,10 +126,11 @@ function renderImage(canvas: Canvas, rng: Rng, identity: Identity, emotion: Emot
   const { width: w, height: h } = canvas;
   const size = Math.min(w, h);
   drawBackground(canvas, rng);
-  const angle = Math.max(-0.3, Math.min(0.3, rng.normal() * 0.1));
-  const scale = (size / 2.7) * rng.range(0.85, 1.15);
-  const cx = w * (0.5 + rng.range(-0.07, 0.07));
-  const cy = h * (0.45 + rng.range(-0.06, 0.06));
+  // Face crops, as in FER-style datasets: roughly aligned, with some residual rotation, shift and scale.
+  const angle = Math.max(-0.25, Math.min(0.25, rng.normal() * 0.07));
+  const scale = (size / 2.25) * rng.range(0.92, 1.08);
+  const cx = w * (0.5 + rng.range(-0.035, 0.035));
+  const cy = h * (0.47 + rng.range(-0.035, 0.035));
   const blur = rng.next();
   const soft = 1 + blur * blur * blur * (size / 60); // mostly sharp, sometimes out of focus
   const head = new Frame(cx, cy, scale, angle, soft);
@@ -148,6 +149,6 @@ function sampleLook(rng: Rng): Look {
     gazeU: rng.range(-1, 1),
     gazeV: rng.range(-1, 1),
     light: [lx, ly, lz],
-    ambient: rng.range(0.35, 0.75),
+    ambient: rng.range(0.5, 0.85),
   };
 }

@@ -41,7 +41,7 @@ const PROTOTYPES: Record<Emotion, Proto[]> = {
   happy: [
     { lipCornerUp: 1, cheekRaise: 0.7 },
     { lipCornerUp: 1, cheekRaise: 0.9, jawDrop: 0.35 },
-    { lipCornerUp: 0.7, cheekRaise: 0.4, jawDrop: 0.15 },
+    { lipCornerUp: 0.9, cheekRaise: 0.6, jawDrop: 0.2 },
   ],
   sad: [
     { innerBrowRaise: 0.9, browTogether: 0.4, lipCornerDown: 0.9, lidDroop: 0.6, chinRaise: 0.6 },

@@ -164,14 +164,14 @@ function drawEye(c: Canvas, f: Frame, id: Identity, au: ActionUnits, look: Look,
 function drawBrow(c: Canvas, f: Frame, id: Identity, au: ActionUnits, look: Look, s: number): void {
   const shift = look.yaw * 0.12;
   const base = id.eyeY - id.browGap;
-  const raise = 0.1 * au.browRaise;
+  const raise = 0.14 * au.browRaise;
   const inner = id.eyeSpacing - id.eyeW * 0.95 - 0.05 * au.browTogether - 0.02 * au.browLower;
   const outer = id.eyeSpacing + id.eyeW * 1.2;
-  const innerV = base + id.browTilt - raise - 0.1 * au.innerBrowRaise + 0.09 * au.browLower;
-  const midV = base - id.browArch - raise * 1.1 - 0.03 * au.innerBrowRaise + 0.04 * au.browLower;
+  const innerV = base + id.browTilt - raise - 0.12 * au.innerBrowRaise + 0.11 * au.browLower;
+  const midV = base - id.browArch - raise * 1.1 - 0.03 * au.innerBrowRaise + 0.06 * au.browLower;
   const outerV = base + 0.02 - raise * 0.8 + 0.035 * au.innerBrowRaise + 0.01 * au.browLower;
   const pts = bezier(shift + s * inner, innerV, shift + s * (inner + outer) * 0.5, 2 * midV - (innerV + outerV) * 0.5, shift + s * outer, outerV);
-  f.fill(c, stroke(pts, id.browThick, id.browThick * 0.45), mixRgb(id.hair, DARK, 0.3));
+  f.fill(c, stroke(pts, id.browThick, id.browThick * 0.5), mixRgb(id.hair, DARK, 0.5));
 }
 
 /** Nose: nostrils, the wings' outline and a side shadow; the disgust wrinkle lifts and creases it. */
@@ -200,9 +200,9 @@ function drawNose(c: Canvas, f: Frame, id: Identity, au: ActionUnits, look: Look
 function drawMouth(c: Canvas, f: Frame, id: Identity, au: ActionUnits, look: Look): void {
   const cu = look.yaw * 0.14;
   const mv = id.mouthY + 0.03 * au.jawDrop - 0.025 * au.upperLipRaise - 0.015 * au.chinRaise;
-  const hw = id.mouthW * Math.max(0.45, 1 + 0.3 * au.lipStretch + 0.2 * au.lipCornerUp - 0.45 * au.mouthRound - 0.12 * au.lipPress);
-  const corner = id.mouthRest - 0.12 * au.lipCornerUp + 0.085 * au.lipCornerDown + 0.015 * au.lipStretch;
-  const open = 0.28 * au.jawDrop * (1 + 0.3 * au.mouthRound);
+  const hw = id.mouthW * Math.max(0.45, 1 + 0.35 * au.lipStretch + 0.25 * au.lipCornerUp - 0.45 * au.mouthRound - 0.12 * au.lipPress);
+  const corner = id.mouthRest - 0.15 * au.lipCornerUp + 0.1 * au.lipCornerDown + 0.015 * au.lipStretch;
+  const open = 0.32 * au.jawDrop * (1 + 0.3 * au.mouthRound);
   const round = Math.min(1, au.mouthRound);
   const square = Math.min(1, au.lipStretch) * (1 - round);
   const profile = (t: number) => {
@@ -234,7 +234,7 @@ function drawMouth(c: Canvas, f: Frame, id: Identity, au: ActionUnits, look: Loo
   // The dark line where closed lips meet; it fades as the mouth opens.
   const closed = 1 - Math.min(1, (open + lift) / 0.03);
   const mid = (t: number) => (upperIn(t) + lowerIn(t)) * 0.5;
-  f.fill(c, stroke(curvePoints(cu, hw * 1.02, mid, 10), 0.011, 0.011), mixRgb(id.lip, DARK, 0.6), 0.9 * closed);
+  f.fill(c, stroke(curvePoints(cu, hw * 1.02, mid, 10), 0.016, 0.016), mixRgb(id.lip, DARK, 0.7), 0.95 * closed);
   // Chin boss of a pout (sad, angry): a shadow under the lower lip.
   const chin = (t: number) => lowerOut(t) + 0.05;
   f.fill(c, stroke(curvePoints(cu, hw * 0.5, chin, 6), 0.012), mixRgb(id.skin, DARK, 0.35), 0.5 * Math.min(1, au.chinRaise));
@@ -246,8 +246,9 @@ function drawFringe(c: Canvas, f: Frame, id: Identity): void {
   const vol = id.hairVolume;
   const cap = ellipse(0, -0.08, id.faceRx + 0.05 + vol * 0.5, id.faceRy + vol * 0.6);
   const hairline = (u: number) => id.hairline + id.hairSweep * u + 0.35 * u * u;
+  const reach = cap.box.u1; // the hairline is lowest at the sides of the cap
   const fringe: Shape = {
-    box: cap.box,
+    box: { ...cap.box, v1: Math.min(cap.box.v1, Math.max(hairline(-reach), hairline(reach))) },
     sdf: (u, v) => Math.max(cap.sdf(u, v), v - hairline(u)),
     lipschitz: 2,
   };

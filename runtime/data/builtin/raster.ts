@@ -101,8 +101,7 @@ export class Frame {
     const k = this.scale / this.soft; // local distance -> fraction of an edge width
     const du = this.cos / this.scale;
     const dv = -this.sin / this.scale;
-    // Pixels per unit of sdf that are safe to skip; 0 disables skipping.
-    const reach = s.lipschitz ? this.scale / s.lipschitz : 0;
+    const lip = s.lipschitz ?? 0; // 0: no skipping
     for (let y = y0; y < y1; y++) {
       const dy = y + 0.5 - this.cy;
       const dx0 = x0 + 0.5 - this.cx;
@@ -113,7 +112,8 @@ export class Frame {
       for (let x = x0; x < x1; x++) {
         const d = s.sdf(u0 + (x - x0) * du, v0 + (x - x0) * dv);
         // Pixels within this many steps are as surely out (or fully in) as this one.
-        const run = reach > 0 ? Math.floor(Math.abs(d) * reach - this.soft) - 1 : 0;
+        // (Coverage changes state only where |sdf| * scale < soft / 2, and sdf moves at most L per unit.)
+        const run = lip > 0 ? Math.floor((Math.abs(d) * this.scale - 0.5 * this.soft) / lip) - 1 : 0;
         let a = 0.5 - d * k;
         if (a <= 0) {
           cov[x] = 0;
@@ -185,9 +185,11 @@ export function ellipse(cu: number, cv: number, rx: number, ry: number, angle = 
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
   const r = Math.max(rx, ry);
+  const ratio = r / Math.min(rx, ry);
   return {
     box: { u0: cu - r, v0: cv - r, u1: cu + r, v1: cv + r },
-    lipschitz: 1.5,
+    // Measured bound of the outside estimate up to 2.5:1; skip nothing for flatter ellipses.
+    lipschitz: ratio <= 2.5 ? 1.5 : undefined,
     sdf(u, v) {
       const du = u - cu;
       const dv = v - cv;
@@ -196,15 +198,19 @@ export function ellipse(cu: number, cv: number, rx: number, ry: number, angle = 
   };
 }
 
-/** Approximate distance to an axis-aligned ellipse (Quilez's first-order estimate; exact on the axes). */
+/**
+ * Signed distance estimate to an axis-aligned ellipse. Outside: Quilez's first-order estimate (exact on
+ * the axes, close elsewhere). Inside: (k - 1) * min radius, which never overstates the depth, so scans
+ * may safely skip by it (the outside estimate is near-exact, the inside one only needs to be safe).
+ */
 export function ellipseSdf(x: number, y: number, rx: number, ry: number): number {
   const ax = x / rx;
   const ay = y / ry;
   const k0 = Math.sqrt(ax * ax + ay * ay);
+  if (k0 < 1) return (k0 - 1) * Math.min(rx, ry);
   const bx = ax / rx;
   const by = ay / ry;
-  const k1 = Math.sqrt(bx * bx + by * by);
-  return k1 === 0 ? -Math.min(rx, ry) : (k0 * (k0 - 1)) / k1;
+  return (k0 * (k0 - 1)) / Math.sqrt(bx * bx + by * by);
 }
 
 /** Rotated rectangle with half sizes hw x hh (a bar, a frame, a finger). */

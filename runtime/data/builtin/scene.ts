@@ -50,23 +50,23 @@ function fillGradient(c: Canvas, a: Rgb, b: Rgb, angle: number): void {
 
 /**
  * Occlusions, drawn over the face in the head frame (glasses, hand) or the image (a bar): about one
- * image in three has one. Sunglasses hide the eyes entirely; a hand may hide the mouth.
+ * image in four has one. Sunglasses hide the eyes entirely; a hand may hide the mouth.
  */
 export function drawOcclusion(c: Canvas, head: Frame, rng: Rng, id: Identity): void {
   const roll = rng.next();
-  if (roll < 0.12) {
+  if (roll < 0.1) {
     // Clear glasses: two frames and a bridge.
     const color = randomColor(rng, 10, 120);
     const w = id.eyeW * rng.range(1.25, 1.5);
     const h = id.eyeW * rng.range(0.8, 1.1);
     for (const s of [-1, 1]) head.fill(c, outline(ellipse(s * id.eyeSpacing, id.eyeY, w, h), 0.012), color);
     head.fill(c, stroke([-id.eyeSpacing + w, id.eyeY - 0.02, id.eyeSpacing - w, id.eyeY - 0.02], 0.012), color);
-  } else if (roll < 0.16) {
+  } else if (roll < 0.13) {
     // Sunglasses.
     const w = id.eyeW * 1.45;
     for (const s of [-1, 1]) head.fill(c, ellipse(s * id.eyeSpacing, id.eyeY + 0.01, w, id.eyeW * 1.0), [20, 20, 24], 0.92);
     head.fill(c, stroke([-id.eyeSpacing + w, id.eyeY - 0.02, id.eyeSpacing - w, id.eyeY - 0.02], 0.015), [20, 20, 24]);
-  } else if (roll < 0.26) {
+  } else if (roll < 0.19) {
     // A hand on the cheek, chin or mouth: a palm and four fingers, in the person's skin tone.
     const s = rng.next() < 0.5 ? -1 : 1;
     const cu = s * rng.range(0.2, 0.75);
@@ -78,7 +78,7 @@ export function drawOcclusion(c: Canvas, head: Frame, rng: Rng, id: Identity): v
       const fu = cu + (k - 1.5) * 0.1;
       head.fill(c, rect(fu, cv - 0.1, 0.045, 0.2, angle), skin);
     }
-  } else if (roll < 0.34) {
+  } else if (roll < 0.24) {
     // A bar across the image (a strap, a pole, a watermark stripe), anywhere.
     const f = Frame.pixels(1);
     const size = Math.min(c.width, c.height);
@@ -106,9 +106,9 @@ export function sampleCamera(rng: Rng): Camera {
     gradX: grad * Math.cos(angle),
     gradY: grad * Math.sin(angle),
     cast: [rng.range(0.88, 1.12), rng.range(0.92, 1.08), rng.range(0.88, 1.12)],
-    contrast: rng.range(0.6, 1.3),
+    contrast: rng.range(0.75, 1.3),
     brightness: rng.range(-25, 25),
-    noise: rng.range(0, 1) < 0.3 ? rng.range(8, 20) : rng.range(0, 8),
+    noise: rng.next() < 0.15 ? rng.range(6, 14) : rng.range(0, 6),
   };
 }
 
