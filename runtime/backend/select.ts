@@ -35,9 +35,17 @@ export interface BackendInfo {
 
 export interface SelectOptions {
   prefer?: BackendPreference;
-  /** wasm threads; default os.cpus().length. Ignored by other backends. */
+  /** wasm threads; default DEFAULT_WASM_THREADS (see there). Ignored by other backends. */
   threads?: number;
 }
+
+/**
+ * Default wasm thread count. Two threads work in Node (see withNodeThreadShims) and train about 25%
+ * faster on 2 cores, but a full-size S1 training run with 2 threads deadlocked in 2 of about 5 runs
+ * (main thread and one pthread both asleep), so the default stays at one thread until that is fixed.
+ * Set EMOC_WASM_THREADS (or pass `threads`) to use more.
+ */
+export const DEFAULT_WASM_THREADS = Number(process.env['EMOC_WASM_THREADS'] ?? '') > 0 ? Number(process.env['EMOC_WASM_THREADS']) : 1;
 
 /** What the last successful selectBackend call set up (so a second identical call is a no-op). */
 let current: { info: BackendInfo; native: 'gpu' | 'cpu' | null } | null = null;
@@ -239,7 +247,7 @@ export function currentBackendThreads(): number {
  */
 export async function selectBackend(opts: SelectOptions = {}): Promise<BackendInfo> {
   const prefer = opts.prefer ?? 'auto';
-  const threads = opts.threads ?? os.cpus().length;
+  const threads = opts.threads ?? DEFAULT_WASM_THREADS;
   if (!(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const).includes(prefer)) {
     throw new Error(`Unknown backend '${String(prefer)}' (expected auto, tensorflow-gpu, tensorflow, wasm or cpu)`);
   }
