@@ -4,20 +4,28 @@ import type { Arg, Call, KeyValueArg, Span, Value } from '../grammar/ast.ts';
 import { diagnostic, type Code, type Diagnostic } from './diagnostics.ts';
 
 export class CallReader {
-  readonly positional: Value[];
-  readonly keyed = new Map<string, KeyValueArg>();
-  private readonly consumed = new Set<Arg>();
+  readonly positional: Value[] = [];
+  // A call has a handful of arguments and a reader is made for every layer and setting of every
+  // experiment, so plain arrays with linear search serve here instead of a Map and a Set per call.
+  /** key=value arguments; for a key given twice (reported), the last one. */
+  private readonly keyed: KeyValueArg[] = [];
+  private readonly consumed: Arg[] = [];
 
   constructor(
     readonly call: Call,
     readonly file: string,
     readonly diagnostics: Diagnostic[],
   ) {
-    this.positional = call.args.filter((a): a is Value => a.kind !== 'keyvalue');
     for (const a of call.args) {
-      if (a.kind !== 'keyvalue') continue;
-      if (this.keyed.has(a.key)) this.report('E015', a.keySpan, `'${a.key}' is given twice`, 'keep one');
-      this.keyed.set(a.key, a);
+      if (a.kind !== 'keyvalue') {
+        this.positional.push(a);
+        continue;
+      }
+      const i = this.keyed.findIndex((k) => k.key === a.key);
+      if (i >= 0) {
+        this.report('E015', a.keySpan, `'${a.key}' is given twice`, 'keep one');
+        this.keyed[i] = a;
+      } else this.keyed.push(a);
     }
   }
 
@@ -27,17 +35,22 @@ export class CallReader {
 
   /** The next positional value not yet consumed that satisfies `test`. */
   take(test: (v: Value) => boolean): Value | undefined {
-    const v = this.positional.find((p) => !this.consumed.has(p) && test(p));
-    if (v) this.consumed.add(v);
-    return v;
+    for (const p of this.positional) {
+      if (this.consumed.includes(p) || !test(p)) continue;
+      this.consumed.push(p);
+      return p;
+    }
+    return undefined;
   }
 
   /** A key=value argument, marked consumed. */
   key(name: string): Value | undefined {
-    const kv = this.keyed.get(name);
-    if (!kv) return undefined;
-    this.consumed.add(kv);
-    return kv.value;
+    for (const kv of this.keyed) {
+      if (kv.key !== name) continue;
+      if (!this.consumed.includes(kv)) this.consumed.push(kv);
+      return kv.value;
+    }
+    return undefined;
   }
 
   /** A number from `key=` or the first unconsumed positional number. */
@@ -78,7 +91,7 @@ export class CallReader {
   /** Report every argument that nothing consumed. */
   finish(hint?: string): void {
     for (const a of this.call.args) {
-      if (this.consumed.has(a)) continue;
+      if (this.consumed.includes(a)) continue;
       const span = a.kind === 'keyvalue' ? a.keySpan : a.span;
       const what = a.kind === 'keyvalue' ? `'${a.key}='` : describeValue(a);
       this.report('E014', span, `unexpected argument ${what} for '${this.call.name}'`, hint);

@@ -373,7 +373,7 @@ export class Lowerer {
   layers(section: Section): LayerIR[] {
     let defaultActivation: Activation | null = null;
     let defaultPadding: Padding = 'same';
-    type Pending = { layer: LayerIR; explicitActivation: boolean; call: Call };
+    type Pending = { layer: LayerIR; explicitActivation: boolean };
     const pending: Pending[] = [];
     const body: Pipeline[] = section.body ?? [];
     for (const p of body) {
@@ -392,7 +392,7 @@ export class Lowerer {
           continue;
         }
         const built = this.layer(call, defaultPadding);
-        if (built) pending.push({ ...built, call });
+        if (built) pending.push(built);
       }
     }
     // The write-up's convention: the default activation follows every conv and fc except the last one,
@@ -412,42 +412,15 @@ export class Lowerer {
   private layer(call: Call, defaultPadding: Padding): { layer: LayerIR; explicitActivation: boolean } | null {
     const r = new CallReader(call, this.file, this.diagnostics);
     const src = this.src(call.nameSpan);
-    const activation = () => {
-      const a = r.word('activation', ACTIVATIONS, { positional: true }) as Activation | undefined;
-      return { activation: a ?? ('linear' as Activation), explicit: a !== undefined };
-    };
-    const units = (prefix: string) => {
-      const v = r.take((x) => x.kind === 'word' && new RegExp(`^${prefix}\\d`).test(x.name));
-      if (!v || v.kind !== 'word') return undefined;
-      const m = new RegExp(`^${prefix}(\\d+)(?:x(\\d+))?$`).exec(v.name);
-      if (!m) {
-        r.report('E013', v.span, `cannot read '${v.name}'`, `write ${prefix}N or ${prefix}NxM, for example ${prefix}3`);
-        return undefined;
-      }
-      const a = Number(m[1]);
-      const b = m[2] === undefined ? a : Number(m[2]);
-      if (a < 1 || b < 1) {
-        r.report('E013', v.span, `'${v.name}': ${prefix === 'k' ? 'a kernel' : 'a stride'} must be at least 1`, `for example ${prefix}${prefix === 'k' ? 3 : 1}`);
-        return undefined;
-      }
-      return [a, b] as [number, number];
-    };
-    const keyPair = (key: string) => {
-      const n = r.number(key, { integer: true, min: 1 });
-      return n === undefined ? undefined : ([n, n] as [number, number]);
-    };
-    const padding = () => (r.word('padding', ['same', 'valid'], { positional: true }) as Padding | undefined) ?? undefined;
-    const bias = () => !r.flag('nobias') && (r.key('bias')?.kind !== 'word' || (r.keyed.get('bias')!.value as { name?: string }).name !== 'false');
-
     let result: { layer: LayerIR; explicitActivation: boolean } | null = null;
     switch (call.name) {
       case 'conv': {
         const filters = r.number('filters', { positional: true, required: true, integer: true, min: 1, what: 'the number of filters', example: 'conv 64 k5 s2' });
-        const kernel = units('k') ?? keyPair('kernel');
-        const stride = units('s') ?? keyPair('stride') ?? [1, 1];
-        const pad = padding() ?? defaultPadding;
-        const act = activation();
-        const b = bias();
+        const kernel = units(r, 'k') ?? keyPair(r, 'kernel');
+        const stride = units(r, 's') ?? keyPair(r, 'stride') ?? [1, 1];
+        const pad = padding(r) ?? defaultPadding;
+        const act = activation(r);
+        const b = bias(r);
         if (!kernel && !this.diagnostics.some((d) => d.line === call.span.start.line && d.code === 'E013')) {
           r.report('E012', call.span, "'conv' needs a kernel size", 'for example: conv 64 k5 s2');
         }
@@ -458,20 +431,22 @@ export class Lowerer {
       }
       case 'fc': {
         const n = r.number('units', { positional: true, required: true, integer: true, min: 1, what: 'the number of units', example: 'fc 128' });
-        const act = activation();
-        const b = bias();
+        const act = activation(r);
+        const b = bias(r);
         if (n !== undefined) result = { layer: { kind: 'fc', units: n, activation: act.activation, bias: b, src }, explicitActivation: act.explicit };
         break;
       }
       case 'bn':
-        result = { layer: { kind: 'bn', momentum: r.number('momentum', { min: 0, below: 1 }) ?? 0.99, epsilon: r.number('epsilon', { above: 0 }) ?? 1e-3, src }, explicitActivation: false };
+        // Moving-average momentum 0.9 (PyTorch's default) rather than Keras' 0.99: short runs of a few
+        // hundred steps otherwise evaluate with statistics still close to their initial values.
+        result = { layer: { kind: 'bn', momentum: r.number('momentum', { min: 0, below: 1 }) ?? 0.9, epsilon: r.number('epsilon', { above: 0 }) ?? 1e-3, src }, explicitActivation: false };
         break;
       case 'maxpool':
       case 'avgpool': {
         const sizeNum = r.number('size', { positional: true, integer: true, min: 1, what: 'the pool size' });
         const size: [number, number] | undefined = sizeNum !== undefined ? [sizeNum, sizeNum] : undefined;
-        const stride = units('s') ?? keyPair('stride');
-        const pad = padding() ?? 'valid';
+        const stride = units(r, 's') ?? keyPair(r, 'stride');
+        const pad = padding(r) ?? 'valid';
         if (call.name === 'avgpool' && !size && !stride) result = { layer: { kind: 'globalavgpool', src }, explicitActivation: false };
         else {
           const sz = size ?? [2, 2];
@@ -511,6 +486,59 @@ export class Lowerer {
   baseDir(): string {
     return path.dirname(this.file);
   }
+}
+
+// Argument readers for layer(). They are module-level functions rather than closures inside layer():
+// layer() runs once per layer of every experiment, and each named closure would be re-created (and,
+// under tsx's keepNames, re-named with Object.defineProperty) on every call.
+
+/** A layer's activation word (positional or `activation=`); linear when it names none. */
+function activation(r: CallReader): { activation: Activation; explicit: boolean } {
+  const a = r.word('activation', ACTIVATIONS, { positional: true }) as Activation | undefined;
+  return { activation: a ?? 'linear', explicit: a !== undefined };
+}
+
+// `k3`, `s2x1`: compiled once, not per argument tested.
+const UNIT_PATTERNS: Record<'k' | 's', { starts: RegExp; full: RegExp }> = {
+  k: { starts: /^k\d/, full: /^k(\d+)(?:x(\d+))?$/ },
+  s: { starts: /^s\d/, full: /^s(\d+)(?:x(\d+))?$/ },
+};
+
+/** A kernel (`k3`, `k3x5`) or stride (`s2`) word: `prefix` is 'k' or 's'. */
+function units(r: CallReader, prefix: 'k' | 's'): [number, number] | undefined {
+  const { starts, full } = UNIT_PATTERNS[prefix];
+  const v = r.take((x) => x.kind === 'word' && starts.test(x.name));
+  if (!v || v.kind !== 'word') return undefined;
+  const m = full.exec(v.name);
+  if (!m) {
+    r.report('E013', v.span, `cannot read '${v.name}'`, `write ${prefix}N or ${prefix}NxM, for example ${prefix}3`);
+    return undefined;
+  }
+  const a = Number(m[1]);
+  const b = m[2] === undefined ? a : Number(m[2]);
+  if (a < 1 || b < 1) {
+    r.report('E013', v.span, `'${v.name}': ${prefix === 'k' ? 'a kernel' : 'a stride'} must be at least 1`, `for example ${prefix}${prefix === 'k' ? 3 : 1}`);
+    return undefined;
+  }
+  return [a, b];
+}
+
+/** `kernel=3` / `stride=2` as a square pair. */
+function keyPair(r: CallReader, key: string): [number, number] | undefined {
+  const n = r.number(key, { integer: true, min: 1 });
+  return n === undefined ? undefined : [n, n];
+}
+
+const PADDINGS = ['same', 'valid'];
+function padding(r: CallReader): Padding | undefined {
+  return (r.word('padding', PADDINGS, { positional: true }) as Padding | undefined) ?? undefined;
+}
+
+/** Bias is on unless the layer says `nobias` or `bias=false`. */
+function bias(r: CallReader): boolean {
+  if (r.flag('nobias')) return false;
+  const b = r.key('bias');
+  return b?.kind !== 'word' || b.name !== 'false';
 }
 
 function hintFor(layer: string): string | undefined {

@@ -13,11 +13,6 @@ function outSize(size: number, window: number, stride: number, padding: 'same' |
   return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - window) / stride) + 1;
 }
 
-function layerName(layer: LayerIR, index: number, layers: LayerIR[]): string {
-  const nth = layers.slice(0, index + 1).filter((l) => l.kind === layer.kind).length;
-  return `${layer.kind} #${nth}`;
-}
-
 /** The word the layer was written as, for the length of a diagnostic's span. */
 function sourceWord(layer: LayerIR): string {
   return layer.kind === 'activation' ? layer.fn : layer.kind === 'globalavgpool' ? 'avgpool' : layer.kind;
@@ -33,17 +28,21 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
   let shape = [...input];
   const out: LayerShape[] = [];
   let failed = false;
+  // How many layers of each kind so far, for names like 'conv #3' (counted as we go, not per layer).
+  const seenOfKind = new Map<string, number>();
   const report = (layer: LayerIR, code: 'E030' | 'E031' | 'E032', message: string, hint: string) => {
     diagnostics.push(diagnostic(code, layer.src?.file ?? file, spanOf(layer), message, hint));
     failed = true;
   };
 
-  layers.forEach((layer, i) => {
+  for (const layer of layers) {
+    const nth = (seenOfKind.get(layer.kind) ?? 0) + 1;
+    seenOfKind.set(layer.kind, nth);
     if (failed) {
       out.push({ output: [], params: 0, trainable: 0 });
-      return;
+      continue;
     }
-    const name = layerName(layer, i, layers);
+    const name = `${layer.kind} #${nth}`;
     let params = 0;
     let trainable = 0;
     switch (layer.kind) {
@@ -100,7 +99,7 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
         break;
     }
     out.push({ output: failed ? [] : [...shape], params, trainable });
-  });
+  }
 
   if (!failed && layers.length > 0) {
     const last = layers.at(-1)!;

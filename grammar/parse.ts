@@ -16,8 +16,14 @@ export interface ParseResult {
 
 export function parseEmo(text: string, file: string): ParseResult {
   const lines = lineStarts(text);
+  // Spans are mostly asked for in text order, so start from the line of the previous answer and only
+  // binary-search when the offset lies elsewhere.
+  let lastLine = 0;
   const posAt = (offset: number): A.Pos => {
     const o = Math.max(0, Math.min(offset, text.length));
+    if (lines[lastLine] <= o && (lastLine + 1 === lines.length || o < lines[lastLine + 1])) {
+      return { offset: o, line: lastLine + 1, column: o - lines[lastLine] + 1 };
+    }
     let lo = 0;
     let hi = lines.length - 1;
     while (lo < hi) {
@@ -25,6 +31,7 @@ export function parseEmo(text: string, file: string): ParseResult {
       if (lines[mid] <= o) lo = mid;
       else hi = mid - 1;
     }
+    lastLine = lo;
     return { offset: o, line: lo + 1, column: o - lines[lo] + 1 };
   };
   const spanOf = (start: number, endExclusive: number): A.Span => ({ start: posAt(start), end: posAt(endExclusive), file });
@@ -124,11 +131,11 @@ class AstBuilder {
     const items: (A.Experiment | A.Section)[] = [];
     for (const top of nodes(cst?.children, 'topItem')) {
       const c = top.children;
-      const imp = nodes(c, 'importDecl')[0];
-      const exp = nodes(c, 'experiment')[0];
-      const sec = nodes(c, 'section')[0];
+      const imp = firstNode(c, 'importDecl');
+      const exp = firstNode(c, 'experiment');
+      const sec = firstNode(c, 'section');
       if (imp) {
-        const path = tokens(imp.children, 'StringLit')[0];
+        const path = firstTokenOf(imp.children, 'StringLit');
         if (path) imports.push({ kind: 'import', path: unquote(path.image), pathSpan: this.tokenSpan(path), span: this.nodeSpan(imp) });
       } else if (exp) {
         const e = this.experiment(exp);
@@ -143,48 +150,48 @@ class AstBuilder {
 
   private experiment(node: CstNode): A.Experiment | null {
     const c = node.children;
-    const name = tokens(c, 'name')[0];
+    const name = firstTokenOf(c, 'name');
     if (!name || name.isInsertedInRecovery) return null;
-    const base = tokens(c, 'base')[0];
+    const base = firstTokenOf(c, 'base');
     return {
       kind: 'experiment',
       name: name.image,
       nameSpan: this.tokenSpan(name),
       base: base && !base.isInsertedInRecovery ? base.image : null,
       baseSpan: base && !base.isInsertedInRecovery ? this.tokenSpan(base) : null,
-      sections: nodes(c, 'section').flatMap((s) => this.section(s) ?? []),
+      sections: mapDefined(nodes(c, 'section'), (s) => this.section(s)),
       span: this.nodeSpan(node),
     };
   }
 
   private section(node: CstNode): A.Section | null {
     const c = node.children;
-    const kw = tokens(c, 'SectionKeyword')[0];
+    const kw = firstTokenOf(c, 'SectionKeyword');
     if (!kw) return null;
-    const block = nodes(c, 'block')[0];
+    const block = firstNode(c, 'block');
     return {
       kind: 'section',
       keyword: kw.image,
       keywordSpan: this.tokenSpan(kw),
-      header: nodes(c, 'headerValue').flatMap((h) => this.valueOf(h) ?? []),
-      body: block ? nodes(block.children, 'pipeline').flatMap((p) => this.pipeline(p) ?? []) : null,
+      header: mapDefined(nodes(c, 'headerValue'), (h) => this.valueOf(h)),
+      body: block ? mapDefined(nodes(block.children, 'pipeline'), (p) => this.pipeline(p)) : null,
       span: this.nodeSpan(node),
     };
   }
 
   private pipeline(node: CstNode): A.Pipeline | null {
-    const calls = nodes(node.children, 'call').flatMap((c) => this.call(c) ?? []);
+    const calls = mapDefined(nodes(node.children, 'call'), (c) => this.call(c));
     if (calls.length === 0) return null;
     return { kind: 'pipeline', calls, span: this.nodeSpan(node) };
   }
 
   private call(node: CstNode): A.Call | null {
-    const name = tokens(node.children, 'Name')[0];
+    const name = firstTokenOf(node.children, 'Name');
     if (!name || name.isInsertedInRecovery) return null;
     const args: A.Arg[] = [];
     for (const a of nodes(node.children, 'arg')) {
-      const key = tokens(a.children, 'key')[0];
-      const v = nodes(a.children, 'value')[0];
+      const key = firstTokenOf(a.children, 'key');
+      const v = firstNode(a.children, 'value');
       const value = v ? this.valueOf(v) : null;
       if (!value) continue;
       if (key) args.push({ kind: 'keyvalue', key: key.image, keySpan: this.tokenSpan(key), value, span: this.nodeSpan(a) });
@@ -195,16 +202,16 @@ class AstBuilder {
 
   private valueOf(node: CstNode): A.Value | null {
     const c = node.children;
-    const list = nodes(c, 'list')[0];
+    const list = firstNode(c, 'list');
     if (list) {
-      return { kind: 'list', items: nodes(list.children, 'value').flatMap((v) => this.valueOf(v) ?? []), span: this.nodeSpan(list) };
+      return { kind: 'list', items: mapDefined(nodes(list.children, 'value'), (v) => this.valueOf(v)), span: this.nodeSpan(list) };
     }
-    const map = nodes(c, 'map')[0];
+    const map = firstNode(c, 'map');
     if (map) {
       const entries: A.MapEntry[] = [];
       for (const e of nodes(map.children, 'entry')) {
-        const key = tokens(e.children, 'key')[0];
-        const v = nodes(e.children, 'value')[0];
+        const key = firstTokenOf(e.children, 'key');
+        const v = firstNode(e.children, 'value');
         const value = v ? this.valueOf(v) : null;
         if (key && value && !key.isInsertedInRecovery) entries.push({ key: key.image, keySpan: this.tokenSpan(key), value, span: this.nodeSpan(e) });
       }
@@ -268,12 +275,33 @@ function firstToken(children: Children): IToken | undefined {
   return undefined;
 }
 
-function nodes(children: Children | undefined, name: string): CstNode[] {
-  return (children?.[name] ?? []).filter(isNode);
+// The helpers below run for every CST node, so they avoid allocating: in a CST a key holds only nodes
+// (rule names) or only tokens (token names and labels), so the type filters are defensive and the
+// child array is returned as it is unless something in it fails the test.
+const NO_NODES: readonly CstNode[] = [];
+
+function nodes(children: Children | undefined, name: string): readonly CstNode[] {
+  const list = children?.[name];
+  if (!list) return NO_NODES;
+  return list.every(isNode) ? (list as CstNode[]) : list.filter(isNode);
 }
 
-function tokens(children: Children | undefined, name: string): IToken[] {
-  return (children?.[name] ?? []).filter(isToken);
+function firstNode(children: Children | undefined, name: string): CstNode | undefined {
+  return children?.[name]?.find(isNode);
+}
+
+function firstTokenOf(children: Children | undefined, name: string): IToken | undefined {
+  return children?.[name]?.find(isToken);
+}
+
+/** `items.map(f)` without the nulls (what could not be recovered). */
+function mapDefined<T, U>(items: readonly T[], f: (item: T) => U | null): U[] {
+  const out: U[] = [];
+  for (const item of items) {
+    const u = f(item);
+    if (u !== null) out.push(u);
+  }
+  return out;
 }
 
 function unquote(raw: string): string {

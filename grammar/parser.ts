@@ -221,10 +221,9 @@ export class EmoParser extends CstParser {
    * so parsing resumes on the next line instead of unwinding the enclosing block.
    */
   private skipRestOfLine(): void {
-    const stop = (t: IToken) => t.tokenType === T.Newline || t.tokenType === T.Semicolon || t.tokenType === T.RCurly || t.tokenType === EOF;
-    if (stop(this.LA(1))) return;
+    if (endsLine(this.LA(1))) return;
     this.skipped.push(this.LA(1));
-    while (!stop(this.LA(1))) this.SKIP_TOKEN();
+    while (!endsLine(this.LA(1))) this.SKIP_TOKEN();
   }
 
   /**
@@ -232,14 +231,7 @@ export class EmoParser extends CstParser {
    * reported and skipped whole, so the enclosing block is not closed early by the error.
    */
   private skipJunkLines(context: Context): void {
-    const starts = (t: IToken) => {
-      if (t.tokenType === T.RCurly || t.tokenType === EOF) return true;
-      if (context === 'block') return tokenMatcher(t, T.Name);
-      if (context === 'experiment') return tokenMatcher(t, T.SectionKeyword);
-      return t.tokenType === T.Experiment || t.tokenType === T.Import || tokenMatcher(t, T.SectionKeyword);
-    };
-    const isSep = (t: IToken) => t.tokenType === T.Newline || t.tokenType === T.Semicolon;
-    while (!starts(this.LA(1))) {
+    while (!startsItem(this.LA(1), context)) {
       if (isSep(this.LA(1))) {
         this.SKIP_TOKEN();
         continue;
@@ -258,6 +250,26 @@ export class EmoParser extends CstParser {
     while (token.tokenType === T.Newline) token = this.LA(++i);
     return token.tokenType === T.Pipe;
   }
+}
+
+// Token tests for line-level recovery. They run at every item boundary, so they are plain functions
+// rather than closures re-created (and, under tsx, re-named) on each call.
+
+/** Whether `t` ends the current line's item: a separator, `}` or the end of the file. */
+function endsLine(t: IToken): boolean {
+  return t.tokenType === T.Newline || t.tokenType === T.Semicolon || t.tokenType === T.RCurly || t.tokenType === EOF;
+}
+
+function isSep(t: IToken): boolean {
+  return t.tokenType === T.Newline || t.tokenType === T.Semicolon;
+}
+
+/** Whether `t` can start an item in `context` (or closes it). */
+function startsItem(t: IToken, context: Context): boolean {
+  if (t.tokenType === T.RCurly || t.tokenType === EOF) return true;
+  if (context === 'block') return tokenMatcher(t, T.Name);
+  if (context === 'experiment') return tokenMatcher(t, T.SectionKeyword);
+  return t.tokenType === T.Experiment || t.tokenType === T.Import || tokenMatcher(t, T.SectionKeyword);
 }
 
 /** One parser instance is reused: chevrotain parsers are stateful but reset on each `input` assignment. */
