@@ -2,24 +2,11 @@
 
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import type { EpochEvent, RunStatus, SplitMetrics } from '../events.ts';
+import type { RunSummary } from '../artifacts/run-dir.ts';
+import type { EpochEvent } from '../events.ts';
+import type { ResultRow } from '../sweep.ts';
 
-export interface RunSummary {
-  experiment: string;
-  point: string | null;
-  runId: string;
-  status: RunStatus;
-  bestEpoch: number | null;
-  epochsRun: number;
-  train: SplitMetrics | null;
-  val: SplitMetrics | null;
-  classes: string[];
-  confusion: number[][];
-  elapsedMs: number;
-  backend: { name: string; threads: number };
-  startedAt: string;
-  finishedAt: string;
-}
+export type { RunSummary };
 
 export interface RunRecord {
   dir: string;
@@ -37,15 +24,8 @@ export interface SweepPoint {
   runDir: string | null;
 }
 
-export interface SweepResultRow {
-  point: string;
-  trainAcc: number | null;
-  valAcc: number | null;
-  valF1: number | null;
-  epochs: number;
-  wallMs: number;
-  best: boolean;
-}
+/** A row of results.json, as the sweep runner writes it. */
+export type SweepResultRow = ResultRow;
 
 export interface SweepRecord {
   dir: string;
