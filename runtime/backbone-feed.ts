@@ -3,6 +3,7 @@
 // backbone is loaded only when some view misses the cache.
 
 import * as path from 'node:path';
+import { BACKBONES } from '../compiler/backbones.ts';
 import type { ExperimentIR } from '../compiler/ir.ts';
 import { lazyBackbone, backboneFeatures } from './cache/backbone-features.ts';
 import { centreView, crop, mirror, tenCropOffsets, type View } from './data/augment.ts';
@@ -53,7 +54,11 @@ function applyView(set: ImageSet, v: NamedView): ImageSet {
 export async function featureFeed(ir: ExperimentIR, data: LoadedData, opts: { cacheDir?: string; sink: EventSink }): Promise<Feed> {
   const bb = ir.backbone!;
   const baseDir = path.dirname(ir.file);
-  const lazy = lazyBackbone(bb, baseDir);
+  // One pass of the network fills the cache for all of the backbone's standard taps, so the other
+  // points of a tap sweep read theirs instead of running the network again.
+  const standard = BACKBONES[bb.name]?.concat ?? [];
+  const allTaps = [...new Set([...bb.taps, ...standard])];
+  const lazy = lazyBackbone({ ...bb, taps: allTaps }, baseDir);
   const started = Date.now();
   let width = 0;
   let hits = 0;
@@ -61,7 +66,11 @@ export async function featureFeed(ir: ExperimentIR, data: LoadedData, opts: { ca
   const extract = async (set: ImageSet, views: NamedView[], split: string) => {
     const out: Float32Array[] = [];
     for (const v of views) {
-      const r = await backboneFeatures({ ir: bb, baseDir, images: applyView(set, v), view: v.id, label: `${ir.data.source.kind}:${split}`, root: opts.cacheDir, backbone: lazy });
+      const images = applyView(set, v);
+      if (allTaps.length > bb.taps.length) {
+        await backboneFeatures({ ir: { ...bb, taps: allTaps }, baseDir, images, view: v.id, label: `${ir.data.source.kind}:${split}`, root: opts.cacheDir, backbone: lazy });
+      }
+      const r = await backboneFeatures({ ir: bb, baseDir, images, view: v.id, label: `${ir.data.source.kind}:${split}`, root: opts.cacheDir, backbone: lazy });
       for (const c of r.corrupt) opts.sink({ type: 'log', level: 'warn', message: `feature cache entry ${c.path} was corrupt (${c.reason}): recomputed` });
       if (r.hit) hits++;
       else misses++;
