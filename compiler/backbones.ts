@@ -78,3 +78,25 @@ export const BACKBONES: Record<string, BackboneSpec> = {
 
 /** Label order of the `expression` backbone's own classifier. */
 export const EXPRESSION_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
+
+export type FinetuneVerdict = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Whether `emoc run` can fine-tune the last blocks of backbone `name`.
+ * Every backbone emoc can load is a tfjs-converter GraphModel, and a GraphModel is inference-only:
+ * its weights are plain constant tensors inside the executor, not tf.Variables, so tf.variableGrads
+ * and the optimizers find nothing to update (checked in test/backbone-finetune.test.ts).
+ * Gradients do flow to the graph's *input*, which is why a trainable head on top works.
+ */
+export function canFinetune(name: string): FinetuneVerdict {
+  const spec: BackboneSpec | undefined = BACKBONES[name];
+  const what = spec ? `'${name}' (${spec.package}/${spec.file})` : `'${name}'`;
+  return {
+    ok: false,
+    reason:
+      `backbone ${what} is a TensorFlow.js graph model: tfjs loads its weights as constants, not ` +
+      `trainable variables, so no optimizer can update them; only 'frozen' is supported ` +
+      `(fine-tuning would need the network rebuilt as a tfjs-layers model)`,
+  };
+}
+

@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import type { EmoFile } from '../grammar/ast.ts';
-import { BACKBONES } from './backbones.ts';
+import { BACKBONES, canFinetune } from './backbones.ts';
 import { diagnostic, hasErrors, normalizeDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { IR_VERSION, type AugmentIR, type DataIR, type ExperimentIR } from './ir.ts';
 import { Lowerer, SETTINGS } from './lower.ts';
@@ -81,6 +81,13 @@ export function compile(file: string, opts: CompileOptions = {}): CompileResult 
           diagnostics.push(
             diagnostic('E022', exp.file, s.backbone!.header[0].span, `backbone '${backbone.name}' needs the package ${spec.package}, which is not installed`, `run: npm install ${spec.package}`),
           );
+        }
+      }
+      if (backbone && !backbone.frozen) {
+        const verdict = canFinetune(backbone.name);
+        if (!verdict.ok) {
+          const ft = s.backbone!.body?.find((p) => p.calls[0].name === 'finetune');
+          diagnostics.push(diagnostic('E034', exp.file, ft?.calls[0].nameSpan ?? s.backbone!.keywordSpan, `cannot fine-tune: ${verdict.reason}`, "use 'frozen' (the default)"));
         }
       }
       // With a broken backbone section the head's input is unknown, not the image.

@@ -46,6 +46,7 @@ export const CODES = {
   E031: 'final width differs from the class count',
   E032: 'layer needs a different input rank',
   E033: 'crop does not fit the input',
+  E034: 'backbone cannot be fine-tuned',
   E040: 'sweep over an unknown key',
   E041: 'undefined variable',
   E042: 'invalid sweep axis',
