@@ -15,6 +15,8 @@ export class CallReader {
     readonly call: Call,
     readonly file: string,
     readonly diagnostics: Diagnostic[],
+    /** The other settings of the section, to recognise two settings written on one line. */
+    readonly siblings: readonly string[] = [],
   ) {
     for (const a of call.args) {
       if (a.kind !== 'keyvalue') {
@@ -92,6 +94,12 @@ export class CallReader {
   finish(hint?: string): void {
     for (const a of this.call.args) {
       if (this.consumed.includes(a)) continue;
+      // `epochs 1 optimizer adam` reads as one call with five arguments; say what happened once
+      // instead of reporting every word after the second setting name.
+      if (a.kind === 'word' && a.name !== this.call.name && this.siblings.includes(a.name)) {
+        this.report('E014', a.span, `'${a.name}' starts another setting: settings go one per line`, `put '${a.name}' on its own line`);
+        return;
+      }
       const span = a.kind === 'keyvalue' ? a.keySpan : a.span;
       const what = a.kind === 'keyvalue' ? `'${a.key}='` : describeValue(a);
       this.report('E014', span, `unexpected argument ${what} for '${this.call.name}'`, hint);

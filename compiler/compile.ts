@@ -136,7 +136,7 @@ export function networkInput(data: DataIR, augment: AugmentIR, file: string, spa
     diagnostics.push(diagnostic('E033', file, span, `a ${cropSize[0]}x${cropSize[1]} crop does not fit the ${h}x${w} input`, `use a crop smaller than ${h}x${w}`));
   }
   if (augment.test.kind === 'tencrop' && crop && (augment.test.size[0] !== cropSize[0] || augment.test.size[1] !== cropSize[1])) {
-    diagnostics.push(diagnostic('E033', file, span, `test crops (${augment.test.size.join('x')}) and training crops (${cropSize.join('x')}) differ in size`, 'the network takes one input size: use the same crop size'));
+    diagnostics.push(diagnostic('E035', file, span, `test crops (${augment.test.size.join('x')}) and training crops (${cropSize.join('x')}) differ in size`, 'the network takes one input size: use the same crop size'));
   }
   return [cropSize[0], cropSize[1], c];
 }

@@ -47,6 +47,7 @@ export const CODES = {
   E032: 'layer needs a different input rank',
   E033: 'crop does not fit the input',
   E034: 'backbone cannot be fine-tuned',
+  E035: 'test and training crops differ in size',
   E040: 'sweep over an unknown key',
   E041: 'undefined variable',
   E042: 'invalid sweep axis',

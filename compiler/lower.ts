@@ -80,7 +80,7 @@ export class Lowerer {
       if (out.has(call.name)) {
         this.report('E015', call.nameSpan, `'${call.name}' is set twice in ${section.keyword}`, 'keep one');
       }
-      out.set(call.name, new CallReader(call, this.file, this.diagnostics));
+      out.set(call.name, new CallReader(call, this.file, this.diagnostics, known));
     }
     return out;
   }

@@ -144,7 +144,7 @@ function table(head: string[], rows: string[][]): string {
 
 const LAYER_KINDS: Record<string, string> = {
   conv: '2-D convolution: `conv FILTERS kN[xM] [sN[xM]] [same|valid] [ACTIVATION] [nobias]`',
-  bn: 'batch normalisation: `bn [momentum=0.99] [epsilon=1e-3]`',
+  bn: 'batch normalisation: `bn [momentum=0.9] [epsilon=1e-3]`',
   maxpool: 'max pooling: `maxpool [SIZE] [sN] [same|valid]` (size 2, stride = size, valid)',
   avgpool: 'average pooling; without a size or stride, global average pooling',
   flatten: 'flattens a feature map to a vector',

@@ -10,6 +10,9 @@ import { registerPredict } from './commands/predict.ts';
 import { registerResults } from './commands/results.ts';
 import { registerReport } from './commands/report.ts';
 import { registerCache } from './commands/cache.ts';
+import { registerFmt } from './commands/fmt.ts';
+import { registerLint } from './commands/lint.ts';
+import { registerDiff } from './commands/diff.ts';
 import { UserError } from './errors.ts';
 
 const program = new Command();
@@ -28,6 +31,9 @@ registerPredict(program);
 registerResults(program);
 registerReport(program);
 registerCache(program);
+registerFmt(program);
+registerLint(program);
+registerDiff(program);
 
 try {
   await program.parseAsync(process.argv);

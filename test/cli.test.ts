@@ -16,10 +16,10 @@ describe('emoc CLI', () => {
   it('lists every command in --help', () => {
     const r = emoc(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['check', 'compile', 'explain', 'run', 'predict', 'results', 'report', 'cache']) expect(r.out).toContain(c);
+    for (const c of ['check', 'compile', 'explain', 'run', 'predict', 'results', 'report', 'cache', 'fmt', 'lint', 'diff']) expect(r.out).toContain(c);
   });
 
-  it.each(['check', 'compile', 'explain', 'run', 'predict', 'results', 'report', 'cache'])('%s --help exits 0 with usage', (cmd) => {
+  it.each(['check', 'compile', 'explain', 'run', 'predict', 'results', 'report', 'cache', 'fmt', 'lint', 'diff'])('%s --help exits 0 with usage', (cmd) => {
     const r = emoc([cmd, '--help']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Usage: emoc /);

@@ -294,7 +294,7 @@ const CASES: Case[] = [
   {
     name: 'test crops and training crops of different sizes',
     text: L('experiment e {', '  augment {', '    tencrop 144', '    test tencrop 128', '  }', '  model {', '    flatten', '    fc 7', '  }', '}'),
-    want: [['E033', 2, 3]],
+    want: [['E035', 2, 3]],
   },
   {
     name: 'tencrop and randomcrop together',
@@ -320,6 +320,12 @@ const CASES: Case[] = [
     name: 'unexpected argument',
     text: L('experiment e {', '  model {', '    flatten 3', '    fc 7', '  }', '}'),
     want: [['E014', 3, 13]],
+  },
+  {
+    name: 'two settings on one line',
+    text: L('experiment e {', '  train {', '    epochs 1 optimizer adam lr 0.5', '  }', '  model {', '    flatten', '    fc 7', '  }', '}'),
+    want: [['E014', 3, 14]],
+    hint: "put 'optimizer' on its own line",
   },
   {
     name: 'unknown built-in dataset',

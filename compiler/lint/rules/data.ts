@@ -1,0 +1,32 @@
+// Rules over data and augmentation settings.
+
+import type { ExperimentIR } from '../../ir.ts';
+import { settingLocation } from '../locate.ts';
+import type { Rule, RuleFinding } from '../types.ts';
+
+export const cropNotSmaller: Rule = {
+  id: 'crop-not-smaller',
+  severity: 'error',
+  doc: 'a 10-crop or random crop not smaller than the input: the crops are all the whole image (or do not fit)',
+  fromCompiler: (d) => d.code === 'E033',
+  check: (ctx) =>
+    ctx.experiments.flatMap((ir: ExperimentIR): RuleFinding[] => {
+      const [h, w] = ir.data.input;
+      const crops = [...ir.augment.train.flatMap((a) => (a.kind === 'flip' ? [] : [{ setting: a.kind, size: a.size }])), ...(ir.augment.test.kind === 'tencrop' ? [{ setting: 'test', size: ir.augment.test.size }] : [])];
+      // Larger crops are the compiler's E033, reported under this rule; equal ones only lint sees.
+      return crops
+        .filter((c) => c.size[0] === h && c.size[1] === w)
+        .map((c) => ({ at: settingLocation(ir, ctx, 'augment', [c.setting]), message: `the ${c.size.join('x')} ${c.setting === 'randomcrop' ? 'random crop' : '10-crop'} is the whole ${h}x${w} input`, hint: `crop smaller than the input, for example ${Math.round(h * 0.9)}` }));
+    }),
+};
+
+export const testCropWithoutTrainingCrop: Rule = {
+  id: 'test-crop-without-training-crop',
+  severity: 'warning',
+  doc: 'test-time 10-crop with no training crop: the network is tested on crops it never trained on',
+  check: (ctx) =>
+    ctx.experiments.flatMap((ir): RuleFinding[] => {
+      if (ir.augment.test.kind !== 'tencrop' || ir.augment.train.some((a) => a.kind !== 'flip')) return [];
+      return [{ at: settingLocation(ir, ctx, 'augment', ['test']), message: `${ir.name} averages ${ir.augment.test.size.join('x')} test crops but trains on whole images`, hint: `add: tencrop ${ir.augment.test.size[0]} (or randomcrop) to the augment block` }];
+    }),
+};
