@@ -14,21 +14,21 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend, type BackendPreference, type BackendInfo } from '../runtime/backend/select.ts';
+import { median } from './stats.ts';
+import { compile } from '../compiler/compile.ts';
+import { buildModel } from '../runtime/model.ts';
 
-/** S1 as specs/s1.emo describes it: both convolutions 'same', so 160x160 flattens to 10x10x64. */
-export function buildS1(input: [number, number, number], classes = 7, lr = 1e-3): tfl.Sequential {
-  const m = tfl.sequential();
-  m.add(tfl.layers.conv2d({ inputShape: input, filters: 64, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu' }));
-  m.add(tfl.layers.batchNormalization());
-  m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
-  m.add(tfl.layers.conv2d({ filters: 64, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu' }));
-  m.add(tfl.layers.batchNormalization());
-  m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
-  m.add(tfl.layers.flatten());
-  m.add(tfl.layers.dense({ units: 128, activation: 'relu' }));
-  m.add(tfl.layers.dense({ units: classes, activation: 'softmax' }));
-  m.compile({ optimizer: tf.train.adam(lr), loss: 'categoricalCrossentropy' });
-  return m;
+const S1_SPEC = fileURLToPath(new URL('../specs/s1.emo', import.meta.url));
+
+/** S1 exactly as emoc builds it from specs/s1.emo (emoc's layers: seeded init, fused batch norm),
+ * at another input size when asked, compiled with Adam and cross-entropy for trainOnBatch. */
+export function buildS1(input: [number, number, number] = [160, 160, 3], lr = 1e-3): tfl.LayersModel {
+  const compiled = compile(S1_SPEC, { checkPackages: false });
+  if (!compiled.ok) throw new Error(`${S1_SPEC} does not compile`);
+  const ir = compiled.experiments[0]!;
+  const model = buildModel({ ...ir, shapes: { ...ir.shapes, input } });
+  model.compile({ optimizer: tf.train.adam(lr), loss: 'categoricalCrossentropy' });
+  return model;
 }
 
 export interface BenchS1Options {
@@ -56,12 +56,6 @@ export interface BenchS1Result {
   trainStepMs: number[];
   inferStepMs: number[];
   profile?: Array<{ kernel: string; ms: number; calls: number }>;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 export function machine(): { cpu: string; cores: number; node: string } {

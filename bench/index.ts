@@ -2,7 +2,9 @@
 //   1. the front end on a generated 5,000-line spec (target < 100 ms);
 //   2. S1 training and inference images/s at 160x160x3, batch 32, per installed backend (median of
 //      several steps after warm-up, each backend in its own process);
-//   3. the same S1 in PyTorch on the same cores when `python3 -c "import torch"` works.
+//   3. the same S1 in PyTorch on the same cores when a python3 can import torch;
+//   4. every layer kind alone (forward, forward+backward), wasm and PyTorch side by side;
+//   5. the training loop's input wait (data pipeline) as a share of the step.
 // Every section states the machine, backend and threads. Targets are reported, never asserted in tests.
 
 import { spawnSync } from 'node:child_process';
@@ -10,6 +12,9 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchS1All, formatResults, machine, type BenchS1Config } from './backend-s1.ts';
 import { benchFrontend, TARGET_MS } from './frontend.ts';
+import { formatLayers, type LayerTiming } from './layers.ts';
+import { benchInputWait, formatInputWait } from './input-wait.ts';
+import type { BackendInfo } from '../runtime/backend/select.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const steps = Number(process.env.BENCH_STEPS ?? 5);
@@ -37,16 +42,43 @@ for (const native of ['tensorflow', 'tensorflow-gpu'] as const) {
 const results = benchS1All(configs, steps);
 console.log(`## S1 training and inference\n${formatResults(results)}\n`);
 
-const torch = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
-if (torch.status === 0) {
-  const r = spawnSync('python3', [path.join(here, 'pytorch_s1.py'), String(m.cores), String(steps)], { encoding: 'utf8' });
+// Debian's python3-torch installs for /usr/bin/python3, which may not be the python3 on PATH.
+const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find(
+  (p) => p && spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0,
+);
+const wasmAll = results.find((x) => x.backend.name === 'wasm' && x.backend.threads === m.cores);
+let torchLayers = new Map<string, { forwardMs: number; trainMs: number }>();
+if (python) {
+  const r = spawnSync(python, [path.join(here, 'pytorch_s1.py'), String(m.cores), String(steps)], { encoding: 'utf8' });
   const line = r.stdout.trim().split('\n').at(-1) ?? '';
   const py = JSON.parse(line) as { torch: string; threads: number; trainImagesPerSec: number; inferImagesPerSec: number };
-  const wasm = results.find((x) => x.backend.name === 'wasm' && x.backend.threads === m.cores);
   console.log(`## PyTorch reference (S1, same shapes, batch 32)\nPyTorch ${py.torch}, ${py.threads} threads: train ${py.trainImagesPerSec.toFixed(1)} img/s, infer ${py.inferImagesPerSec.toFixed(1)} img/s`);
-  if (wasm?.trainImagesPerSec && wasm.inferImagesPerSec) {
-    console.log(`emoc wasm x${m.cores} / PyTorch: train ${(wasm.trainImagesPerSec / py.trainImagesPerSec).toFixed(2)}x, infer ${(wasm.inferImagesPerSec / py.inferImagesPerSec).toFixed(2)}x (target >= 1.0x)`);
+  if (wasmAll?.trainImagesPerSec && wasmAll.inferImagesPerSec) {
+    console.log(`emoc wasm x${m.cores} / PyTorch: train ${(wasmAll.trainImagesPerSec / py.trainImagesPerSec).toFixed(2)}x, infer ${(wasmAll.inferImagesPerSec / py.inferImagesPerSec).toFixed(2)}x (target >= 1.0x)`);
   }
+  const rl = spawnSync(python, [path.join(here, 'pytorch_layers.py'), String(m.cores), String(steps)], { encoding: 'utf8' });
+  const pl = JSON.parse(rl.stdout.trim().split('\n').at(-1) ?? '{}') as { layers?: Array<{ name: string; forwardMs: number; trainMs: number }> };
+  torchLayers = new Map((pl.layers ?? []).map((l) => [l.name, l]));
+  console.log('');
 } else {
-  console.log('## PyTorch reference\nskipped: python3 cannot import torch (apt-get install -y python3-torch brings it)');
+  console.log('## PyTorch reference\nskipped: no python3 can import torch (apt-get install -y python3-torch brings it)\n');
 }
+
+console.log('## Per layer');
+for (const threads of [1, m.cores]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'layers.ts'), '--backend', 'wasm', '--threads', String(threads), '--steps', String(steps), '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 15 * 60_000,
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{"backend"'));
+  if (r.status !== 0 || !line) {
+    console.log(`wasm ${threads} thread(s): failed (exit ${r.status})`);
+    continue;
+  }
+  const { backend, layers } = JSON.parse(line) as { backend: BackendInfo; layers: LayerTiming[] };
+  console.log(`${formatLayers(layers, backend, threads === m.cores ? torchLayers : undefined)}\n`);
+}
+
+console.log(`## Data pipeline\n${formatInputWait(benchInputWait())}`);

@@ -67,12 +67,13 @@ export async function featureFeed(ir: ExperimentIR, data: LoadedData, opts: { ca
     const out: Float32Array[] = [];
     for (const v of views) {
       const images = applyView(set, v);
-      if (allTaps.length > bb.taps.length) {
-        await backboneFeatures({ ir: { ...bb, taps: allTaps }, baseDir, images, view: v.id, label: `${ir.data.source.kind}:${split}`, root: opts.cacheDir, backbone: lazy });
-      }
+      // The all-taps pass is the one that runs the network (or finds it done): it decides hit or miss.
+      const all = allTaps.length > bb.taps.length
+        ? await backboneFeatures({ ir: { ...bb, taps: allTaps }, baseDir, images, view: v.id, label: `${ir.data.source.kind}:${split}`, root: opts.cacheDir, backbone: lazy })
+        : null;
       const r = await backboneFeatures({ ir: bb, baseDir, images, view: v.id, label: `${ir.data.source.kind}:${split}`, root: opts.cacheDir, backbone: lazy });
-      for (const c of r.corrupt) opts.sink({ type: 'log', level: 'warn', message: `feature cache entry ${c.path} was corrupt (${c.reason}): recomputed` });
-      if (r.hit) hits++;
+      for (const c of [...(all?.corrupt ?? []), ...r.corrupt]) opts.sink({ type: 'log', level: 'warn', message: `feature cache entry ${c.path} was corrupt (${c.reason}): recomputed` });
+      if ((all ?? r).hit) hits++;
       else misses++;
       width = r.widths.reduce((a, b) => a + b, 0);
       out.push(r.features);

@@ -55,6 +55,9 @@ export interface EpochEvent {
   /** True when this epoch is the best so far on the early-stopping (or validation accuracy) metric. */
   best: boolean;
   elapsedMs: number;
+  /** Training time of the epoch split into waiting for input batches (augmentation, copying) and the
+   * training steps themselves; the data pipeline starves training when inputMs is a large share. */
+  timing?: { inputMs: number; stepMs: number };
 }
 
 export interface LogEvent {

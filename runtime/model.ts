@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Activation, ExperimentIR, LayerIR } from '../compiler/ir.ts';
+import { FusedBatchNormalization } from './fused-batch-norm.ts';
 
 /** L2-normalises the last axis: the write-up's embedding tap as a layer. */
 export class L2Normalize extends tfl.layers.Layer {
@@ -84,7 +85,7 @@ export function buildLayers(layers: LayerIR[], seed: number): tfl.layers.Layer[]
         break;
       }
       case 'bn':
-        out.push(tfl.layers.batchNormalization({ momentum: l.momentum, epsilon: l.epsilon }));
+        out.push(new FusedBatchNormalization({ momentum: l.momentum, epsilon: l.epsilon }));
         break;
       case 'maxpool':
         out.push(tfl.layers.maxPooling2d({ poolSize: l.size, strides: l.stride, padding: l.padding }));

@@ -120,7 +120,11 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
       for (let skip = 0; skip < state.batch; skip++) batches.next();
       let windowStart = Date.now();
       let windowImages = 0;
+      const timing = { inputMs: 0, stepMs: 0 };
+      let inputStart = performance.now();
       for (let r = batches.next(); !r.done; r = batches.next()) {
+        const stepStart = performance.now();
+        timing.inputMs += stepStart - inputStart;
         const { x, y, n } = r.value;
         setDropoutStep(state.epoch * 100003 + state.batch);
         const [lossValue, predicted] = tf.tidy(() => {
@@ -140,6 +144,7 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
           predictions!.dispose();
           return [loss.dataSync()[0], predicted] as const;
         });
+        timing.stepMs += performance.now() - stepStart;
         if (!Number.isFinite(lossValue)) {
           throw new Error(`the training loss became ${lossValue} at epoch ${state.epoch + 1}, batch ${state.batch + 1}: lower the learning rate`);
         }
@@ -171,6 +176,7 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
           status = 'interrupted';
           break outer;
         }
+        inputStart = performance.now();
       }
 
       const trainMetrics = metricsFromConfusion(state.running.confusion, state.running.lossSum / Math.max(1, state.running.samples));
@@ -184,7 +190,7 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
         state.stale = 0;
         await hooks.onBest(state.epoch + 1);
       } else state.stale += 1;
-      const event: EpochEvent = { type: 'epoch', epoch: state.epoch + 1, epochs, train: trainMetrics, val: valMetrics, lr, best, elapsedMs: Date.now() - started };
+      const event: EpochEvent = { type: 'epoch', epoch: state.epoch + 1, epochs, train: trainMetrics, val: valMetrics, lr, best, elapsedMs: Date.now() - started, timing };
       state.history.push(event);
       hooks.onEpoch(event);
       hooks.sink(event);

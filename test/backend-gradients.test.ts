@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../runtime/backend/select.ts';
 import { WASM_TRAINING_KERNELS } from '../runtime/backend/wasm-kernels.ts';
+import { batchNormTraining } from '../runtime/fused-batch-norm.ts';
 
 const TOL = 1e-4;
 
@@ -139,6 +140,38 @@ describe('batch normalisation as tfjs-layers trains it (moments + batchNorm)', (
   }
 });
 
+describe("emoc's fused batch norm (closed-form gradient) against tfjs' moments + batchNorm", () => {
+  for (const shape of [
+    [4, 7, 5, 6],
+    [8, 16, 16, 8],
+    [5, 12],
+  ]) {
+    it(`shape ${shape.join('x')}, wasm fused vs cpu autodiff`, () => {
+      const c = shape[shape.length - 1]!;
+      const axes = shape.map((_, i) => i).slice(0, -1);
+      const ins = inputs([shape, [c], [c]], shape.length + 7);
+      const reference = runOn(
+        'cpu',
+        ins,
+        gradsOf((x, gamma, beta) => {
+          const { mean, variance } = tf.moments(x, axes);
+          return tf.batchNorm(x, mean, variance, beta, gamma, 1e-3);
+        }),
+      );
+      const fused = runOn(
+        'wasm',
+        ins,
+        gradsOf((x, gamma, beta) => {
+          const r = batchNormTraining(x!, gamma as tf.Tensor1D, beta as tf.Tensor1D, 1e-3);
+          tf.dispose([r.mean, r.variance]);
+          return r.y;
+        }),
+      );
+      reference.forEach((r, i) => expect(relErr(fused[i]!, r), `output ${i}`).toBeLessThan(TOL));
+    });
+  }
+});
+
 describe('pooling gradients', () => {
   for (const kind of ['max', 'avg'] as const) {
     for (const [size, stride, pad] of [
@@ -196,6 +229,16 @@ describe('dense, dropout, flatten, activations, l2 normalisation', () => {
   it('dense (MatMul) with bias, flatten', () => {
     const ins = inputs([[4, 3, 3, 2], [18, 7], [7]]);
     check(ins, gradsOf((x, w, b) => tf.add(tf.matMul(tf.reshape(x, [4, 18]), w as tf.Tensor2D), b)));
+  });
+  it('matMul with every transpose combination, batched and broadcast', () => {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const a = ta ? [9, 5] : [5, 9];
+      const b = tb ? [4, 9] : [9, 4];
+      check(inputs([a, b]), (x, y) => [tf.matMul(x!, y!, ta, tb)]);
+      check(inputs([[3, ...a], [3, ...b]]), (x, y) => [tf.matMul(x!, y!, ta, tb)]);
+      check(inputs([[2, 3, ...a], [1, 1, ...b]]), (x, y) => [tf.matMul(x!, y!, ta, tb)]);
+      check(inputs([a, b]), gradsOf((x, y) => tf.matMul(x!, y!, ta, tb)));
+    }
   });
   it('dropout with a fixed mask', () => {
     const mask = Float32Array.from(rand(60, 4), (v) => (v > 0 ? 1 : 0));

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../runtime/backend/select.ts';
 import { buildS1 } from '../bench/backend-s1.ts';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { FusedBatchNormalization } from '../runtime/fused-batch-norm.ts';
 
 const TOL = 1e-4;
 const INPUT: [number, number, number] = [32, 32, 3];
@@ -82,6 +83,42 @@ async function step(backend: string): Promise<StepResult> {
 beforeAll(async () => {
   const info = await selectBackend({ prefer: 'wasm', threads: 1 });
   expect(info.name).toBe('wasm');
+});
+
+describe("emoc's batch norm layer against tfjs-layers' BatchNormalization", () => {
+  it('same training output, moving statistics and inference output; saves and loads by class name', async () => {
+    await tf.setBackend('wasm');
+    const shape = [6, 9, 7, 5];
+    const x = tf.tensor4d(rand(6 * 9 * 7 * 5, 3).map((v) => 3 * v + 1), shape as [number, number, number, number]);
+    const stock = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3 });
+    const fused = new FusedBatchNormalization({ momentum: 0.9, epsilon: 1e-3 });
+    stock.build(shape);
+    fused.build(shape);
+    // Non-trivial gamma and beta, shared by both layers.
+    const weights = [tf.tensor1d(rand(5, 4).map((v) => v + 1.5)), tf.tensor1d(rand(5, 5)), tf.zeros([5]), tf.ones([5])];
+    stock.setWeights(weights);
+    fused.setWeights(weights);
+    for (let i = 0; i < 3; i++) {
+      const a = stock.apply(x, { training: true }) as tf.Tensor;
+      const b = fused.apply(x, { training: true }) as tf.Tensor;
+      expect(relErr(b.dataSync() as Float32Array, a.dataSync() as Float32Array)).toBeLessThan(TOL);
+    }
+    stock.getWeights().forEach((w, i) => expect(relErr(fused.getWeights()[i]!.dataSync() as Float32Array, w.dataSync() as Float32Array), `weight ${i}`).toBeLessThan(TOL));
+    const inferStock = stock.apply(x, { training: false }) as tf.Tensor;
+    const inferFused = fused.apply(x, { training: false }) as tf.Tensor;
+    expect(relErr(inferFused.dataSync() as Float32Array, inferStock.dataSync() as Float32Array)).toBeLessThan(TOL);
+
+    const model = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: shape.slice(1) }), new FusedBatchNormalization({ momentum: 0.9 })] });
+    model.layers.at(-1)!.setWeights(weights);
+    let saved: tf.io.ModelArtifacts | null = null;
+    await model.save(tf.io.withSaveHandler(async (artifacts) => ((saved = artifacts), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    expect(JSON.stringify(saved!.modelTopology)).toContain('EmocBatchNormalization');
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+    expect(loaded.layers.at(-1)).toBeInstanceOf(FusedBatchNormalization);
+    const p1 = (model.predict(x) as tf.Tensor).dataSync() as Float32Array;
+    const p2 = (loaded.predict(x) as tf.Tensor).dataSync() as Float32Array;
+    expect(relErr(p2, p1)).toBe(0);
+  });
 });
 
 describe('S1 training step, wasm vs cpu', () => {

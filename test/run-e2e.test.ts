@@ -71,6 +71,12 @@ describe('emoc run on the built-in faces', () => {
     expect(validateIR(JSON.parse(fs.readFileSync(path.join(dir, 'ir.json'), 'utf8')))).toBeNull();
     const lines = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(2);
+    // Each epoch splits its training time into input wait and steps (the benchmark reports the share).
+    for (const e of lines.map((l) => JSON.parse(l) as EpochEvent)) {
+      expect(e.timing!.stepMs).toBeGreaterThan(0);
+      expect(e.timing!.inputMs).toBeGreaterThanOrEqual(0);
+      expect(e.timing!.inputMs + e.timing!.stepMs).toBeLessThanOrEqual(e.elapsedMs);
+    }
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('finished');
     expect(summary.backend.name).toBe('wasm');

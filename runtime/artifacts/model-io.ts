@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writeFileAtomic } from './atomic.ts';
+// Registers emoc's own layer classes (seeded dropout, fused batch norm, L2) so saved models load.
+import '../model.ts';
 
 export async function saveModel(model: tfl.LayersModel, dir: string): Promise<void> {
   await model.save(

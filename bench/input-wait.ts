@@ -1,0 +1,55 @@
+// Benchmark: does the data pipeline starve training? Runs `emoc run` for one epoch on the built-in
+// faces with flip and with 10-crop augmentation and reports the epoch's input wait (time spent
+// producing the next batch: augmentation, preprocessing, copying) as a share of its training time.
+// Target: under 5% of the step.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface InputWait {
+  spec: string;
+  batches: number;
+  inputMs: number;
+  stepMs: number;
+  share: number;
+}
+
+export function benchInputWait(specs = ['specs/s1-flip.emo', 'specs/s1-tencrop.emo'], images = 140): InputWait[] {
+  const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-bench-'));
+  try {
+    return specs.map((spec) => {
+      const r = spawnSync(process.execPath, [path.join(root, 'bin/emoc.js'), 'run', spec, '--json', '--epochs', '1', '--images', String(images), '--runs', runs], {
+        cwd: root,
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+        timeout: 15 * 60_000,
+      });
+      const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; batches?: number; timing?: { inputMs: number; stepMs: number } });
+      const epoch = events.find((e) => e.type === 'epoch');
+      if (r.status !== 0 || !epoch?.timing) throw new Error(`emoc run ${spec} failed (exit ${r.status}): ${r.stderr.trim().split('\n').at(-1)}`);
+      const batches = events.filter((e) => e.type === 'batch').at(-1)?.batches ?? 0;
+      const { inputMs, stepMs } = epoch.timing;
+      return { spec, batches, inputMs, stepMs, share: inputMs / (inputMs + stepMs) };
+    });
+  } finally {
+    fs.rmSync(runs, { recursive: true, force: true });
+  }
+}
+
+export function formatInputWait(rows: InputWait[]): string {
+  return [
+    'input wait per epoch (built-in faces 160x160x3, one epoch, wasm; target < 5% of training time)',
+    '| spec | batches | input ms | step ms | input share |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.spec} | ${r.batches} | ${r.inputMs.toFixed(0)} | ${r.stepMs.toFixed(0)} | ${(100 * r.share).toFixed(2)}% ${r.share < 0.05 ? '(met)' : '(MISSED)'} |`),
+  ].join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  console.log(formatInputWait(benchInputWait()));
+}

@@ -1,0 +1,107 @@
+// Benchmark: every layer kind of the language at the shapes the example specs give it, batch 32.
+// For each layer: forward ms and forward+backward ms (gradients for the input and the weights, as a
+// layer inside a network needs), median of the timed steps after warm-up. A regression in any one
+// kernel shows here even when the whole-model number hides it.
+//
+//   npx tsx bench/layers.ts [--backend wasm] [--threads 1] [--steps 5] [--json]
+//
+// bench/pytorch_layers.py times the same layers in PyTorch (same names, same shapes).
+
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { selectBackend, type BackendInfo, type BackendPreference } from '../runtime/backend/select.ts';
+import { median } from './stats.ts';
+
+/** One layer at one input shape (NHWC, without the batch). Names match bench/pytorch_layers.py. */
+export interface LayerCase {
+  name: string;
+  input: number[];
+  make: () => tfl.layers.Layer;
+}
+
+export const LAYER_CASES: LayerCase[] = [
+  { name: 'conv 64 k5 s2 (S1 #1, 160x160x3)', input: [160, 160, 3], make: () => tfl.layers.conv2d({ filters: 64, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu' }) },
+  { name: 'conv 64 k5 s2 (S1 #2, 40x40x64)', input: [40, 40, 64], make: () => tfl.layers.conv2d({ filters: 64, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu' }) },
+  { name: 'conv 64 k9 s4 (S2 #1, 160x160x3)', input: [160, 160, 3], make: () => tfl.layers.conv2d({ filters: 64, kernelSize: 9, strides: 4, padding: 'same', activation: 'relu' }) },
+  { name: 'bn (80x80x64)', input: [80, 80, 64], make: () => tfl.layers.batchNormalization({ momentum: 0.9 }) },
+  { name: 'maxpool 2 (80x80x64)', input: [80, 80, 64], make: () => tfl.layers.maxPooling2d({ poolSize: 2 }) },
+  { name: 'avgpool 2 (80x80x64)', input: [80, 80, 64], make: () => tfl.layers.averagePooling2d({ poolSize: 2 }) },
+  { name: 'relu (80x80x64)', input: [80, 80, 64], make: () => tfl.layers.reLU() },
+  { name: 'flatten (10x10x64)', input: [10, 10, 64], make: () => tfl.layers.flatten() },
+  { name: 'fc 128 (S1, 6400)', input: [6400], make: () => tfl.layers.dense({ units: 128, activation: 'relu' }) },
+  { name: 'fc 128 (S2, 25600)', input: [25600], make: () => tfl.layers.dense({ units: 128, activation: 'relu' }) },
+  { name: 'dropout 0.5 (6400)', input: [6400], make: () => tfl.layers.dropout({ rate: 0.5 }) },
+];
+
+export interface LayerTiming {
+  name: string;
+  forwardMs: number;
+  trainMs: number;
+}
+
+async function timeIt(f: () => tf.Tensor | tf.Tensor[], steps: number, warmup: number): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    const t0 = performance.now();
+    const out = f();
+    const all = Array.isArray(out) ? out : [out];
+    await Promise.all(all.map((t) => t.data()));
+    tf.dispose(all);
+    if (i >= warmup) ms.push(performance.now() - t0);
+  }
+  return median(ms);
+}
+
+export async function benchLayers(opts: { batch?: number; steps?: number; warmup?: number } = {}): Promise<LayerTiming[]> {
+  const batch = opts.batch ?? 32;
+  const steps = opts.steps ?? 5;
+  const warmup = opts.warmup ?? 1;
+  const out: LayerTiming[] = [];
+  for (const c of LAYER_CASES) {
+    const layer = c.make();
+    const x = tf.variable(tf.randomNormal([batch, ...c.input], 0, 1, 'float32', 1));
+    layer.apply(tf.zeros([1, ...c.input])); // builds the weights
+    const forwardMs = await timeIt(() => tf.tidy(() => layer.apply(x, { training: true }) as tf.Tensor), steps, warmup);
+    const vars = [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
+    const trainMs = await timeIt(
+      () => {
+        const { grads, value } = tf.variableGrads(() => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+        return [value, ...Object.values(grads)];
+      },
+      steps,
+      warmup,
+    );
+    out.push({ name: c.name, forwardMs, trainMs });
+    x.dispose();
+    layer.dispose();
+  }
+  return out;
+}
+
+export function formatLayers(rows: LayerTiming[], backend: BackendInfo, reference?: Map<string, { forwardMs: number; trainMs: number }>): string {
+  const ref = reference && reference.size > 0;
+  const head = ref ? '| layer | fwd ms | fwd+bwd ms | PyTorch fwd ms | PyTorch fwd+bwd ms | fwd+bwd ratio |\n|---|---|---|---|---|---|' : '| layer | fwd ms | fwd+bwd ms |\n|---|---|---|';
+  const lines = rows.map((r) => {
+    const base = `| ${r.name} | ${r.forwardMs.toFixed(1)} | ${r.trainMs.toFixed(1)} |`;
+    const p = reference?.get(r.name);
+    if (!ref) return base;
+    return p ? `${base} ${p.forwardMs.toFixed(1)} | ${p.trainMs.toFixed(1)} | ${(p.trainMs / r.trainMs).toFixed(2)}x |` : `${base} - | - | - |`;
+  });
+  return [`per layer, batch 32, ${backend.name}${backend.simd ? ' (SIMD)' : ''}, ${backend.threads} thread(s); median ms (ratio = PyTorch time / emoc time, above 1 is faster)`, head, ...lines].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const arg = (name: string, fallback: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1]! : fallback;
+  };
+  const info = await selectBackend({ prefer: arg('--backend', 'wasm') as BackendPreference, threads: Number(arg('--threads', '1')) });
+  const rows = await benchLayers({ steps: Number(arg('--steps', '5')) });
+  if (argv.includes('--json')) console.log(JSON.stringify({ backend: info, layers: rows }));
+  else console.log(formatLayers(rows, info));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await main(process.argv.slice(2));
+}
