@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Test files run in parallel, one per core: one wasm thread each keeps them from competing.
+    env: { EMOC_WASM_THREADS: '1' },
   },
 });

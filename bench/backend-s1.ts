@@ -192,4 +192,6 @@ async function main(argv: string[]): Promise<void> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   await main(process.argv.slice(2));
+  // The wasm backend's pthread workers keep the event loop alive: leave once the output is written.
+  process.stdout.write('', () => process.exit(0));
 }

@@ -44,7 +44,7 @@ export function registerRun(program: Command): void {
     .description('train the experiment(s) of a spec and write run artifacts under runs/')
     .argument('[file]', '.emo spec; FILE#point runs one sweep point')
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, backendChoice, 'auto')
-    .option('--threads <n>', 'wasm threads (default: 1, or EMOC_WASM_THREADS; 2 is faster but can hang, see README)', positiveInt)
+    .option('--threads <n>', 'wasm threads (default: every core, or EMOC_WASM_THREADS)', positiveInt)
     .option('--json', 'print one JSON event per line')
     .option('--no-dashboard', 'plain progress lines even in a terminal')
     .option('--runs <dir>', 'where run folders go', 'runs')
