@@ -188,6 +188,17 @@ describe('pooling gradients', () => {
       });
     }
   }
+  it('maxpool and avgpool with windows that tile the input (the specialised paths), same and valid', () => {
+    for (const f of [tf.maxPool, tf.avgPool]) {
+      for (const pad of ['valid', 'same'] as const) check(inputs([[3, 8, 6, 5]], 7), gradsOf((x) => f(x as tf.Tensor4D, 2, 2, pad)));
+      check(inputs([[2, 9, 10, 3]], 8), gradsOf((x) => f(x as tf.Tensor4D, [3, 2], [3, 2], 'valid')));
+    }
+  });
+  it('maxpool 2 stride 2 with ties: the first maximum of a window gets its gradient, as on cpu', () => {
+    // Values in {-1, -0.5, 0, 0.5, 1}: most windows hold their maximum twice or more.
+    const ins = inputs([[2, 8, 8, 3]], 9).map((i) => ({ ...i, values: i.values.map((v) => Math.round(v * 2) / 2) }));
+    check(ins, gradsOf((x) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid')));
+  });
   it('global average pool (Mean over H, W)', () => {
     check(inputs([[3, 7, 9, 5]]), gradsOf((x) => tf.mean(x, [1, 2])));
   });

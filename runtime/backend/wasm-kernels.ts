@@ -14,6 +14,9 @@
 //   Identity             stock kernel copies; here the buffer is shared (reference counted)
 //   BatchMatMul          stock kernel runs a transposed operand through a scalar loop; here the
 //                        operand is transposed first and the XNNPACK path multiplies
+//   AvgPoolGrad          stock kernel is a scalar loop; windows that tile the input become two
+//                        broadcasting Adds
+//   MaxPoolGrad 2x2/s2   a specialised loop for the common case
 //
 // Every kernel takes and returns TensorInfos and frees its intermediates with backend.disposeData, as
 // the stock wasm kernels do. Kernels registered over stock ones keep the stock setupFunc.
@@ -314,6 +317,10 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): TI {
   const [fh, fw] = [info.effectiveFilterHeight, info.effectiveFilterWidth];
   const [dh, dw] = [info.dilationHeight, info.dilationWidth];
   const { top, left } = info.padInfo;
+  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && dh === 1 && dw === 1 && top === 0 && left === 0 && 2 * OH <= H && 2 * OW <= W) {
+    maxPoolGrad2x2(xv, dyv, dxv, info.batchSize, H, W, OH, OW, C);
+    return dx;
+  }
   const best = new Float32Array(C);
   const where = new Int32Array(C);
   for (let n = 0; n < info.batchSize; n++) {
@@ -346,6 +353,74 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): TI {
     }
   }
   return dx;
+}
+
+/** The common 2x2, stride 2, unpadded case: four candidates per output compared in registers, same
+ * first-maximum rule (strict >, row-major) as the general loop, about twice as fast. */
+function maxPoolGrad2x2(xv: Float32Array, dyv: Float32Array, dxv: Float32Array, N: number, H: number, W: number, OH: number, OW: number, C: number): void {
+  const row = W * C;
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        const b00 = ((n * H + 2 * oh) * W + 2 * ow) * C;
+        const b01 = b00 + C;
+        const b10 = b00 + row;
+        const b11 = b10 + C;
+        const dyo = ((n * OH + oh) * OW + ow) * C;
+        for (let c = 0; c < C; c++) {
+          let best = -Infinity;
+          let at = -1;
+          let v = xv[b00 + c]!;
+          if (v > best) {
+            best = v;
+            at = b00 + c;
+          }
+          v = xv[b01 + c]!;
+          if (v > best) {
+            best = v;
+            at = b01 + c;
+          }
+          v = xv[b10 + c]!;
+          if (v > best) {
+            best = v;
+            at = b10 + c;
+          }
+          v = xv[b11 + c]!;
+          if (v > best) at = b11 + c;
+          if (at >= 0) dxv[at] += dyv[dyo + c]!;
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// AvgPoolGrad for windows that tile the input (window = stride, no padding before): each input pixel
+// belongs to one window, so dx is dy / (fh*fw) repeated fh x fw times, built with two broadcasting
+// Adds (the stock kernel is a scalar loop: 130 ms on 32x80x80x64, 1 thread). Rows and columns left
+// over past the last window get zero. Other cases go to the stock kernel.
+
+function avgPoolGrad(args: KernelArgs): TI {
+  const { dy, input } = args.inputs as { dy: TI; input: TI };
+  const attrs = args.attrs!;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize as number | [number, number],
+    attrs.strides as number | [number, number],
+    1,
+    attrs.pad as 'same' | 'valid' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  );
+  const [fh, fw] = [info.filterHeight, info.filterWidth];
+  const tiles = info.strideHeight === fh && info.strideWidth === fw && info.padInfo.top === 0 && info.padInfo.left === 0 && info.outHeight * fh <= info.inHeight && info.outWidth * fw <= info.inWidth;
+  if (!tiles || dy.dtype !== 'float32') return stock.get('AvgPoolGrad')!(args) as TI;
+  const o = new Ops(args.backend as WasmBackendLike);
+  const [n, oh, ow, c] = dy.shape as [number, number, number, number];
+  const scaled = o.run('Multiply', { a: dy, b: o.scalar(1 / (fh * fw)) });
+  const acrossW = o.run('Add', { a: o.reshape(scaled, [n * oh * ow, 1, c]), b: o.zeros([1, fw, 1]) }); // [n*oh*ow, fw, c]
+  const acrossH = o.run('Add', { a: o.reshape(acrossW, [n * oh, 1, ow * fw * c]), b: o.zeros([1, fh, 1]) }); // [n*oh, fh, ow*fw*c]
+  const dx = o.reshape(acrossH, [n, oh * fh, ow * fw, c]);
+  return o.finish(o.pad(dx, [[0, 0], [0, info.inHeight - oh * fh], [0, info.inWidth - ow * fw], [0, 0]]));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -479,6 +554,7 @@ export const WASM_TRAINING_KERNELS = [
   'Tile',
   'Identity',
   'BatchMatMul',
+  'AvgPoolGrad',
 ] as const;
 
 function register(name: string, kernelFunc: tf.KernelFunc): void {
@@ -506,6 +582,7 @@ export function registerWasmTrainingKernels(): void {
   register('Tile', tile as tf.KernelFunc);
   register('Identity', identity as tf.KernelFunc);
   register('BatchMatMul', batchMatMul as tf.KernelFunc);
+  register('AvgPoolGrad', avgPoolGrad as tf.KernelFunc);
 }
 
 /** True once registerWasmTrainingKernels has run. */
