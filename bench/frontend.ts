@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile } from '../compiler/compile.ts';
+import { median } from './stats.ts';
 
 export const TARGET_MS = 100;
 const WARMUP = 3;
@@ -57,12 +58,6 @@ export interface FrontendBench {
   cpu: string;
   cores: number;
   targetMs: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export async function benchFrontend(): Promise<{ lines: number; medianMs: number } & FrontendBench> {
