@@ -16,7 +16,8 @@ import '@tensorflow/tfjs-backend-cpu';
 // (into the same global registry), so training on any backend needs this import.
 import '@tensorflow/tfjs-layers';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from './wasm-kernels.ts';
+import { registerWasmTrainingKernels, wasmBackendMemory } from './wasm-kernels.ts';
+import { initSimdKernels } from './wasm/simd-kernels.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -196,6 +197,9 @@ async function initWasm(threads: number): Promise<void> {
   const ok = threaded ? await withNodeThreadShims(wanted, () => tf.setBackend('wasm')) : await tf.setBackend('wasm');
   if (!ok) throw new Error('The wasm backend failed to initialise');
   wasmThreads = tfwasm.getThreadsCount();
+  // emoc's own SIMD kernels run on the backend's memory with as many threads as the backend has.
+  const memory = wasmBackendMemory(tf.findBackend('wasm'));
+  if (memory && wasmSimd) await initSimdKernels(memory, wasmThreads);
 }
 
 async function initNative(gpu: boolean, forced: boolean): Promise<boolean> {

@@ -23,18 +23,15 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
+import type { SimdKernelPool } from './wasm/simd-kernels.ts';
+import { ptr, simd, wasmBackendMemory, zerosOnHeap, type WasmBackendLike } from './wasm/heap.ts';
+import { registerWasmBatchNormKernels } from './wasm/batch-norm.ts';
+
+export { wasmBackendMemory };
 
 type TI = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
-
-/** The parts of BackendWasm these kernels use. */
-interface WasmBackendLike extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number | null, values?: tf.backend_util.TypedArray): TI;
-  typedArrayFromHeap(t: TI): Float32Array | Int32Array | Uint8Array;
-  disposeData(dataId: object, force?: boolean): boolean;
-  incRef(dataId: object): void;
-}
 
 const BACKEND = 'wasm';
 
@@ -68,6 +65,11 @@ class Ops {
     // An output that is one of the kernel's inputs must own a reference of its own.
     if (!this.temps.includes(keep)) this.backend.incRef(keep.dataId);
     return keep;
+  }
+  /** Tracks an output made outside `run` (freed by finish unless it is the result). */
+  keep(t: TI): TI {
+    this.temps.push(t);
+    return t;
   }
   scalar(v: number): TI {
     const t = this.backend.makeOutput([], 'float32', null, Float32Array.of(v));
@@ -145,11 +147,35 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TI {
     [0, 0],
   ]);
   xp = o.slice(xp, [0, 0, 0, 0], [info.batchSize, needH, needW, info.inChannels]);
+  const pool = simd(backend as tf.KernelBackend);
+  if (pool && info.outChannels % 4 === 0 && x.dtype === 'float32' && dy.dtype === 'float32') {
+    return o.finish(filterGradBySimd(o, pool, xp, dy, info));
+  }
   const xt = o.transpose(xp, [3, 1, 2, 0]); // [Cin, Hp, Wp, N]
   const dyt = o.transpose(dy, [1, 2, 0, 3]); // [OH, OW, N, Cout]
   const r = o.conv2d(xt, dyt, [1, 1], [sh, sw]); // [Cin, kh, kw, Cout]
   const out = o.transpose(r, [1, 2, 0, 3]);
   return o.finish(out);
+}
+
+/** The same gradient by emoc's SIMD kernel: each thread accumulates the rows of output pixels it owns
+ * into its own copy of dW, read straight from the padded input (no transposes), then the copies are
+ * summed. */
+function filterGradBySimd(o: Ops, pool: SimdKernelPool, xp: TI, dy: TI, info: tf.backend_util.Conv2DInfo): TI {
+  const b = o.backend;
+  const [n, hp, wp, cin] = xp.shape as [number, number, number, number];
+  const { outHeight: oh, outWidth: ow, outChannels: cout, filterHeight: kh, filterWidth: kw } = info;
+  const size = kh * kw * cin * cout;
+  const rows = n * oh;
+  const parts = o.keep(zerosOnHeap(b, [Math.min(pool.threads, rows), size]));
+  const [px, pdy, pparts] = [ptr(b, xp), ptr(b, dy), ptr(b, parts)];
+  const shares = pool.parallel('convFilterGrad', rows, (k, from, to) => [px, pdy, pparts + k * size * 4, from, to, oh, ow, hp, wp, cin, cout, kh, kw, info.strideHeight, info.strideWidth]);
+  const filterShape = [kh, kw, cin, cout];
+  if (shares === 1) return o.reshape(parts, filterShape);
+  const out = o.keep(b.makeOutput(filterShape, 'float32'));
+  const pout = ptr(b, out);
+  pool.parallel('sumParts', size, (_, from, to) => [pparts, pout, size, from, to, shares]);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -187,6 +213,10 @@ function conv2DBackpropInput({ inputs, backend, attrs }: KernelArgs): TI {
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const { top, left } = info.padInfo;
   const [n, h, w, cin] = inputShape;
+  const pool = simd(backend as tf.KernelBackend);
+  if (pool && (info.filterWidth * cin) % 4 === 0 && dy.dtype === 'float32' && filter.dtype === 'float32') {
+    return o.finish(inputGradBySimd(o, pool, dy, filter, info));
+  }
   const { f, jh, jw } = subPixelFilter(o, filter, sh, sw);
   // Output rows of the convolution needed to cover h' in [top, top + h).
   const qh = Math.ceil((top + h) / sh);
@@ -208,6 +238,23 @@ function conv2DBackpropInput({ inputs, backend, attrs }: KernelArgs): TI {
     y = o.reshape(y, [n, yh * sh, yw * sw, cin]);
   }
   return o.finish(o.slice(y, [0, top, left, 0], [n, h, w, cin]));
+}
+
+/** The same gradient by emoc's SIMD kernel: every output pixel's gradient is multiplied by the
+ * filter (rearranged to [KH, Cout, KW*Cin]) and added into a padded dx, one thread per block of
+ * images; the padding is then sliced off. */
+function inputGradBySimd(o: Ops, pool: SimdKernelPool, dy: TI, filter: TI, info: tf.backend_util.Conv2DInfo): TI {
+  const b = o.backend;
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow, outChannels: cout } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const hp = Math.max((oh - 1) * sh + kh, top + h);
+  const wp = Math.max((ow - 1) * sw + kw, left + w);
+  const wt = o.transpose(o.reshape(filter, [kh, kw * cin, cout]), [0, 2, 1]);
+  const dxp = o.keep(zerosOnHeap(b, [n, hp, wp, cin]));
+  const [pdy, pwt, pdx] = [ptr(b, dy), ptr(b, wt), ptr(b, dxp)];
+  pool.parallel('convInputGrad', n, (_, from, to) => [pdy, pwt, pdx, from, to, oh, ow, hp, wp, cin, cout, kh, kw, sh, sw]);
+  return o.slice(dxp, [0, top, left, 0], [n, h, w, cin]);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -310,14 +357,24 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): TI {
   const xv = b.typedArrayFromHeap(input) as Float32Array;
   const dyv = b.typedArrayFromHeap(dy) as Float32Array;
   const dxv = b.typedArrayFromHeap(dx) as Float32Array;
-  dxv.fill(0);
   const C = info.inChannels;
   const [H, W, OH, OW] = [info.inHeight, info.inWidth, info.outHeight, info.outWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const [fh, fw] = [info.effectiveFilterHeight, info.effectiveFilterWidth];
   const [dh, dw] = [info.dilationHeight, info.dilationWidth];
   const { top, left } = info.padInfo;
-  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && dh === 1 && dw === 1 && top === 0 && left === 0 && 2 * OH <= H && 2 * OW <= W) {
+  const is2x2 = fh === 2 && fw === 2 && sh === 2 && sw === 2 && dh === 1 && dw === 1 && top === 0 && left === 0 && 2 * OH <= H && 2 * OW <= W;
+  const pool = simd(b);
+  if (is2x2 && pool && C % 4 === 0 && input.dtype === 'float32' && dy.dtype === 'float32') {
+    // emoc's SIMD kernel writes all four positions of every window; only leftover rows/columns
+    // (odd H or W) need zeroing first.
+    if (2 * OH !== H || 2 * OW !== W) dxv.fill(0);
+    const [px, pdy, pdx] = [ptr(b, input), ptr(b, dy), ptr(b, dx)];
+    pool.parallel('maxPoolGrad2x2', info.batchSize * OH, (_, from, to) => [px, pdy, pdx, from, to, OH, OW, H, W, C]);
+    return dx;
+  }
+  dxv.fill(0);
+  if (is2x2) {
     maxPoolGrad2x2(xv, dyv, dxv, info.batchSize, H, W, OH, OW, C);
     return dx;
   }
@@ -583,6 +640,7 @@ export function registerWasmTrainingKernels(): void {
   register('Identity', identity as tf.KernelFunc);
   register('BatchMatMul', batchMatMul as tf.KernelFunc);
   register('AvgPoolGrad', avgPoolGrad as tf.KernelFunc);
+  registerWasmBatchNormKernels();
 }
 
 /** True once registerWasmTrainingKernels has run. */

@@ -1,0 +1,369 @@
+// AssemblyScript source of emoc's own wasm SIMD kernels (built by scripts/build-wasm-kernels.ts into
+// ../kernels.wasm and ../kernels-shared.wasm; a test checks that the committed binaries match this file).
+//
+// The module imports the tfjs wasm backend's memory, so every pointer here is a byte offset of a
+// tensor the backend already holds: nothing is copied in or out. It has no data segments, no globals
+// and no allocator. Each function does a contiguous share of its work ([from, to) over rows or
+// images); runtime/backend/wasm/simd-kernels.ts splits a call across threads that share the memory.
+//
+// Layouts are NHWC, f32. Channel counts must be multiples of 4 (the caller checks and otherwise uses
+// the composed kernels in wasm-kernels.ts).
+
+/**
+ * MaxPoolGrad for 2x2 windows, stride 2, no padding. Rows r = n*OH + oh in [from, to).
+ * Each window's gradient goes to the first position holding its maximum (strict >, row-major), as
+ * on the cpu backend; the other three positions get 0. dx positions outside every window are left
+ * alone (the caller zeroes them when H or W is odd).
+ */
+export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, from: i32, to: i32, OH: i32, OW: i32, H: i32, W: i32, C: i32): void {
+  const px = <usize>C << 2; // bytes per pixel
+  const row = <usize>W * px;
+  const negInf = f32x4.splat(-Infinity);
+  for (let r = from; r < to; r++) {
+    const n = r / OH;
+    const oh = r - n * OH;
+    let p00 = (<usize>(n * H + 2 * oh) * <usize>W) * px;
+    let g = <usize>r * <usize>OW * px;
+    for (let ow = 0; ow < OW; ow++) {
+      for (let c: usize = 0; c < px; c += 16) {
+        const i00 = p00 + c;
+        const i01 = i00 + px;
+        const i10 = i00 + row;
+        const i11 = i10 + px;
+        const a = v128.load(x + i00);
+        const b = v128.load(x + i01);
+        const d = v128.load(x + i10);
+        const e = v128.load(x + i11);
+        let best = negInf;
+        const ma = f32x4.gt(a, best);
+        best = v128.bitselect(a, best, ma);
+        const mb = f32x4.gt(b, best);
+        best = v128.bitselect(b, best, mb);
+        const md = f32x4.gt(d, best);
+        best = v128.bitselect(d, best, md);
+        const me = f32x4.gt(e, best);
+        const grad = v128.load(dy + g + c);
+        const later = v128.or(md, me);
+        v128.store(dx + i11, v128.and(grad, me));
+        v128.store(dx + i10, v128.and(grad, v128.andnot(md, me)));
+        v128.store(dx + i01, v128.and(grad, v128.andnot(mb, later)));
+        v128.store(dx + i00, v128.and(grad, v128.andnot(ma, v128.or(mb, later))));
+      }
+      p00 += px << 1;
+      g += px;
+    }
+  }
+}
+
+/**
+ * Filter gradient of a convolution, accumulated into dw ([KH, KW*Cin, Cout], zeroed by the caller):
+ *   dw[kh, j, co] += sum over rows r = n*OH + oh in [from, to), ow of
+ *                    xp[n, oh*sh + kh, ow*sw*Cin + j] * dy[n, oh, ow, co]
+ * where xp is the input already padded as the forward pass read it ([N, Hp, Wp, Cin]) and j runs
+ * over the KW*Cin values of one kernel row, which are contiguous in xp. Blocks of 4 j x 8 co stay in
+ * registers across a row of output pixels. Cout must be a multiple of 4.
+ */
+export function convFilterGrad(
+  xp: usize, dy: usize, dw: usize, from: i32, to: i32,
+  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, KW: i32, sh: i32, sw: i32,
+): void {
+  const J = KW * Cin;
+  const xStep = <usize>(sw * Cin) << 2; // bytes between neighbouring output pixels in an xp row
+  const dyStep = <usize>Cout << 2;
+  const wRow = <usize>Cout << 2; // bytes per j row of dw
+  for (let r = from; r < to; r++) {
+    const n = r / OH;
+    const oh = r - n * OH;
+    const dyRow = dy + <usize>r * <usize>OW * dyStep;
+    for (let kh = 0; kh < KH; kh++) {
+      const xRow = xp + ((<usize>(n * Hp + oh * sh + kh) * <usize>Wp * <usize>Cin) << 2);
+      const wK = dw + <usize>(kh * J) * wRow;
+      let cb = 0;
+      for (; cb + 8 <= Cout; cb += 8) {
+        let j = 0;
+        for (; j + 4 <= J; j += 4) {
+          const w0 = wK + <usize>j * wRow + (<usize>cb << 2);
+          const w1 = w0 + wRow;
+          const w2 = w1 + wRow;
+          const w3 = w2 + wRow;
+          let s00 = v128.load(w0), s01 = v128.load(w0, 16);
+          let s10 = v128.load(w1), s11 = v128.load(w1, 16);
+          let s20 = v128.load(w2), s21 = v128.load(w2, 16);
+          let s30 = v128.load(w3), s31 = v128.load(w3, 16);
+          let px = xRow + (<usize>j << 2);
+          let pd = dyRow + (<usize>cb << 2);
+          for (let ow = 0; ow < OW; ow++) {
+            const b0 = v128.load(pd);
+            const b1 = v128.load(pd, 16);
+            const a0 = v128.load32_splat(px);
+            const a1 = v128.load32_splat(px, 4);
+            const a2 = v128.load32_splat(px, 8);
+            const a3 = v128.load32_splat(px, 12);
+            s00 = f32x4.add(s00, f32x4.mul(a0, b0));
+            s01 = f32x4.add(s01, f32x4.mul(a0, b1));
+            s10 = f32x4.add(s10, f32x4.mul(a1, b0));
+            s11 = f32x4.add(s11, f32x4.mul(a1, b1));
+            s20 = f32x4.add(s20, f32x4.mul(a2, b0));
+            s21 = f32x4.add(s21, f32x4.mul(a2, b1));
+            s30 = f32x4.add(s30, f32x4.mul(a3, b0));
+            s31 = f32x4.add(s31, f32x4.mul(a3, b1));
+            px += xStep;
+            pd += dyStep;
+          }
+          v128.store(w0, s00); v128.store(w0, s01, 16);
+          v128.store(w1, s10); v128.store(w1, s11, 16);
+          v128.store(w2, s20); v128.store(w2, s21, 16);
+          v128.store(w3, s30); v128.store(w3, s31, 16);
+        }
+        for (; j < J; j++) {
+          const w0 = wK + <usize>j * wRow + (<usize>cb << 2);
+          let s0 = v128.load(w0), s1 = v128.load(w0, 16);
+          let px = xRow + (<usize>j << 2);
+          let pd = dyRow + (<usize>cb << 2);
+          for (let ow = 0; ow < OW; ow++) {
+            const a = v128.load32_splat(px);
+            s0 = f32x4.add(s0, f32x4.mul(a, v128.load(pd)));
+            s1 = f32x4.add(s1, f32x4.mul(a, v128.load(pd, 16)));
+            px += xStep;
+            pd += dyStep;
+          }
+          v128.store(w0, s0); v128.store(w0, s1, 16);
+        }
+      }
+      for (; cb < Cout; cb += 4) {
+        for (let j = 0; j < J; j++) {
+          const w0 = wK + <usize>j * wRow + (<usize>cb << 2);
+          let s0 = v128.load(w0);
+          let px = xRow + (<usize>j << 2);
+          let pd = dyRow + (<usize>cb << 2);
+          for (let ow = 0; ow < OW; ow++) {
+            s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(px), v128.load(pd)));
+            px += xStep;
+            pd += dyStep;
+          }
+          v128.store(w0, s0);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Input gradient of a convolution, accumulated into the padded dxp ([N, Hp, Wp, Cin], zeroed by the
+ * caller) for images n in [from, to):
+ *   dxp[n, oh*sh + kh, ow*sw*Cin + j] += sum over co of dy[n, oh, ow, co] * wt[kh, co, j]
+ * with wt the filter rearranged to [KH, Cout, KW*Cin]. Windows of neighbouring pixels overlap, so a
+ * thread owns whole images. Two output pixels share each load of wt (8 accumulators). KW*Cin must
+ * be a multiple of 4.
+ */
+export function convInputGrad(
+  dy: usize, wt: usize, dxp: usize, from: i32, to: i32,
+  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, KW: i32, sh: i32, sw: i32,
+): void {
+  const J = KW * Cin;
+  const jBytes = <usize>J << 2;
+  const gStep = <usize>Cout << 2; // bytes between neighbouring pixels of dy
+  const oStep = <usize>(sw * Cin) << 2; // bytes between their windows in a dxp row
+  for (let n = from; n < to; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      let ow = 0;
+      for (; ow + 2 <= OW; ow += 2) {
+        const g = dy + ((<usize>((n * OH + oh) * OW + ow) * <usize>Cout) << 2);
+        for (let kh = 0; kh < KH; kh++) {
+          const out = dxp + ((<usize>((n * Hp + oh * sh + kh) * Wp + ow * sw) * <usize>Cin) << 2);
+          const wK = wt + <usize>(kh * Cout) * jBytes;
+          let j = 0;
+          for (; j + 16 <= J; j += 16) {
+            let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+            let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+            let pw = wK + (<usize>j << 2);
+            let pg = g;
+            for (let co = 0; co < Cout; co++) {
+              const da = v128.load32_splat(pg);
+              const db = v128.load32_splat(pg + gStep);
+              const w0 = v128.load(pw);
+              a0 = f32x4.add(a0, f32x4.mul(da, w0));
+              b0 = f32x4.add(b0, f32x4.mul(db, w0));
+              const w1 = v128.load(pw, 16);
+              a1 = f32x4.add(a1, f32x4.mul(da, w1));
+              b1 = f32x4.add(b1, f32x4.mul(db, w1));
+              const w2 = v128.load(pw, 32);
+              a2 = f32x4.add(a2, f32x4.mul(da, w2));
+              b2 = f32x4.add(b2, f32x4.mul(db, w2));
+              const w3 = v128.load(pw, 48);
+              a3 = f32x4.add(a3, f32x4.mul(da, w3));
+              b3 = f32x4.add(b3, f32x4.mul(db, w3));
+              pw += jBytes;
+              pg += 4;
+            }
+            const o = out + (<usize>j << 2);
+            v128.store(o, f32x4.add(v128.load(o), a0));
+            v128.store(o, f32x4.add(v128.load(o, 16), a1), 16);
+            v128.store(o, f32x4.add(v128.load(o, 32), a2), 32);
+            v128.store(o, f32x4.add(v128.load(o, 48), a3), 48);
+            const q = o + oStep;
+            v128.store(q, f32x4.add(v128.load(q), b0));
+            v128.store(q, f32x4.add(v128.load(q, 16), b1), 16);
+            v128.store(q, f32x4.add(v128.load(q, 32), b2), 32);
+            v128.store(q, f32x4.add(v128.load(q, 48), b3), 48);
+          }
+          for (; j < J; j += 4) {
+            inputGradColumn(g, wK, out, j, jBytes, Cout);
+            inputGradColumn(g + gStep, wK, out + oStep, j, jBytes, Cout);
+          }
+        }
+      }
+      for (; ow < OW; ow++) {
+        const g = dy + ((<usize>((n * OH + oh) * OW + ow) * <usize>Cout) << 2);
+        for (let kh = 0; kh < KH; kh++) {
+          const out = dxp + ((<usize>((n * Hp + oh * sh + kh) * Wp + ow * sw) * <usize>Cin) << 2);
+          const wK = wt + <usize>(kh * Cout) * jBytes;
+          for (let j = 0; j < J; j += 4) inputGradColumn(g, wK, out, j, jBytes, Cout);
+        }
+      }
+    }
+  }
+}
+
+/** One pixel, one block of 4 j: out[j..j+4] += sum over co of g[co] * wK[co, j..j+4]. */
+@inline function inputGradColumn(g: usize, wK: usize, out: usize, j: i32, jBytes: usize, Cout: i32): void {
+  let s = f32x4.splat(0);
+  let pw = wK + (<usize>j << 2);
+  for (let co = 0; co < Cout; co++) {
+    s = f32x4.add(s, f32x4.mul(v128.load32_splat(g + (<usize>co << 2)), v128.load(pw)));
+    pw += jBytes;
+  }
+  const o = out + (<usize>j << 2);
+  v128.store(o, f32x4.add(v128.load(o), s));
+}
+
+/** dst[i] = sum over k < parts of src[k*len + i], for i in [from, to) (per-thread partial sums). */
+export function sumParts(src: usize, dst: usize, len: i32, from: i32, to: i32, parts: i32): void {
+  const stride = <usize>len << 2;
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    let p = src + (<usize>i << 2);
+    let s = v128.load(p);
+    for (let k = 1; k < parts; k++) {
+      p += stride;
+      s = f32x4.add(s, v128.load(p));
+    }
+    v128.store(dst + (<usize>i << 2), s);
+  }
+  for (; i < to; i++) {
+    let p = src + (<usize>i << 2);
+    let s = load<f32>(p);
+    for (let k = 1; k < parts; k++) {
+      p += stride;
+      s += load<f32>(p);
+    }
+    store<f32>(dst + (<usize>i << 2), s);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Batch normalisation over every axis but the channels: x is [P, C] (P = N*H*W pixels), C a multiple
+// of 4. Pixels are taken in blocks of about 16 KiB (L1-resident); within a block each group of 4
+// channels is summed in f32 (two accumulators, alternate pixels), then added into f64 totals, so long
+// sums keep their precision. Each thread sums the pixels [from, to) into its own f64 totals; the
+// caller adds the threads' totals.
+
+const BLOCK_BYTES = 16384;
+
+@inline function blockPixels(rowBytes: usize): i32 {
+  return max(2, <i32>(BLOCK_BYTES / rowBytes)) & ~1;
+}
+
+/** Adds the four f32 lanes of s to the f64 totals at o (4 x f64). */
+@inline function addToTotals(o: usize, s: v128): void {
+  v128.store(o, f64x2.add(v128.load(o), f64x2.promote_low_f32x4(s)));
+  v128.store(o, f64x2.add(v128.load(o, 16), f64x2.promote_low_f32x4(i32x4.shuffle(s, s, 2, 3, 0, 1))), 16);
+}
+
+/** Adds (x - center)^k over pixels [from, to) into out[c] (f64), k = 1 or 2; center = 0 for none. */
+export function channelSums(x: usize, center: usize, out: usize, from: i32, to: i32, C: i32, squared: i32): void {
+  const rowBytes = <usize>C << 2;
+  const block = blockPixels(rowBytes);
+  for (let p0 = from; p0 < to; p0 += block) {
+    const p1 = min(p0 + block, to);
+    const base = x + <usize>p0 * rowBytes;
+    for (let c: usize = 0; c < rowBytes; c += 16) {
+      const m = center ? v128.load(center + c) : f32x4.splat(0);
+      let s = f32x4.splat(0);
+      let t = f32x4.splat(0);
+      let q = base + c;
+      let p = p0;
+      if (squared) {
+        for (; p + 2 <= p1; p += 2) {
+          const d = f32x4.sub(v128.load(q), m);
+          const e = f32x4.sub(v128.load(q + rowBytes), m);
+          s = f32x4.add(s, f32x4.mul(d, d));
+          t = f32x4.add(t, f32x4.mul(e, e));
+          q += rowBytes << 1;
+        }
+        if (p < p1) {
+          const d = f32x4.sub(v128.load(q), m);
+          s = f32x4.add(s, f32x4.mul(d, d));
+        }
+      } else {
+        for (; p + 2 <= p1; p += 2) {
+          s = f32x4.add(s, f32x4.sub(v128.load(q), m));
+          t = f32x4.add(t, f32x4.sub(v128.load(q + rowBytes), m));
+          q += rowBytes << 1;
+        }
+        if (p < p1) s = f32x4.add(s, f32x4.sub(v128.load(q), m));
+      }
+      addToTotals(out + (c << 1), f32x4.add(s, t));
+    }
+  }
+}
+
+/** The two sums of the batch-norm gradient over pixels [from, to), added into out (f64):
+ *  out[c] += sum dy, out[C + c] += sum dy * (x - mean). */
+export function bnGradSums(dy: usize, x: usize, mean: usize, out: usize, from: i32, to: i32, C: i32): void {
+  const rowBytes = <usize>C << 2;
+  const out2 = out + (rowBytes << 1);
+  const block = blockPixels(rowBytes);
+  for (let p0 = from; p0 < to; p0 += block) {
+    const p1 = min(p0 + block, to);
+    const base = <usize>p0 * rowBytes;
+    for (let c: usize = 0; c < rowBytes; c += 16) {
+      const m = v128.load(mean + c);
+      let s1 = f32x4.splat(0);
+      let s2 = f32x4.splat(0);
+      let q = base + c;
+      for (let p = p0; p < p1; p++) {
+        const g = v128.load(dy + q);
+        s1 = f32x4.add(s1, g);
+        s2 = f32x4.add(s2, f32x4.mul(g, f32x4.sub(v128.load(x + q), m)));
+        q += rowBytes;
+      }
+      addToTotals(out + (c << 1), s1);
+      addToTotals(out2 + (c << 1), s2);
+    }
+  }
+}
+
+/** out = a*u + b*(v - m) + d, per channel over pixels [from, to); u = 0 (null pointer) drops a*u.
+ * Forward: y = scale*(x - mean) + beta. Backward: dx = k*dy - slope*(x - mean) - shift. */
+export function channelAffine(u: usize, v: usize, out: usize, a: usize, b: usize, m: usize, d: usize, from: i32, to: i32, C: i32): void {
+  const rowBytes = <usize>C << 2;
+  const start = <usize>from * rowBytes;
+  const end = <usize>to * rowBytes;
+  if (u) {
+    for (let row = start; row < end; row += rowBytes) {
+      for (let c: usize = 0; c < rowBytes; c += 16) {
+        const centred = f32x4.sub(v128.load(v + row + c), v128.load(m + c));
+        const r = f32x4.add(f32x4.mul(v128.load(u + row + c), v128.load(a + c)), f32x4.mul(centred, v128.load(b + c)));
+        v128.store(out + row + c, f32x4.add(r, v128.load(d + c)));
+      }
+    }
+  } else {
+    for (let row = start; row < end; row += rowBytes) {
+      for (let c: usize = 0; c < rowBytes; c += 16) {
+        const centred = f32x4.sub(v128.load(v + row + c), v128.load(m + c));
+        v128.store(out + row + c, f32x4.add(f32x4.mul(centred, v128.load(b + c)), v128.load(d + c)));
+      }
+    }
+  }
+}

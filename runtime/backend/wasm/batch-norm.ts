@@ -1,0 +1,102 @@
+// Batch-norm training as two wasm kernels on emoc's SIMD kernels (runtime/fused-batch-norm.ts uses
+// them on the wasm backend when the channel count is a multiple of 4):
+//   EmocBatchNormTrain  x, gamma, beta -> y, mean, variance, invstd   (3 passes over x: sum, squared
+//                       deviations, normalise)
+//   EmocBatchNormGrad   dy, x, mean, invstd, gamma -> dx, dgamma, dbeta   (2 passes: the two sums, dx)
+// The composed form (tf.moments, tf.batchNorm and the closed-form gradient in six element-wise ops)
+// made about ten passes over the activation. Sums are per thread in f64 (see channelSums in
+// assembly/kernels.ts), then added here.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type { SimdKernelName, SimdKernelPool } from './simd-kernels.ts';
+import { ptr, simd, zerosOnHeap, type WasmBackendLike } from './heap.ts';
+
+export const BN_TRAIN = 'EmocBatchNormTrain';
+export const BN_GRAD = 'EmocBatchNormGrad';
+
+type TI = tf.TensorInfo;
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** True when the wasm batch-norm kernels can run for `channels` on the active backend. */
+export function wasmBatchNormAvailable(channels: number): boolean {
+  return tf.getBackend() === 'wasm' && channels % 4 === 0 && simd(tf.backend()) != null && tf.getKernel(BN_TRAIN, 'wasm') != null;
+}
+
+/** Runs a per-thread f64 summing kernel over `pixels` and returns the totals (width values). */
+function totals(b: WasmBackendLike, pool: SimdKernelPool, name: SimdKernelName, pixels: number, width: number, args: (out: number, from: number, to: number) => number[]): Float64Array {
+  const threads = Math.max(1, Math.min(pool.threads, pixels));
+  const scratch = zerosOnHeap(b, [threads * width * 2]); // f64 = 2 floats
+  const base = ptr(b, scratch);
+  const shares = pool.parallel(name, pixels, (k, from, to) => args(base + k * width * 8, from, to));
+  const parts = new Float64Array(pool.memory.buffer, base, shares * width);
+  const sum = new Float64Array(width);
+  for (let k = 0; k < shares; k++) for (let i = 0; i < width; i++) sum[i] += parts[k * width + i]!;
+  b.disposeData(scratch.dataId);
+  return sum;
+}
+
+function vector(b: WasmBackendLike, values: ArrayLike<number>): TI {
+  return b.makeOutput([values.length], 'float32', null, Float32Array.from(values));
+}
+
+function pools(backend: tf.KernelBackend): { b: WasmBackendLike; pool: SimdKernelPool } {
+  const pool = simd(backend);
+  if (!pool) throw new Error('emoc batch-norm kernels need the wasm SIMD kernel pool');
+  return { b: backend as WasmBackendLike, pool };
+}
+
+function batchNormTrain({ inputs, backend, attrs }: KernelArgs): TI[] {
+  const { x, gamma, beta } = inputs as { x: TI; gamma: TI; beta: TI };
+  const epsilon = attrs!.epsilon as number;
+  const { b, pool } = pools(backend as tf.KernelBackend);
+  const C = x.shape[x.shape.length - 1]!;
+  const P = tf.util.sizeFromShape(x.shape) / C;
+  const px = ptr(b, x);
+  const s = totals(b, pool, 'channelSums', P, C, (out, from, to) => [px, 0, out, from, to, C, 0]);
+  const mean = vector(b, s.map((v) => v / P));
+  const pmean = ptr(b, mean);
+  const sq = totals(b, pool, 'channelSums', P, C, (out, from, to) => [px, pmean, out, from, to, C, 1]);
+  const varianceValues = sq.map((v) => v / P);
+  const invstdValues = varianceValues.map((v) => 1 / Math.sqrt(v + epsilon));
+  const g = b.typedArrayFromHeap(gamma);
+  const scale = vector(b, invstdValues.map((v, c) => v * g[c]!));
+  const y = b.makeOutput(x.shape, 'float32');
+  const [py, pscale, pbeta] = [ptr(b, y), ptr(b, scale), ptr(b, beta)];
+  pool.parallel('channelAffine', P, (_, from, to) => [0, px, py, 0, pscale, pmean, pbeta, from, to, C]);
+  b.disposeData(scale.dataId);
+  return [y, mean, vector(b, varianceValues), vector(b, invstdValues)];
+}
+
+function batchNormGrad({ inputs, backend }: KernelArgs): TI[] {
+  const { dy, x, mean, invstd, gamma } = inputs as { dy: TI; x: TI; mean: TI; invstd: TI; gamma: TI };
+  const { b, pool } = pools(backend as tf.KernelBackend);
+  const C = x.shape[x.shape.length - 1]!;
+  const P = tf.util.sizeFromShape(x.shape) / C;
+  const [pdy, px, pmean] = [ptr(b, dy), ptr(b, x), ptr(b, mean)];
+  const s = totals(b, pool, 'bnGradSums', P, 2 * C, (out, from, to) => [pdy, px, pmean, out, from, to, C]);
+  const is = b.typedArrayFromHeap(invstd);
+  const g = b.typedArrayFromHeap(gamma);
+  const k = new Float64Array(C);
+  const negSlope = new Float64Array(C);
+  const negShift = new Float64Array(C);
+  const dgamma = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    k[c] = g[c]! * is[c]!;
+    negSlope[c] = (-k[c]! * is[c]! * is[c]! * s[C + c]!) / P;
+    negShift[c] = (-k[c]! * s[c]!) / P;
+    dgamma[c] = s[C + c]! * is[c]!;
+  }
+  const [a, bb, d] = [vector(b, k), vector(b, negSlope), vector(b, negShift)];
+  const dx = b.makeOutput(x.shape, 'float32');
+  const [pdx, pa, pb, pd] = [ptr(b, dx), ptr(b, a), ptr(b, bb), ptr(b, d)];
+  pool.parallel('channelAffine', P, (_, from, to) => [pdy, px, pdx, pa, pb, pmean, pd, from, to, C]);
+  for (const t of [a, bb, d]) b.disposeData(t.dataId);
+  return [dx, vector(b, dgamma), vector(b, s.subarray(0, C))];
+}
+
+/** Registers both kernels on the wasm backend (once). */
+export function registerWasmBatchNormKernels(): void {
+  if (tf.getKernel(BN_TRAIN, 'wasm')) return;
+  tf.registerKernel({ kernelName: BN_TRAIN, backendName: 'wasm', kernelFunc: batchNormTrain as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: BN_GRAD, backendName: 'wasm', kernelFunc: batchNormGrad as unknown as tf.KernelFunc });
+}

@@ -1,0 +1,216 @@
+// emoc's own wasm SIMD kernels (runtime/backend/wasm): the committed binaries match their source,
+// the modules touch nothing of the backend's memory but the tensors they are given, and every kernel
+// gives the cpu backend's results through the threaded build (shared memory, a worker thread) and the
+// single-threaded build (plain memory, main thread only).
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { selectBackend } from '../runtime/backend/select.ts';
+import { currentSimdKernels, type SimdKernelName } from '../runtime/backend/wasm/simd-kernels.ts';
+import { batchNormTraining } from '../runtime/fused-batch-norm.ts';
+import { buildWasmKernels, KERNELS_DIR } from '../scripts/build-wasm-kernels.ts';
+
+const TOL = 1e-4;
+
+function rand(n: number, seed: number): Float32Array {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = ((s >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+function relErr(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+/** Outputs of f on a backend, from fresh tensors of the given shapes (seeded values). */
+function runOn(backend: string, shapes: number[][], seed: number, f: (...xs: tf.Tensor[]) => tf.Tensor[]): Float32Array[] {
+  tf.setBackend(backend);
+  return tf.tidy(() => f(...shapes.map((s, i) => tf.tensor(rand(tf.util.sizeFromShape(s), seed + i), s))).map((t) => t.dataSync() as Float32Array));
+}
+
+/** f and its gradients (of sum(f * w), w fixed) on wasm match cpu, and `kernels` ran on the pool. */
+function checkAgainstCpu(shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tensor, kernels: SimdKernelName[], seed = 3): void {
+  const withGrads = (...xs: tf.Tensor[]): tf.Tensor[] => {
+    const probe = f(...xs);
+    const w = tf.tensor(rand(probe.size, 99), probe.shape);
+    return [probe, ...tf.grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(...ys), w)))(xs)];
+  };
+  const pool = currentSimdKernels()!;
+  const before = kernels.map((k) => pool.calls.get(k) ?? 0);
+  const wasm = runOn('wasm', shapes, seed, withGrads);
+  kernels.forEach((k, i) => expect(pool.calls.get(k) ?? 0, `${k} ran`).toBeGreaterThan(before[i]!));
+  const cpu = runOn('cpu', shapes, seed, withGrads);
+  cpu.forEach((c, i) => expect(relErr(wasm[i]!, c), `output ${i}`).toBeLessThan(TOL));
+  tf.setBackend('wasm');
+}
+
+function kernelChecks(): void {
+  it('conv gradients: S1-like k5 s2 same, k3 s1 valid, k9 s4 same, odd sizes', () => {
+    for (const [x, k, s, pad] of [
+      [[3, 17, 15, 8], 5, 2, 'same'],
+      [[2, 9, 11, 4], 3, 1, 'valid'],
+      [[2, 19, 21, 4], 9, 4, 'same'],
+    ] as const) {
+      checkAgainstCpu([[...x], [k, k, x[3], 8]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, s, pad), ['convFilterGrad', 'convInputGrad']);
+    }
+  });
+  it('conv filter gradient with 3 input channels (the first layer), 12 output channels', () => {
+    // Only x's gradient-free filter path: the input is not differentiated in S1's first layer.
+    checkAgainstCpu([[4, 21, 20, 3], [5, 5, 3, 12]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'), ['convFilterGrad']);
+  });
+  it('maxpool 2x2 stride 2 gradient, even and odd sizes, with ties', () => {
+    for (const shape of [[3, 8, 10, 8], [2, 9, 7, 4]]) {
+      checkAgainstCpu([shape], (a) => tf.maxPool(tf.round(tf.mul(a, 2)) as tf.Tensor4D, 2, 2, 'valid'), ['maxPoolGrad2x2']);
+    }
+  });
+  it('batch norm (training) values and gradients against cpu autodiff of moments + batchNorm', () => {
+    const shapes = [[4, 7, 5, 8], [8], [8]];
+    const seed = 11;
+    const grads = (fn: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (...xs: tf.Tensor[]) => {
+      const w = tf.tensor(rand(tf.util.sizeFromShape(shapes[0]!), 98), shapes[0]!);
+      const [x, g, b] = [tf.add(tf.mul(xs[0]!, 3), 5), tf.add(xs[1]!, 1.5), xs[2]!];
+      return [fn(x, g, b), ...tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(fn(a, c, d), w)))([x, g, b])];
+    };
+    const pool = currentSimdKernels()!;
+    const before = pool.calls.get('bnGradSums') ?? 0;
+    const fused = runOn('wasm', shapes, seed, grads((x, g, b) => {
+      const r = batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
+      tf.dispose([r.mean, r.variance]);
+      return r.y;
+    }));
+    expect(pool.calls.get('bnGradSums') ?? 0).toBeGreaterThan(before);
+    const reference = runOn('cpu', shapes, seed, grads((x, g, b) => {
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      return tf.batchNorm(x, mean, variance, b, g, 1e-3);
+    }));
+    reference.forEach((r, i) => expect(relErr(fused[i]!, r), `output ${i}`).toBeLessThan(TOL));
+    tf.setBackend('wasm');
+  });
+  it('batch-norm statistics are exact to float32 on a large, offset activation (f64 totals)', () => {
+    const shape = [16, 40, 40, 8];
+    const values = rand(tf.util.sizeFromShape(shape), 5).map((v) => 100 + 3 * v);
+    const C = 8;
+    const mean64 = new Float64Array(C);
+    values.forEach((v, i) => (mean64[i % C] += v));
+    mean64.forEach((_, c) => (mean64[c] /= values.length / C));
+    const var64 = new Float64Array(C);
+    values.forEach((v, i) => (var64[i % C] += (v - mean64[i % C]!) ** 2));
+    var64.forEach((_, c) => (var64[c] /= values.length / C));
+    const r = tf.tidy(() => batchNormTraining(tf.tensor(values, shape), tf.ones([C]) as tf.Tensor1D, tf.zeros([C]) as tf.Tensor1D, 1e-3));
+    const [m, v] = [r.mean.dataSync(), r.variance.dataSync()];
+    tf.dispose([r.y, r.mean, r.variance]);
+    for (let c = 0; c < C; c++) {
+      expect(Math.abs(m[c]! - mean64[c]!) / mean64[c]!).toBeLessThan(1e-6);
+      expect(Math.abs(v[c]! - var64[c]!) / var64[c]!).toBeLessThan(1e-5);
+    }
+  });
+  it('a kernel that traps reports an error instead of hanging, and the pool keeps working', () => {
+    const pool = currentSimdKernels()!;
+    // Summing from far past the end of memory traps (out of bounds) on every thread.
+    expect(() => pool.parallel('sumParts', 64, (_, from, to) => [0x7ffffff0, 0, 64, from, to, 2])).toThrow();
+    checkAgainstCpu([[2, 8, 8, 4]], (a) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), ['maxPoolGrad2x2']);
+  });
+  it('no tensor is left behind by a training step through every kernel', () => {
+    const x = tf.tensor(rand(2 * 12 * 12 * 4, 1), [2, 12, 12, 4]);
+    const w = tf.variable(tf.tensor(rand(3 * 3 * 4 * 8, 2), [3, 3, 4, 8]));
+    const g = tf.variable(tf.ones([8]));
+    const b = tf.variable(tf.zeros([8]));
+    const step = () =>
+      tf.tidy(() => {
+        const { grads, value } = tf.variableGrads(() => {
+          const r = batchNormTraining(tf.conv2d(x as tf.Tensor4D, w, 2, 'same'), g, b, 1e-3);
+          tf.dispose([r.mean, r.variance]);
+          return tf.sum(tf.square(tf.maxPool(r.y as tf.Tensor4D, 2, 2, 'valid'))) as tf.Scalar;
+        });
+        tf.dispose([value, ...Object.values(grads)]);
+      });
+    step();
+    const n = tf.memory().numTensors;
+    const bytes = tf.memory().numBytes;
+    for (let i = 0; i < 3; i++) step();
+    expect(tf.memory().numTensors).toBe(n);
+    expect(tf.memory().numBytes).toBe(bytes);
+    tf.dispose([x, w, g, b]);
+  });
+}
+
+describe('the committed kernel binaries', () => {
+  it('are what scripts/build-wasm-kernels.ts makes from assembly/kernels.ts (run it after editing)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-kernels-'));
+    try {
+      for (const file of await buildWasmKernels(dir)) {
+        const committed = fs.readFileSync(path.join(KERNELS_DIR, path.basename(file)));
+        expect(Buffer.compare(fs.readFileSync(file), committed), path.basename(file)).toBe(0);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+  it('import only a memory and carry no data segments or start function (they must not write to the backend heap)', () => {
+    for (const file of ['kernels.wasm', 'kernels-shared.wasm']) {
+      const bytes = fs.readFileSync(path.join(KERNELS_DIR, file));
+      const m = new WebAssembly.Module(bytes);
+      expect(WebAssembly.Module.imports(m)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+      // Section ids: 8 = start, 11 = data.
+      const ids: number[] = [];
+      for (let at = 8; at < bytes.length; ) {
+        ids.push(bytes[at]!);
+        let size = 0;
+        let shift = 0;
+        let b: number;
+        at++;
+        do {
+          b = bytes[at++]!;
+          size |= (b & 0x7f) << shift;
+          shift += 7;
+        } while (b & 0x80);
+        at += size;
+      }
+      expect(ids).not.toContain(8);
+      expect(ids).not.toContain(11);
+    }
+  });
+});
+
+describe('threaded build: shared memory, one worker thread', () => {
+  it('starts with two threads', async () => {
+    const info = await selectBackend({ prefer: 'wasm', threads: 2 });
+    expect(info.threads).toBe(2);
+    expect(currentSimdKernels()?.threads).toBe(2);
+  });
+  kernelChecks();
+});
+
+describe('single-threaded build: plain memory, main thread only', () => {
+  it('re-initialises with one thread on a new memory', async () => {
+    const old = currentSimdKernels();
+    const info = await selectBackend({ prefer: 'wasm', threads: 1 });
+    expect(info.threads).toBe(1);
+    const pool = currentSimdKernels()!;
+    expect(pool).not.toBe(old);
+    expect(pool.threads).toBe(1);
+    expect(pool.memory.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+  kernelChecks();
+});
+
+afterAll(() => {
+  tf.setBackend('cpu');
+});
