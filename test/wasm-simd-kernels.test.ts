@@ -121,6 +121,9 @@ function kernelChecks(): void {
       expect(Math.abs(v[c]! - var64[c]!) / var64[c]!).toBeLessThan(1e-5);
     }
   });
+  it("relu's gradient (one SIMD pass), sizes with and without a tail of < 4 elements", () => {
+    for (const shape of [[3, 6, 5, 8], [2, 3, 7]]) checkAgainstCpu([shape], (a) => tf.relu(a), ['reluGrad']);
+  });
   it('a kernel that traps reports an error instead of hanging, and the pool keeps working', () => {
     const pool = currentSimdKernels()!;
     // Summing from far past the end of memory traps (out of bounds) on every thread.
@@ -135,7 +138,7 @@ function kernelChecks(): void {
     const step = () =>
       tf.tidy(() => {
         const { grads, value } = tf.variableGrads(() => {
-          const r = batchNormTraining(tf.conv2d(x as tf.Tensor4D, w, 2, 'same'), g, b, 1e-3);
+          const r = batchNormTraining(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'), g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
           tf.dispose([r.mean, r.variance]);
           return tf.sum(tf.square(tf.maxPool(r.y as tf.Tensor4D, 2, 2, 'valid'))) as tf.Scalar;
         });

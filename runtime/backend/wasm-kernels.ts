@@ -26,6 +26,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { SimdKernelPool } from './wasm/simd-kernels.ts';
 import { ptr, simd, wasmBackendMemory, zerosOnHeap, type WasmBackendLike } from './wasm/heap.ts';
 import { registerWasmBatchNormKernels } from './wasm/batch-norm.ts';
+import { registerWasmReluGrad } from './wasm/relu-grad.ts';
 
 export { wasmBackendMemory };
 
@@ -139,7 +140,16 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TI {
   const { top, left } = info.padInfo;
   // Rows/cols of the padded input the forward pass actually read.
   const needH = (info.outHeight - 1) * sh + kh;
-  const needW = (info.outWidth - 1) * sw + kw;
+  const pool = simd(backend as tf.KernelBackend);
+  const bySimd = pool != null && info.outChannels % 4 === 0 && x.dtype === 'float32' && dy.dtype === 'float32';
+  // The SIMD kernel reads kernel rows in whole blocks of 4 values; when KW*Cin is not a multiple of
+  // 4 it reads past the last pixel of a row, so give it one more (zero) column.
+  const extraW = bySimd && (kw * info.inChannels) % 4 !== 0 ? 1 : 0;
+  const needW = (info.outWidth - 1) * sw + kw + extraW;
+  if (bySimd) {
+    const xw = windowBySimd(o, pool, x, needH, needW, -top, -left);
+    return o.finish(filterGradBySimd(o, pool, xw, dy, info));
+  }
   let xp = o.pad(x, [
     [0, 0],
     [top, Math.max(0, needH - top - info.inHeight)],
@@ -147,10 +157,6 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TI {
     [0, 0],
   ]);
   xp = o.slice(xp, [0, 0, 0, 0], [info.batchSize, needH, needW, info.inChannels]);
-  const pool = simd(backend as tf.KernelBackend);
-  if (pool && info.outChannels % 4 === 0 && x.dtype === 'float32' && dy.dtype === 'float32') {
-    return o.finish(filterGradBySimd(o, pool, xp, dy, info));
-  }
   const xt = o.transpose(xp, [3, 1, 2, 0]); // [Cin, Hp, Wp, N]
   const dyt = o.transpose(dy, [1, 2, 0, 3]); // [OH, OW, N, Cout]
   const r = o.conv2d(xt, dyt, [1, 1], [sh, sw]); // [Cin, kh, kw, Cout]
@@ -158,24 +164,42 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TI {
   return o.finish(out);
 }
 
+/** x ([N, H, W, C]) as the window [N, dh, dw, C] starting at (oy, ox), zeros outside x (negative
+ * offsets pad, positive ones crop), by emoc's SIMD copy kernel. */
+function windowBySimd(o: Ops, pool: SimdKernelPool, x: TI, dh: number, dw: number, oy: number, ox: number): TI {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  if (dh === h && dw === w && oy === 0 && ox === 0) return x;
+  const b = o.backend;
+  const out = o.keep(b.makeOutput([n, dh, dw, c], x.dtype));
+  const [px, pout] = [ptr(b, x), ptr(b, out)];
+  pool.parallel('copyWindow', n * dh, (_, from, to) => [px, pout, from, to, h, w, dh, dw, c, oy, ox]);
+  return out;
+}
+
 /** The same gradient by emoc's SIMD kernel: each thread accumulates the rows of output pixels it owns
  * into its own copy of dW, read straight from the padded input (no transposes), then the copies are
  * summed. */
 function filterGradBySimd(o: Ops, pool: SimdKernelPool, xp: TI, dy: TI, info: tf.backend_util.Conv2DInfo): TI {
   const b = o.backend;
-  const [n, hp, wp, cin] = xp.shape as [number, number, number, number];
-  const { outHeight: oh, outWidth: ow, outChannels: cout, filterHeight: kh, filterWidth: kw } = info;
-  const size = kh * kw * cin * cout;
+  const { outHeight: oh, outWidth: ow, outChannels: cout, filterHeight: kh, filterWidth: kw, inChannels: cin } = info;
+  // Kernel rows of KW*Cin values, rounded up to whole SIMD blocks of 4 (S1's first layer: 15 -> 16);
+  // the caller gave xp the extra column those reads need.
+  const j = kw * cin;
+  const jp = Math.ceil(j / 4) * 4;
+  const [n, hp, wp] = xp.shape as [number, number, number, number];
+  const size = kh * jp * cout;
   const rows = n * oh;
   const parts = o.keep(zerosOnHeap(b, [Math.min(pool.threads, rows), size]));
   const [px, pdy, pparts] = [ptr(b, xp), ptr(b, dy), ptr(b, parts)];
-  const shares = pool.parallel('convFilterGrad', rows, (k, from, to) => [px, pdy, pparts + k * size * 4, from, to, oh, ow, hp, wp, cin, cout, kh, kw, info.strideHeight, info.strideWidth]);
-  const filterShape = [kh, kw, cin, cout];
-  if (shares === 1) return o.reshape(parts, filterShape);
-  const out = o.keep(b.makeOutput(filterShape, 'float32'));
-  const pout = ptr(b, out);
-  pool.parallel('sumParts', size, (_, from, to) => [pparts, pout, size, from, to, shares]);
-  return out;
+  const shares = pool.parallel('convFilterGrad', rows, (k, from, to) => [px, pdy, pparts + k * size * 4, from, to, oh, ow, hp, wp, cin, cout, kh, jp, info.strideHeight, info.strideWidth]);
+  let sum = parts;
+  if (shares > 1) {
+    sum = o.keep(b.makeOutput([kh, jp, cout], 'float32'));
+    const psum = ptr(b, sum);
+    pool.parallel('sumParts', size, (_, from, to) => [pparts, psum, size, from, to, shares]);
+  }
+  const rowsOnly = o.slice(o.reshape(sum, [kh, jp, cout]), [0, 0, 0], [kh, j, cout]);
+  return o.reshape(rowsOnly, [kh, kw, cin, cout]);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -251,10 +275,10 @@ function inputGradBySimd(o: Ops, pool: SimdKernelPool, dy: TI, filter: TI, info:
   const hp = Math.max((oh - 1) * sh + kh, top + h);
   const wp = Math.max((ow - 1) * sw + kw, left + w);
   const wt = o.transpose(o.reshape(filter, [kh, kw * cin, cout]), [0, 2, 1]);
-  const dxp = o.keep(zerosOnHeap(b, [n, hp, wp, cin]));
+  const dxp = o.keep(b.makeOutput([n, hp, wp, cin], 'float32')); // zeroed by the kernel, per image
   const [pdy, pwt, pdx] = [ptr(b, dy), ptr(b, wt), ptr(b, dxp)];
   pool.parallel('convInputGrad', n, (_, from, to) => [pdy, pwt, pdx, from, to, oh, ow, hp, wp, cin, cout, kh, kw, sh, sw]);
-  return o.slice(dxp, [0, top, left, 0], [n, h, w, cin]);
+  return windowBySimd(o, pool, dxp, h, w, top, left);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -641,6 +665,7 @@ export function registerWasmTrainingKernels(): void {
   register('BatchMatMul', batchMatMul as tf.KernelFunc);
   register('AvgPoolGrad', avgPoolGrad as tf.KernelFunc);
   registerWasmBatchNormKernels();
+  registerWasmReluGrad();
 }
 
 /** True once registerWasmTrainingKernels has run. */
