@@ -3,8 +3,9 @@
 //   2. S1 training and inference images/s at 160x160x3, batch 32, per installed backend (median of
 //      several steps after warm-up, each backend in its own process);
 //   3. the same S1 in PyTorch on the same cores when a python3 can import torch;
-//   4. every layer kind alone (forward, forward+backward), wasm and PyTorch side by side;
-//   5. the training loop's input wait (data pipeline) as a share of the step.
+//   4. MobileNetV1-160 inference (the size of a frozen backbone), wasm and PyTorch;
+//   5. every layer kind alone (forward, forward+backward), wasm and PyTorch side by side;
+//   6. the training loop's input wait (data pipeline) as a share of the step.
 // Every section states the machine, backend and threads. Targets are reported, never asserted in tests.
 
 import { spawnSync } from 'node:child_process';
@@ -63,6 +64,33 @@ if (python) {
 } else {
   console.log('## PyTorch reference\nskipped: no python3 can import torch (apt-get install -y python3-torch brings it)\n');
 }
+
+console.log('## MobileNetV1 inference (160x160x3, batch 32, batch norm folded, ReLU6)');
+const mobile = new Map<number, number>();
+for (const threads of [1, m.cores]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'mobilenet.ts'), '--threads', String(threads), '--steps', String(steps), '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 15 * 60_000,
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (r.status !== 0 || !line) {
+    console.log(`wasm ${threads} thread(s): failed (exit ${r.status})`);
+    continue;
+  }
+  const res = JSON.parse(line) as { inferImagesPerSec: number; backend: BackendInfo };
+  mobile.set(threads, res.inferImagesPerSec);
+  console.log(`emoc wasm${res.backend.simd ? ' (SIMD)' : ''}, ${res.backend.threads} thread(s): ${res.inferImagesPerSec.toFixed(1)} img/s`);
+}
+if (python) {
+  const r = spawnSync(python, [path.join(here, 'pytorch_mobilenet.py'), String(m.cores), String(steps)], { encoding: 'utf8' });
+  const py = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { torch: string; threads: number; inferImagesPerSec: number };
+  console.log(`PyTorch ${py.torch}, ${py.threads} threads: ${py.inferImagesPerSec.toFixed(1)} img/s`);
+  const ours = mobile.get(m.cores);
+  if (ours) console.log(`emoc wasm x${m.cores} / PyTorch: ${(ours / py.inferImagesPerSec).toFixed(2)}x (target >= 1.0x)`);
+}
+console.log('');
 
 console.log('## Per layer');
 for (const threads of [1, m.cores]) {
