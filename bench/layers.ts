@@ -1,7 +1,8 @@
 // Benchmark: every layer kind of the language, built as emoc builds it, at the shapes the example
 // specs give it, batch 32.
-// For each layer: forward ms and forward+backward ms (gradients for the input and the weights, as a
-// layer inside a network needs), median of the timed steps after warm-up. A regression in any one
+// For each layer: forward ms and forward+backward ms (gradients for the input and the weights from a
+// fixed upstream gradient, as a layer inside a network gets them), median of the timed steps after
+// warm-up. A regression in any one
 // kernel shows here even when the whole-model number hides it.
 //
 //   npx tsx bench/layers.ts [--backend wasm] [--threads 1] [--steps 5] [--json]
@@ -72,14 +73,18 @@ export async function benchLayers(opts: { batch?: number; steps?: number; warmup
     layer.apply(tf.zeros([1, ...c.input])); // builds the weights
     const forwardMs = await timeIt(() => tf.tidy(() => layer.apply(x, { training: true }) as tf.Tensor), steps, warmup);
     const vars = [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
+    // The gradient arriving from the layer above, fixed: backpropagating a loss such as sum() would
+    // also time the loss's own gradient (tfjs broadcasts it into a full-size tensor).
+    const dy = tf.tidy(() => tf.randomNormal((layer.apply(x, { training: true }) as tf.Tensor).shape, 0, 1, 'float32', 2));
     const trainMs = await timeIt(
       () => {
-        const { grads, value } = tf.variableGrads(() => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
-        return [value, ...Object.values(grads)];
+        const { value, grads } = tf.engine().gradients(() => layer.apply(x, { training: true }) as tf.Tensor, vars, dy);
+        return [value, ...grads];
       },
       steps,
       warmup,
     );
+    dy.dispose();
     out.push({ name: c.name, forwardMs, trainMs });
     x.dispose();
     layer.dispose();

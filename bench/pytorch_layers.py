@@ -1,6 +1,6 @@
 """Every layer kind of the language in PyTorch, at the shapes bench/layers.ts uses (same names), batch 32.
 
-For each layer: forward ms and forward+backward ms (gradients for the input and the weights), median
+For each layer: forward ms and forward+backward ms (gradients for the input and the weights from a fixed upstream gradient dy), median
 of the timed steps after warm-up. Prints one JSON line. Usage: python3 pytorch_layers.py [threads] [steps]
 """
 import json
@@ -51,6 +51,8 @@ def main() -> None:
     for name, shape, make in CASES:
         layer = make().train()
         x = torch.randn(32, *shape, requires_grad=True)
+        # The gradient arriving from the layer above, fixed (as in bench/layers.ts).
+        dy = torch.randn_like(layer(x))
 
         def forward():
             layer(x)
@@ -58,7 +60,7 @@ def main() -> None:
         def train():
             layer.zero_grad()
             x.grad = None
-            layer(x).sum().backward()
+            layer(x).backward(dy)
 
         rows.append({"name": name, "forwardMs": timed(forward, steps), "trainMs": timed(train, steps)})
     print(json.dumps({"torch": torch.__version__, "threads": threads, "layers": rows}))

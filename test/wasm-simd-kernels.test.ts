@@ -71,9 +71,9 @@ function kernelChecks(): void {
       checkAgainstCpu([[...x], [k, k, x[3], 8]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, s, pad), ['convFilterGrad', 'convInputGrad']);
     }
   });
-  it('conv filter gradient with 3 input channels (the first layer), 12 output channels', () => {
-    // Only x's gradient-free filter path: the input is not differentiated in S1's first layer.
-    checkAgainstCpu([[4, 21, 20, 3], [5, 5, 3, 12]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'), ['convFilterGrad']);
+  it('conv gradients when KW*Cin is not a multiple of 4 (rows padded to SIMD blocks): 3 channels (the first layer), 1 channel', () => {
+    checkAgainstCpu([[4, 21, 20, 3], [5, 5, 3, 12]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'), ['convFilterGrad', 'convInputGrad']);
+    checkAgainstCpu([[3, 13, 11, 1], [5, 5, 1, 4]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), ['convFilterGrad', 'convInputGrad']);
   });
   it('maxpool 2x2 stride 2 gradient, even and odd sizes, with ties', () => {
     for (const shape of [[3, 8, 10, 8], [2, 9, 7, 4]]) {
@@ -120,6 +120,24 @@ function kernelChecks(): void {
       expect(Math.abs(m[c]! - mean64[c]!) / mean64[c]!).toBeLessThan(1e-6);
       expect(Math.abs(v[c]! - var64[c]!) / var64[c]!).toBeLessThan(1e-5);
     }
+  });
+  it('batch norm inference (FusedBatchNorm) with and without offset and scale, per-channel statistics', () => {
+    const pool = currentSimdKernels()!;
+    const before = pool.calls.get('channelAffine') ?? 0;
+    for (const [withOffset, withScale] of [[true, true], [false, true], [true, false], [false, false]]) {
+      const shapes = [[3, 5, 4, 8], [8], [8], [8], [8]];
+      const f = (x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, g: tf.Tensor) =>
+        [tf.batchNorm(x, m, tf.add(tf.abs(v), 0.5), withOffset ? o : undefined, withScale ? g : undefined, 1e-3)];
+      const wasm = runOn('wasm', shapes, 21, f as never);
+      const cpu = runOn('cpu', shapes, 21, f as never);
+      expect(relErr(wasm[0]!, cpu[0]!)).toBeLessThan(TOL);
+    }
+    expect(pool.calls.get('channelAffine') ?? 0).toBe(before + 4);
+    // 6 channels: the stock kernel, same results.
+    const f6 = (x: tf.Tensor, m: tf.Tensor, v: tf.Tensor) => [tf.batchNorm(x, m, tf.add(tf.abs(v), 0.5), undefined, undefined, 1e-3)];
+    expect(relErr(runOn('wasm', [[2, 3, 3, 6], [6], [6]], 5, f6 as never)[0]!, runOn('cpu', [[2, 3, 3, 6], [6], [6]], 5, f6 as never)[0]!)).toBeLessThan(TOL);
+    expect(pool.calls.get('channelAffine') ?? 0).toBe(before + 4);
+    tf.setBackend('wasm');
   });
   it("relu's gradient (one SIMD pass), sizes with and without a tail of < 4 elements", () => {
     for (const shape of [[3, 6, 5, 8], [2, 3, 7]]) checkAgainstCpu([shape], (a) => tf.relu(a), ['reluGrad']);

@@ -238,7 +238,7 @@ function conv2DBackpropInput({ inputs, backend, attrs }: KernelArgs): TI {
   const { top, left } = info.padInfo;
   const [n, h, w, cin] = inputShape;
   const pool = simd(backend as tf.KernelBackend);
-  if (pool && (info.filterWidth * cin) % 4 === 0 && dy.dtype === 'float32' && filter.dtype === 'float32') {
+  if (pool && dy.dtype === 'float32' && filter.dtype === 'float32') {
     return o.finish(inputGradBySimd(o, pool, dy, filter, info));
   }
   const { f, jh, jw } = subPixelFilter(o, filter, sh, sw);
@@ -272,12 +272,16 @@ function inputGradBySimd(o: Ops, pool: SimdKernelPool, dy: TI, filter: TI, info:
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow, outChannels: cout } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
+  // Kernel rows of KW*Cin values in whole SIMD blocks of 4 (zero past the end: they add 0 to the
+  // next pixel of the row, which the padded width leaves room for).
+  const j = kw * cin;
+  const jp = Math.ceil(j / 4) * 4;
   const hp = Math.max((oh - 1) * sh + kh, top + h);
-  const wp = Math.max((ow - 1) * sw + kw, left + w);
-  const wt = o.transpose(o.reshape(filter, [kh, kw * cin, cout]), [0, 2, 1]);
+  const wp = Math.max(Math.ceil(((ow - 1) * sw * cin + jp) / cin), left + w);
+  const wt = o.pad(o.transpose(o.reshape(filter, [kh, j, cout]), [0, 2, 1]), [[0, 0], [0, 0], [0, jp - j]]);
   const dxp = o.keep(b.makeOutput([n, hp, wp, cin], 'float32')); // zeroed by the kernel, per image
   const [pdy, pwt, pdx] = [ptr(b, dy), ptr(b, wt), ptr(b, dxp)];
-  pool.parallel('convInputGrad', n, (_, from, to) => [pdy, pwt, pdx, from, to, oh, ow, hp, wp, cin, cout, kh, kw, sh, sw]);
+  pool.parallel('convInputGrad', n, (_, from, to) => [pdy, pwt, pdx, from, to, oh, ow, hp, wp, cin, cout, kh, jp, sh, sw]);
   return windowBySimd(o, pool, dxp, h, w, top, left);
 }
 

@@ -153,15 +153,15 @@ export function convFilterGrad(
  * Input gradient of a convolution into the padded dxp ([N, Hp, Wp, Cin]; each image is zeroed here,
  * then accumulated) for images n in [from, to):
  *   dxp[n, oh*sh + kh, ow*sw*Cin + j] += sum over co of dy[n, oh, ow, co] * wt[kh, co, j]
- * with wt the filter rearranged to [KH, Cout, KW*Cin]. Windows of neighbouring pixels overlap, so a
- * thread owns whole images. Two output pixels share each load of wt (8 accumulators). KW*Cin must
- * be a multiple of 4.
+ * with wt the filter rearranged to [KH, Cout, J], J = KW*Cin rounded up to a multiple of 4 (the
+ * rows past KW*Cin zero, so they add 0 to the next pixel, which the caller leaves room for within
+ * each row). Windows of neighbouring pixels overlap, so a thread owns whole images. Two output
+ * pixels share each load of wt (8 accumulators).
  */
 export function convInputGrad(
   dy: usize, wt: usize, dxp: usize, from: i32, to: i32,
-  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, KW: i32, sh: i32, sw: i32,
+  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, J: i32, sh: i32, sw: i32,
 ): void {
-  const J = KW * Cin;
   const jBytes = <usize>J << 2;
   const gStep = <usize>Cout << 2; // bytes between neighbouring pixels of dy
   const oStep = <usize>(sw * Cin) << 2; // bytes between their windows in a dxp row
