@@ -61,7 +61,25 @@ function checkAgainstCpu(shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tenso
   tf.setBackend('wasm');
 }
 
+/** Outputs of one training-like computation per thread count (see the last check). */
+const byThreads = new Map<number, Float32Array[]>();
+
 function kernelChecks(): void {
+  it('conv and batch-norm gradients are bit-identical whatever the thread count (fixed chunks, fixed order)', () => {
+    const shapes = [[6, 24, 24, 8], [5, 5, 8, 16], [16], [16]];
+    const out = runOn('wasm', shapes, 17, (x, w, g, b) => {
+      const f = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor, e: tf.Tensor) => {
+        const r = batchNormTraining(tf.conv2d(a as tf.Tensor4D, c as tf.Tensor4D, 2, 'same'), d as tf.Tensor1D, e as tf.Tensor1D, 1e-3);
+        tf.dispose([r.mean, r.variance]);
+        return tf.sum(tf.square(r.y));
+      };
+      return tf.grads(f)([x!, w!, g!, b!]);
+    });
+    const threads = currentSimdKernels()!.threads;
+    byThreads.set(threads, out);
+    const other = [...byThreads.entries()].find(([t]) => t !== threads)?.[1];
+    if (other) out.forEach((o, i) => expect(Buffer.compare(Buffer.from(o.buffer), Buffer.from(other[i]!.buffer)), `output ${i}`).toBe(0));
+  });
   it('conv gradients: S1-like k5 s2 same, k3 s1 valid, k9 s4 same, odd sizes', () => {
     for (const [x, k, s, pad] of [
       [[3, 17, 15, 8], 5, 2, 'same'],
@@ -221,6 +239,7 @@ describe('threaded build: shared memory, one worker thread', () => {
 
 describe('single-threaded build: plain memory, main thread only', () => {
   it('re-initialises with one thread on a new memory', async () => {
+    expect(byThreads.has(2)).toBe(true); // recorded above, compared below
     const old = currentSimdKernels();
     const info = await selectBackend({ prefer: 'wasm', threads: 1 });
     expect(info.threads).toBe(1);

@@ -7,8 +7,8 @@
 //                       deviations, normalise)
 //   EmocBatchNormGrad   dy, x, mean, invstd, gamma -> dx, dgamma, dbeta   (2 passes: the two sums, dx)
 // The composed form (tf.moments, tf.batchNorm and the closed-form gradient in six element-wise ops)
-// made about ten passes over the activation. Sums are per thread in f64 (see channelSums in
-// assembly/kernels.ts), then added here.
+// made about ten passes over the activation. Sums are per chunk of pixels in f64 (see channelSums
+// in assembly/kernels.ts), then added here in chunk order.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { SimdKernelName, SimdKernelPool } from './simd-kernels.ts';
@@ -25,15 +25,20 @@ export function wasmBatchNormAvailable(channels: number): boolean {
   return tf.getBackend() === 'wasm' && channels % 4 === 0 && simd(tf.backend()) != null && tf.getKernel(BN_TRAIN, 'wasm') != null;
 }
 
-/** Runs a per-thread f64 summing kernel over `pixels` and returns the totals (width values). */
-function totals(b: WasmBackendLike, pool: SimdKernelPool, name: SimdKernelName, pixels: number, width: number, args: (out: number, from: number, to: number) => number[]): Float64Array {
-  const threads = Math.max(1, Math.min(pool.threads, pixels));
-  const scratch = zerosOnHeap(b, [threads * width * 2]); // f64 = 2 floats
+/** Pixels are summed in at most this many chunks, each with its own f64 totals added in chunk order:
+ * the result does not depend on the thread count (enough chunks to keep 8 threads busy). */
+const SUM_CHUNKS = 48;
+
+/** Runs a chunked f64 summing kernel over `pixels` and returns the totals (width values). */
+function totals(b: WasmBackendLike, pool: SimdKernelPool, name: SimdKernelName, pixels: number, width: number, args: (out: number, from: number, to: number, chunk: number) => number[]): Float64Array {
+  const chunk = Math.ceil(pixels / Math.min(SUM_CHUNKS, pixels));
+  const chunks = Math.ceil(pixels / chunk);
+  const scratch = zerosOnHeap(b, [chunks * width * 2]); // f64 = 2 floats
   const base = ptr(b, scratch);
-  const shares = pool.parallel(name, pixels, (k, from, to) => args(base + k * width * 8, from, to));
-  const parts = new Float64Array(pool.memory.buffer, base, shares * width);
+  pool.parallel(name, chunks, (_, from, to) => args(base, from, to, chunk));
+  const parts = new Float64Array(pool.memory.buffer, base, chunks * width);
   const sum = new Float64Array(width);
-  for (let k = 0; k < shares; k++) for (let i = 0; i < width; i++) sum[i] += parts[k * width + i]!;
+  for (let k = 0; k < chunks; k++) for (let i = 0; i < width; i++) sum[i] += parts[k * width + i]!;
   b.disposeData(scratch.dataId);
   return sum;
 }
@@ -55,10 +60,10 @@ function batchNormTrain({ inputs, backend, attrs }: KernelArgs): TI[] {
   const C = x.shape[x.shape.length - 1]!;
   const P = tf.util.sizeFromShape(x.shape) / C;
   const px = ptr(b, x);
-  const s = totals(b, pool, 'channelSums', P, C, (out, from, to) => [px, 0, out, from, to, C, 0]);
+  const s = totals(b, pool, 'channelSums', P, C, (out, from, to, chunk) => [px, 0, out, from, to, C, 0, chunk, P]);
   const mean = vector(b, s.map((v) => v / P));
   const pmean = ptr(b, mean);
-  const sq = totals(b, pool, 'channelSums', P, C, (out, from, to) => [px, pmean, out, from, to, C, 1]);
+  const sq = totals(b, pool, 'channelSums', P, C, (out, from, to, chunk) => [px, pmean, out, from, to, C, 1, chunk, P]);
   const varianceValues = sq.map((v) => v / P);
   const invstdValues = varianceValues.map((v) => 1 / Math.sqrt(v + epsilon));
   const g = b.typedArrayFromHeap(gamma);
@@ -76,7 +81,7 @@ function batchNormGrad({ inputs, backend }: KernelArgs): TI[] {
   const C = x.shape[x.shape.length - 1]!;
   const P = tf.util.sizeFromShape(x.shape) / C;
   const [pdy, px, pmean] = [ptr(b, dy), ptr(b, x), ptr(b, mean)];
-  const s = totals(b, pool, 'bnGradSums', P, 2 * C, (out, from, to) => [pdy, px, pmean, out, from, to, C]);
+  const s = totals(b, pool, 'bnGradSums', P, 2 * C, (out, from, to, chunk) => [pdy, px, pmean, out, from, to, C, chunk, P]);
   const is = b.typedArrayFromHeap(invstd);
   const g = b.typedArrayFromHeap(gamma);
   const k = new Float64Array(C);

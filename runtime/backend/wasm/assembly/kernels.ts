@@ -56,8 +56,11 @@ export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, from: i32, to: i3
 }
 
 /**
- * Filter gradient of a convolution, accumulated into dw ([KH, J, Cout], zeroed by the caller):
- *   dw[kh, j, co] += sum over rows r = n*OH + oh in [from, to), ow of
+ * Filter gradient of a convolution, for chunks c in [from, to) of `chunk` rows of output pixels each
+ * (rows in all; the last chunk may be shorter). Chunk c accumulates into its own dw at
+ * dw + c * KH*J*Cout floats ([KH, J, Cout], zeroed by the caller), which the caller then adds up in
+ * chunk order: the chunking, and so the result, does not depend on the number of threads.
+ *   dw[kh, j, co] += sum over rows r = n*OH + oh of the chunk, ow of
  *                    xp[n, oh*sh + kh, ow*sw*Cin + j] * dy[n, oh, ow, co]
  * where xp is the input already padded as the forward pass read it ([N, Hp, Wp, Cin]) and j runs
  * over the KW*Cin values of one kernel row, which are contiguous in xp. J may be KW*Cin rounded up
@@ -66,6 +69,16 @@ export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, from: i32, to: i3
  * pixels. Cout must be a multiple of 4.
  */
 export function convFilterGrad(
+  xp: usize, dy: usize, dw: usize, from: i32, to: i32,
+  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, J: i32, sh: i32, sw: i32, chunk: i32, rows: i32,
+): void {
+  const partBytes = <usize>(KH * J * Cout) << 2;
+  for (let c = from; c < to; c++) {
+    filterGradRows(xp, dy, dw + <usize>c * partBytes, c * chunk, min((c + 1) * chunk, rows), OH, OW, Hp, Wp, Cin, Cout, KH, J, sh, sw);
+  }
+}
+
+function filterGradRows(
   xp: usize, dy: usize, dw: usize, from: i32, to: i32,
   OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, J: i32, sh: i32, sw: i32,
 ): void {
@@ -268,8 +281,8 @@ export function sumParts(src: usize, dst: usize, len: i32, from: i32, to: i32, p
 // Batch normalisation over every axis but the channels: x is [P, C] (P = N*H*W pixels), C a multiple
 // of 4. Pixels are taken in blocks of about 16 KiB (L1-resident); within a block each group of 4
 // channels is summed in f32 (two accumulators, alternate pixels), then added into f64 totals, so long
-// sums keep their precision. Each thread sums the pixels [from, to) into its own f64 totals; the
-// caller adds the threads' totals.
+// sums keep their precision. Pixels are cut into chunks of a fixed size, each with its own totals,
+// which the caller adds in order.
 
 const BLOCK_BYTES = 16384;
 
@@ -283,8 +296,16 @@ const BLOCK_BYTES = 16384;
   v128.store(o, f64x2.add(v128.load(o, 16), f64x2.promote_low_f32x4(i32x4.shuffle(s, s, 2, 3, 0, 1))), 16);
 }
 
-/** Adds (x - center)^k over pixels [from, to) into out[c] (f64), k = 1 or 2; center = 0 for none. */
-export function channelSums(x: usize, center: usize, out: usize, from: i32, to: i32, C: i32, squared: i32): void {
+/** For chunks k in [from, to) of `chunk` pixels (pixels in all): adds (x - center)^e over the chunk
+ * into its own totals, out[k*C + c] (f64), e = 1 or 2; center = 0 for none. The caller adds the
+ * chunks' totals in order, so the sums do not depend on the number of threads. */
+export function channelSums(x: usize, center: usize, out: usize, from: i32, to: i32, C: i32, squared: i32, chunk: i32, pixels: i32): void {
+  for (let k = from; k < to; k++) {
+    sumRows(x, center, out + ((<usize>k * <usize>C) << 3), k * chunk, min((k + 1) * chunk, pixels), C, squared);
+  }
+}
+
+function sumRows(x: usize, center: usize, out: usize, from: i32, to: i32, C: i32, squared: i32): void {
   const rowBytes = <usize>C << 2;
   const block = blockPixels(rowBytes);
   for (let p0 = from; p0 < to; p0 += block) {
@@ -321,9 +342,15 @@ export function channelSums(x: usize, center: usize, out: usize, from: i32, to: 
   }
 }
 
-/** The two sums of the batch-norm gradient over pixels [from, to), added into out (f64):
- *  out[c] += sum dy, out[C + c] += sum dy * (x - mean). */
-export function bnGradSums(dy: usize, x: usize, mean: usize, out: usize, from: i32, to: i32, C: i32): void {
+/** The two sums of the batch-norm gradient, per chunk of pixels as in channelSums, into the chunk's
+ *  totals at out + k*2C f64: [c] += sum dy, [C + c] += sum dy * (x - mean). */
+export function bnGradSums(dy: usize, x: usize, mean: usize, out: usize, from: i32, to: i32, C: i32, chunk: i32, pixels: i32): void {
+  for (let k = from; k < to; k++) {
+    gradSumRows(dy, x, mean, out + ((<usize>k * <usize>C) << 4), k * chunk, min((k + 1) * chunk, pixels), C);
+  }
+}
+
+function gradSumRows(dy: usize, x: usize, mean: usize, out: usize, from: i32, to: i32, C: i32): void {
   const rowBytes = <usize>C << 2;
   const out2 = out + (rowBytes << 1);
   const block = blockPixels(rowBytes);
