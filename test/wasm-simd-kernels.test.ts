@@ -157,6 +157,34 @@ function kernelChecks(): void {
     expect(pool.calls.get('channelAffine') ?? 0).toBe(before + 4);
     tf.setBackend('wasm');
   });
+  it('1x1 stride-1 convolutions (pointwiseConv): plain with gradients, fused with bias and relu/relu6/linear', () => {
+    checkAgainstCpu([[2, 7, 9, 12], [1, 1, 12, 16]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), ['pointwiseConv']);
+    const pool = currentSimdKernels()!;
+    for (const activation of ['linear', 'relu', 'relu6'] as const) {
+      for (const withBias of [true, false]) {
+        const before = pool.calls.get('pointwiseConv') ?? 0;
+        // Values up to +-8, so relu6's upper clamp matters.
+        const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => [tf.fused.conv2d({ x: tf.mul(x, 8) as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid', bias: withBias ? b : undefined, activation })];
+        const shapes = [[3, 5, 6, 20], [1, 1, 20, 24], [24]];
+        const wasm = runOn('wasm', shapes, 13, f as never);
+        expect(pool.calls.get('pointwiseConv') ?? 0, `${activation} bias=${withBias}`).toBe(before + 1);
+        expect(relErr(wasm[0]!, runOn('cpu', shapes, 13, f as never)[0]!), `${activation} bias=${withBias}`).toBeLessThan(TOL);
+      }
+    }
+    // Not covered (12 output channels, stride 2, sigmoid): the stock kernels, same results.
+    const before = pool.calls.get('pointwiseConv') ?? 0;
+    const others = (x: tf.Tensor, w: tf.Tensor, v: tf.Tensor) => [
+      tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
+      tf.conv2d(x as tf.Tensor4D, tf.concat([w, w], 3) as tf.Tensor4D, 2, 'same'),
+      tf.fused.conv2d({ x: x as tf.Tensor4D, filter: tf.concat([w, v], 3) as tf.Tensor4D, strides: 1, pad: 'same', activation: 'sigmoid' }),
+    ];
+    const shapes = [[2, 6, 6, 8], [1, 1, 8, 12], [1, 1, 8, 4]];
+    const wasm = runOn('wasm', shapes, 3, others as never);
+    const cpu = runOn('cpu', shapes, 3, others as never);
+    wasm.forEach((w, i) => expect(relErr(w, cpu[i]!), `case ${i}`).toBeLessThan(TOL));
+    expect(pool.calls.get('pointwiseConv') ?? 0).toBe(before);
+    tf.setBackend('wasm');
+  });
   it("relu's gradient (one SIMD pass), sizes with and without a tail of < 4 elements", () => {
     for (const shape of [[3, 6, 5, 8], [2, 3, 7]]) checkAgainstCpu([shape], (a) => tf.relu(a), ['reluGrad']);
   });

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 
-const KERNEL_NAMES = ['maxPoolGrad2x2', 'convFilterGrad', 'convInputGrad', 'sumParts', 'channelSums', 'bnGradSums', 'channelAffine', 'reluGrad', 'copyWindow'] as const;
+const KERNEL_NAMES = ['maxPoolGrad2x2', 'convFilterGrad', 'convInputGrad', 'sumParts', 'channelSums', 'bnGradSums', 'channelAffine', 'reluGrad', 'copyWindow', 'pointwiseConv', 'packStrips8'] as const;
 export type SimdKernelName = (typeof KERNEL_NAMES)[number];
 
 // Control slot of one worker, in Int32 words: SEQ (call number, -1 = shut down), DONE (last call
@@ -78,6 +78,8 @@ export class SimdKernelPool {
     for (let k = 0; k < shares - 1; k++) {
       const a = args(k, bounds(k), bounds(k + 1));
       if (a.length > MAX_ARGS) throw new Error(`${name}: too many arguments`);
+      // Arguments travel through an Int32Array: a float would arrive truncated.
+      if (!a.every(Number.isInteger)) throw new Error(`${name}: arguments must be integers (pass floats as their bits)`);
       const base = k * SLOT_SIZE;
       this.ctrl[base + FN] = fn;
       this.ctrl[base + ARGC] = a.length;
