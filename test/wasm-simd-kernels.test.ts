@@ -157,6 +157,26 @@ function kernelChecks(): void {
     expect(pool.calls.get('channelAffine') ?? 0).toBe(before + 4);
     tf.setBackend('wasm');
   });
+  it('forward convolutions (convForward): kernel sizes, strides, same/valid/explicit padding, fused bias and activations', () => {
+    const pool = currentSimdKernels()!;
+    const cases: Array<[number[], number, number | [number, number], 'same' | 'valid' | number, 'linear' | 'relu' | 'relu6']> = [
+      [[2, 17, 15, 3], 5, 2, 'same', 'relu'],
+      [[3, 12, 11, 8], 3, 1, 'valid', 'linear'],
+      [[2, 21, 19, 4], 9, 4, 'same', 'relu6'],
+      [[2, 10, 9, 5], 3, [2, 1], 1, 'linear'],
+      [[1, 7, 7, 2], 1, 2, 'valid', 'relu'],
+    ];
+    for (const [xs, k, stride, pad, activation] of cases) {
+      const before = pool.calls.get('convForward') ?? 0;
+      const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => [tf.fused.conv2d({ x: tf.mul(x, 4) as tf.Tensor4D, filter: w as tf.Tensor4D, strides: stride, pad, bias: b, activation })];
+      const shapes = [xs, [k, k, xs[3]!, 16], [16]];
+      const wasm = runOn('wasm', shapes, 7, f as never);
+      expect(pool.calls.get('convForward') ?? 0, `k${k} s${String(stride)} ${pad}`).toBe(before + 1);
+      expect(relErr(wasm[0]!, runOn('cpu', shapes, 7, f as never)[0]!), `k${k} s${String(stride)} ${pad}`).toBeLessThan(TOL);
+    }
+    // Through a training step: forward here, gradients by the gradient kernels.
+    checkAgainstCpu([[2, 11, 10, 4], [3, 3, 4, 8]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'), ['convForward', 'convFilterGrad', 'convInputGrad']);
+  });
   it('1x1 stride-1 convolutions (pointwiseConv): plain with gradients, fused with bias and relu/relu6/linear', () => {
     checkAgainstCpu([[2, 7, 9, 12], [1, 1, 12, 16]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), ['pointwiseConv']);
     const pool = currentSimdKernels()!;
@@ -171,7 +191,7 @@ function kernelChecks(): void {
         expect(relErr(wasm[0]!, runOn('cpu', shapes, 13, f as never)[0]!), `${activation} bias=${withBias}`).toBeLessThan(TOL);
       }
     }
-    // Not covered (12 output channels, stride 2, sigmoid): the stock kernels, same results.
+    // Not for pointwiseConv (12 output channels; stride 2, which convForward takes; sigmoid): same results.
     const before = pool.calls.get('pointwiseConv') ?? 0;
     const others = (x: tf.Tensor, w: tf.Tensor, v: tf.Tensor) => [
       tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),

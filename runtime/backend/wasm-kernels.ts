@@ -27,7 +27,7 @@ import type { SimdKernelPool } from './wasm/simd-kernels.ts';
 import { ptr, simd, wasmBackendMemory, zerosOnHeap, type WasmBackendLike } from './wasm/heap.ts';
 import { registerWasmBatchNormKernels } from './wasm/batch-norm.ts';
 import { registerWasmReluGrad } from './wasm/relu-grad.ts';
-import { registerWasmPointwiseConv } from './wasm/pointwise-conv.ts';
+import { registerWasmConvForward } from './wasm/conv-forward.ts';
 
 export { wasmBackendMemory };
 
@@ -678,7 +678,7 @@ export function registerWasmTrainingKernels(): void {
   register('AvgPoolGrad', avgPoolGrad as tf.KernelFunc);
   registerWasmBatchNormKernels();
   registerWasmReluGrad();
-  registerWasmPointwiseConv();
+  registerWasmConvForward();
 }
 
 /** True once registerWasmTrainingKernels has run. */

@@ -529,3 +529,87 @@ export function packStrips8(w: usize, wp: usize, from: i32, to: i32, K: i32, N: 
     }
   }
 }
+
+/**
+ * Convolution (any kernel size and stride, no dilation) with bias and clamp, on the input already
+ * padded as the convolution reads it (xp: [N, Hp, Wp, Cin]):
+ *   y[n, oh, ow, co] = clamp(bias[co] + sum over kh, j of xp[n, oh*sh + kh, ow*sw*Cin + j] * w[kh, j, co])
+ * for rows r = n*OH + oh in [from, to), j over the KW*Cin values of a kernel row (contiguous in xp).
+ * wp is the filter ([KH*J, Cout]) packed in strips of 8 output channels (packStrips8). Tiles of 4
+ * output pixels x 8 channels stay in 8 registers across the whole window. Cout must be a multiple
+ * of 8; bias = 0 for none; the clamp bounds are f32 bit patterns.
+ */
+export function convForward(
+  xp: usize, wp: usize, bias: usize, y: usize, from: i32, to: i32,
+  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, N: i32, KH: i32, J: i32, sh: i32, sw: i32, loBits: i32, hiBits: i32,
+): void {
+  const vlo = f32x4.splat(reinterpret<f32>(loBits));
+  const vhi = f32x4.splat(reinterpret<f32>(hiBits));
+  const px = <usize>(sw * Cin) << 2; // bytes between neighbouring output pixels in an xp row
+  const xRowBytes = <usize>Wp * (<usize>Cin << 2);
+  const stripBytes = <usize>(KH * J) << 5; // one packed strip: KH*J x 8 floats
+  const khBytes = <usize>J << 5;
+  const yPixel = <usize>N << 2;
+  for (let r = from; r < to; r++) {
+    const n = r / OH;
+    const oh = r - n * OH;
+    const xTop = xp + <usize>(n * Hp + oh * sh) * xRowBytes;
+    const yRow = y + <usize>r * <usize>OW * yPixel;
+    for (let nb = 0; nb < N; nb += 8) {
+      const ws = wp + <usize>(nb >> 3) * stripBytes;
+      const b0 = bias ? v128.load(bias + (<usize>nb << 2)) : f32x4.splat(0);
+      const b1 = bias ? v128.load(bias + (<usize>nb << 2), 16) : f32x4.splat(0);
+      let ow = 0;
+      for (; ow + 4 <= OW; ow += 4) {
+        let s00 = b0, s01 = b1, s10 = b0, s11 = b1, s20 = b0, s21 = b1, s30 = b0, s31 = b1;
+        for (let kh = 0; kh < KH; kh++) {
+          const x0 = xTop + <usize>kh * xRowBytes + <usize>ow * px;
+          const x1 = x0 + px;
+          const x2 = x1 + px;
+          const x3 = x2 + px;
+          let pw = ws + <usize>kh * khBytes;
+          for (let j: usize = 0; j < (<usize>J << 2); j += 4) {
+            const w0 = v128.load(pw);
+            const w1 = v128.load(pw, 16);
+            const a0 = v128.load32_splat(x0 + j);
+            const a1 = v128.load32_splat(x1 + j);
+            const a2 = v128.load32_splat(x2 + j);
+            const a3 = v128.load32_splat(x3 + j);
+            s00 = f32x4.add(s00, f32x4.mul(a0, w0));
+            s01 = f32x4.add(s01, f32x4.mul(a0, w1));
+            s10 = f32x4.add(s10, f32x4.mul(a1, w0));
+            s11 = f32x4.add(s11, f32x4.mul(a1, w1));
+            s20 = f32x4.add(s20, f32x4.mul(a2, w0));
+            s21 = f32x4.add(s21, f32x4.mul(a2, w1));
+            s30 = f32x4.add(s30, f32x4.mul(a3, w0));
+            s31 = f32x4.add(s31, f32x4.mul(a3, w1));
+            pw += 32;
+          }
+        }
+        const o0 = yRow + <usize>ow * yPixel + (<usize>nb << 2);
+        const o1 = o0 + yPixel;
+        const o2 = o1 + yPixel;
+        const o3 = o2 + yPixel;
+        v128.store(o0, f32x4.pmin(f32x4.pmax(s00, vlo), vhi)); v128.store(o0, f32x4.pmin(f32x4.pmax(s01, vlo), vhi), 16);
+        v128.store(o1, f32x4.pmin(f32x4.pmax(s10, vlo), vhi)); v128.store(o1, f32x4.pmin(f32x4.pmax(s11, vlo), vhi), 16);
+        v128.store(o2, f32x4.pmin(f32x4.pmax(s20, vlo), vhi)); v128.store(o2, f32x4.pmin(f32x4.pmax(s21, vlo), vhi), 16);
+        v128.store(o3, f32x4.pmin(f32x4.pmax(s30, vlo), vhi)); v128.store(o3, f32x4.pmin(f32x4.pmax(s31, vlo), vhi), 16);
+      }
+      for (; ow < OW; ow++) {
+        let s0 = b0, s1 = b1;
+        for (let kh = 0; kh < KH; kh++) {
+          const x0 = xTop + <usize>kh * xRowBytes + <usize>ow * px;
+          let pw = ws + <usize>kh * khBytes;
+          for (let j: usize = 0; j < (<usize>J << 2); j += 4) {
+            const a = v128.load32_splat(x0 + j);
+            s0 = f32x4.add(s0, f32x4.mul(a, v128.load(pw)));
+            s1 = f32x4.add(s1, f32x4.mul(a, v128.load(pw, 16)));
+            pw += 32;
+          }
+        }
+        const o0 = yRow + <usize>ow * yPixel + (<usize>nb << 2);
+        v128.store(o0, f32x4.pmin(f32x4.pmax(s0, vlo), vhi)); v128.store(o0, f32x4.pmin(f32x4.pmax(s1, vlo), vhi), 16);
+      }
+    }
+  }
+}
