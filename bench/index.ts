@@ -65,10 +65,10 @@ if (python) {
   console.log('## PyTorch reference\nskipped: no python3 can import torch (apt-get install -y python3-torch brings it)\n');
 }
 
-console.log('## MobileNetV1 inference (160x160x3, batch 32, batch norm folded, ReLU6)');
-const mobile = new Map<number, number>();
-for (const threads of [1, m.cores]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'mobilenet.ts'), '--threads', String(threads), '--steps', String(steps), '--json'], {
+/** Runs a bench script in its own process (a wasm module's thread count is fixed when it starts);
+ * returns its JSON line, or null after printing why there is none. */
+function runScript<T>(script: string, threads: number, extra: string[] = []): T | null {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, script), '--threads', String(threads), '--steps', String(steps), '--json', ...extra], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -76,10 +76,17 @@ for (const threads of [1, m.cores]) {
   });
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.status !== 0 || !line) {
-    console.log(`wasm ${threads} thread(s): failed (exit ${r.status})`);
-    continue;
+    console.log(`${script}, wasm ${threads} thread(s): failed (exit ${r.status})`);
+    return null;
   }
-  const res = JSON.parse(line) as { inferImagesPerSec: number; backend: BackendInfo };
+  return JSON.parse(line) as T;
+}
+
+console.log('## MobileNetV1 inference (160x160x3, batch 32, batch norm folded, ReLU6)');
+const mobile = new Map<number, number>();
+for (const threads of [1, m.cores]) {
+  const res = runScript<{ inferImagesPerSec: number; backend: BackendInfo }>('mobilenet.ts', threads);
+  if (!res) continue;
   mobile.set(threads, res.inferImagesPerSec);
   console.log(`emoc wasm${res.backend.simd ? ' (SIMD)' : ''}, ${res.backend.threads} thread(s): ${res.inferImagesPerSec.toFixed(1)} img/s`);
 }
@@ -94,19 +101,8 @@ console.log('');
 
 console.log('## Per layer');
 for (const threads of [1, m.cores]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'layers.ts'), '--backend', 'wasm', '--threads', String(threads), '--steps', String(steps), '--json'], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 15 * 60_000,
-  });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('{"backend"'));
-  if (r.status !== 0 || !line) {
-    console.log(`wasm ${threads} thread(s): failed (exit ${r.status})`);
-    continue;
-  }
-  const { backend, layers } = JSON.parse(line) as { backend: BackendInfo; layers: LayerTiming[] };
-  console.log(`${formatLayers(layers, backend, threads === m.cores ? torchLayers : undefined)}\n`);
+  const res = runScript<{ backend: BackendInfo; layers: LayerTiming[] }>('layers.ts', threads, ['--backend', 'wasm']);
+  if (res) console.log(`${formatLayers(res.layers, res.backend, threads === m.cores ? torchLayers : undefined)}\n`);
 }
 
 console.log(`## Data pipeline\n${formatInputWait(benchInputWait())}`);

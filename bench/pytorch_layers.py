@@ -10,6 +10,8 @@ import time
 import torch
 import torch.nn as nn
 
+from pytorch_common import median
+
 # (name, input shape NCHW without the batch, module); names match LAYER_CASES in bench/layers.ts.
 CASES = [
     ("conv 64 k5 s2 (S1 #1, 160x160x3)", (3, 160, 160), lambda: nn.Sequential(nn.Conv2d(3, 64, 5, stride=2, padding=2), nn.ReLU())),
@@ -24,12 +26,6 @@ CASES = [
     ("fc 128 (S2, 25600)", (25600,), lambda: nn.Sequential(nn.Linear(25600, 128), nn.ReLU())),
     ("dropout 0.5 (6400)", (6400,), lambda: nn.Dropout(0.5)),
 ]
-
-
-def median(xs):
-    s = sorted(xs)
-    n = len(s)
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
 def timed(f, steps, warmup=1):

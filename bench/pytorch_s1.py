@@ -11,6 +11,8 @@ import time
 import torch
 import torch.nn as nn
 
+from pytorch_common import median
+
 
 def s1() -> nn.Module:
     return nn.Sequential(
@@ -18,12 +20,6 @@ def s1() -> nn.Module:
         nn.Conv2d(64, 64, 5, stride=2, padding=2), nn.ReLU(), nn.BatchNorm2d(64), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(6400, 128), nn.ReLU(), nn.Linear(128, 7),
     )
-
-
-def median(xs):
-    s = sorted(xs)
-    n = len(s)
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
 def main() -> None:

@@ -6,21 +6,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../runtime/backend/select.ts';
 import { WASM_TRAINING_KERNELS } from '../runtime/backend/wasm-kernels.ts';
 import { batchNormTraining } from '../runtime/fused-batch-norm.ts';
+import { rand, relErr } from './numeric-helpers.ts';
 
 const TOL = 1e-4;
-
-/** Deterministic pseudo-random values in [-1, 1). */
-function rand(n: number, seed: number): Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 type Inputs = Array<{ shape: number[]; values: Float32Array }>;
 
@@ -35,18 +23,6 @@ function runOn(backend: string, ins: Inputs, f: (...xs: tf.Tensor[]) => tf.Tenso
     const xs = ins.map((i) => tf.tensor(i.values, i.shape));
     return f(...xs).map((t) => t.dataSync() as Float32Array);
   });
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  if (!Number.isFinite(diff)) return Infinity;
-  return scale === 0 ? diff : diff / scale;
 }
 
 /** Gradients of sum(f(xs) * w) for a fixed random weight w (so every output element matters). */

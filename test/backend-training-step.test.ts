@@ -8,32 +8,11 @@ import { selectBackend } from '../runtime/backend/select.ts';
 import { buildS1 } from '../bench/backend-s1.ts';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FusedBatchNormalization } from '../runtime/fused-batch-norm.ts';
+import { rand, relErr } from './numeric-helpers.ts';
 
 const TOL = 1e-4;
 const INPUT: [number, number, number] = [32, 32, 3];
 const BATCH = 4;
-
-function rand(n: number, seed: number): Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 const xs = rand(BATCH * INPUT[0] * INPUT[1] * INPUT[2], 7);
 const labels = [0, 3, 6, 2];

@@ -13,31 +13,9 @@ import { selectBackend } from '../runtime/backend/select.ts';
 import { currentSimdKernels, type SimdKernelName } from '../runtime/backend/wasm/simd-kernels.ts';
 import { batchNormTraining } from '../runtime/fused-batch-norm.ts';
 import { buildWasmKernels, KERNELS_DIR } from '../scripts/build-wasm-kernels.ts';
+import { rand, relErr } from './numeric-helpers.ts';
 
 const TOL = 1e-4;
-
-function rand(n: number, seed: number): Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 /** Outputs of f on a backend, from fresh tensors of the given shapes (seeded values). */
 function runOn(backend: string, shapes: number[][], seed: number, f: (...xs: tf.Tensor[]) => tf.Tensor[]): Float32Array[] {
@@ -177,22 +155,22 @@ function kernelChecks(): void {
     // Through a training step: forward here, gradients by the gradient kernels.
     checkAgainstCpu([[2, 11, 10, 4], [3, 3, 4, 8]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'), ['convForward', 'convFilterGrad', 'convInputGrad']);
   });
-  it('1x1 stride-1 convolutions (pointwiseConv): plain with gradients, fused with bias and relu/relu6/linear', () => {
-    checkAgainstCpu([[2, 7, 9, 12], [1, 1, 12, 16]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), ['pointwiseConv']);
+  it('1x1 stride-1 convolutions (convForward as a matrix product): plain with gradients, fused with bias and relu/relu6/linear', () => {
+    checkAgainstCpu([[2, 7, 9, 12], [1, 1, 12, 16]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), ['convForward']);
     const pool = currentSimdKernels()!;
     for (const activation of ['linear', 'relu', 'relu6'] as const) {
       for (const withBias of [true, false]) {
-        const before = pool.calls.get('pointwiseConv') ?? 0;
+        const before = pool.calls.get('convForward') ?? 0;
         // Values up to +-8, so relu6's upper clamp matters.
         const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => [tf.fused.conv2d({ x: tf.mul(x, 8) as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid', bias: withBias ? b : undefined, activation })];
         const shapes = [[3, 5, 6, 20], [1, 1, 20, 24], [24]];
         const wasm = runOn('wasm', shapes, 13, f as never);
-        expect(pool.calls.get('pointwiseConv') ?? 0, `${activation} bias=${withBias}`).toBe(before + 1);
+        expect(pool.calls.get('convForward') ?? 0, `${activation} bias=${withBias}`).toBe(before + 1);
         expect(relErr(wasm[0]!, runOn('cpu', shapes, 13, f as never)[0]!), `${activation} bias=${withBias}`).toBeLessThan(TOL);
       }
     }
-    // Not for pointwiseConv (12 output channels; stride 2, which convForward takes; sigmoid): same results.
-    const before = pool.calls.get('pointwiseConv') ?? 0;
+    // Not covered (12 output channels, sigmoid) and the stride-2 1x1 case: same results.
+    const before = pool.calls.get('convForward') ?? 0;
     const others = (x: tf.Tensor, w: tf.Tensor, v: tf.Tensor) => [
       tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
       tf.conv2d(x as tf.Tensor4D, tf.concat([w, w], 3) as tf.Tensor4D, 2, 'same'),
@@ -202,7 +180,7 @@ function kernelChecks(): void {
     const wasm = runOn('wasm', shapes, 3, others as never);
     const cpu = runOn('cpu', shapes, 3, others as never);
     wasm.forEach((w, i) => expect(relErr(w, cpu[i]!), `case ${i}`).toBeLessThan(TOL));
-    expect(pool.calls.get('pointwiseConv') ?? 0).toBe(before);
+    expect(pool.calls.get('convForward') ?? 0).toBe(before + 1); // the stride-2 one
     tf.setBackend('wasm');
   });
   it("relu's gradient (one SIMD pass), sizes with and without a tail of < 4 elements", () => {

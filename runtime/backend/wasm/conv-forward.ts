@@ -1,9 +1,9 @@
 // Forward convolutions (Conv2D and FusedConv2D with bias and relu/relu6/linear) on emoc's SIMD
 // kernels, replacing the stock XNNPACK path where they cover the call:
-//   1x1, stride 1 (MobileNet's pointwise layers, most of a backbone's time): pointwiseConv, a 4x8
-//     register tile over the whole reduction, the filter packed in strips of 8 output channels;
-//   any other kernel size and stride, no dilation: the input is padded once (copyWindow), then
-//     convForward runs the same 4x8 tile over each output pixel's window.
+//   convForward: a 4x8 register tile (4 output pixels x 8 channels) over each output pixel's window,
+//     the filter packed in strips of 8 output channels, the input padded once (copyWindow);
+//   1x1, stride 1 (MobileNet's pointwise layers, most of a backbone's time): the same kernel on the
+//     unpadded input, each image one row of pixels (a matrix product).
 // Bias and clamp are applied before the store. Measured on 32 images, 2 threads: pointwise layers
 // 52-62 -> 61-79 GFLOPS; S1's two convolutions 37 -> 30 and 42 -> 36 ms (npx tsx bench/mobilenet.ts,
 // npx tsx bench/layers.ts). Output channels must be a multiple of 8; everything else (other
@@ -76,19 +76,12 @@ function convolve(args: KernelArgs): TI | null {
   const packed = packFilter(b, pool, filter, kh * kw * cin, cout);
   const pp = ptr(b, packed);
   const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0;
-  if (pointwise) {
-    const m = n * oh * ow;
-    const [px, py] = [ptr(b, x), ptr(b, y)];
-    // Shares in whole 4-row tiles.
-    pool.parallel('pointwiseConv', Math.ceil(m / 4), (_, from, to) => [px, pp, pb, py, from * 4, Math.min(to * 4, m), cin, cout, lo, hi]);
-  } else {
-    const hp = (oh - 1) * sh + kh;
-    const wp = (ow - 1) * sw + kw;
-    const xp = padInput(b, pool, x, hp, wp, info.padInfo.top, info.padInfo.left);
-    const [px, py] = [ptr(b, xp), ptr(b, y)];
-    pool.parallel('convForward', n * oh, (_, from, to) => [px, pp, pb, py, from, to, oh, ow, hp, wp, cin, cout, kh, kw * cin, sh, sw, lo, hi]);
-    b.disposeData(xp.dataId);
-  }
+  // A 1x1, stride-1 convolution reads x as it is: each image is one row of h*w pixels.
+  const xp = pointwise ? x : padInput(b, pool, x, (oh - 1) * sh + kh, (ow - 1) * sw + kw, info.padInfo.top, info.padInfo.left);
+  const [rows, cols, hp, wp] = pointwise ? [1, oh * ow, 1, oh * ow] : [oh, ow, (oh - 1) * sh + kh, (ow - 1) * sw + kw];
+  const [px, py] = [ptr(b, xp), ptr(b, y)];
+  pool.parallel('convForward', n * rows, (_, from, to) => [px, pp, pb, py, from, to, rows, cols, hp, wp, cin, cout, kh, kw * cin, pointwise ? 1 : sh, pointwise ? 1 : sw, lo, hi]);
+  if (xp !== x) b.disposeData(xp.dataId);
   b.disposeData(packed.dataId);
   return y;
 }

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 
-const KERNEL_NAMES = ['maxPoolGrad2x2', 'convFilterGrad', 'convInputGrad', 'sumParts', 'channelSums', 'bnGradSums', 'channelAffine', 'reluGrad', 'copyWindow', 'pointwiseConv', 'packStrips8', 'convForward'] as const;
+const KERNEL_NAMES = ['maxPoolGrad2x2', 'convFilterGrad', 'convInputGrad', 'sumParts', 'channelSums', 'bnGradSums', 'channelAffine', 'reluGrad', 'copyWindow', 'packStrips8', 'convForward'] as const;
 export type SimdKernelName = (typeof KERNEL_NAMES)[number];
 
 // Control slot of one worker, in Int32 words: SEQ (call number, -1 = shut down), DONE (last call

@@ -438,83 +438,6 @@ export function copyWindow(src: usize, dst: usize, from: i32, to: i32, srcH: i32
   }
 }
 
-/**
- * Pointwise (1x1, stride 1) convolution as a matrix product with bias and clamp:
- *   y[m, n] = clamp(sum over k of x[m, k] * wp[n/8][k][n%8] + bias[n], lo, hi)
- * (NaN stays NaN) for rows m in [from, to) of x ([M, K]); wp is the filter packed in strips of 8 output channels
- * ([N/8, K, 8], see packStrips8), so a strip is read contiguously. Tiles of 4 rows x 8 channels stay
- * in 8 registers across the whole of K. N must be a multiple of 8; bias = 0 for none.
- */
-export function pointwiseConv(x: usize, wp: usize, bias: usize, y: usize, from: i32, to: i32, K: i32, N: i32, loBits: i32, hiBits: i32): void {
-  // The clamp bounds arrive as f32 bit patterns: calls pass integers only (a worker's arguments
-  // travel through an Int32Array).
-  const lo = reinterpret<f32>(loBits);
-  const hi = reinterpret<f32>(hiBits);
-  const rowBytes = <usize>K << 2;
-  const yRow = <usize>N << 2;
-  const strip = <usize>K << 5; // bytes of one packed strip: K x 8 floats
-  const vlo = f32x4.splat(lo);
-  const vhi = f32x4.splat(hi);
-  // Blocks of rows whose x (about 128 KiB) stays in L2 while every strip of the filter passes over
-  // them; within a block a strip (K x 8 floats) stays in L1 across the 4-row tiles.
-  const block = max(4, <i32>(131072 / rowBytes) & ~3);
-  for (let mb = from; mb < to; mb += block) {
-  const me = min(mb + block, to);
-  for (let nb = 0; nb < N; nb += 8) {
-    const ws = wp + <usize>(nb >> 3) * strip;
-    const b0 = bias ? v128.load(bias + (<usize>nb << 2)) : f32x4.splat(0);
-    const b1 = bias ? v128.load(bias + (<usize>nb << 2), 16) : f32x4.splat(0);
-    let m = mb;
-    for (; m + 4 <= me; m += 4) {
-      const x0 = x + <usize>m * rowBytes;
-      const x1 = x0 + rowBytes;
-      const x2 = x1 + rowBytes;
-      const x3 = x2 + rowBytes;
-      let s00 = b0, s01 = b1, s10 = b0, s11 = b1, s20 = b0, s21 = b1, s30 = b0, s31 = b1;
-      let pw = ws;
-      for (let k: usize = 0; k < rowBytes; k += 4) {
-        const w0 = v128.load(pw);
-        const w1 = v128.load(pw, 16);
-        const a0 = v128.load32_splat(x0 + k);
-        const a1 = v128.load32_splat(x1 + k);
-        const a2 = v128.load32_splat(x2 + k);
-        const a3 = v128.load32_splat(x3 + k);
-        s00 = f32x4.add(s00, f32x4.mul(a0, w0));
-        s01 = f32x4.add(s01, f32x4.mul(a0, w1));
-        s10 = f32x4.add(s10, f32x4.mul(a1, w0));
-        s11 = f32x4.add(s11, f32x4.mul(a1, w1));
-        s20 = f32x4.add(s20, f32x4.mul(a2, w0));
-        s21 = f32x4.add(s21, f32x4.mul(a2, w1));
-        s30 = f32x4.add(s30, f32x4.mul(a3, w0));
-        s31 = f32x4.add(s31, f32x4.mul(a3, w1));
-        pw += 32;
-      }
-      const o0 = y + <usize>m * yRow + (<usize>nb << 2);
-      const o1 = o0 + yRow;
-      const o2 = o1 + yRow;
-      const o3 = o2 + yRow;
-      v128.store(o0, f32x4.pmin(f32x4.pmax(s00, vlo), vhi)); v128.store(o0, f32x4.pmin(f32x4.pmax(s01, vlo), vhi), 16);
-      v128.store(o1, f32x4.pmin(f32x4.pmax(s10, vlo), vhi)); v128.store(o1, f32x4.pmin(f32x4.pmax(s11, vlo), vhi), 16);
-      v128.store(o2, f32x4.pmin(f32x4.pmax(s20, vlo), vhi)); v128.store(o2, f32x4.pmin(f32x4.pmax(s21, vlo), vhi), 16);
-      v128.store(o3, f32x4.pmin(f32x4.pmax(s30, vlo), vhi)); v128.store(o3, f32x4.pmin(f32x4.pmax(s31, vlo), vhi), 16);
-    }
-    for (; m < me; m++) {
-      const x0 = x + <usize>m * rowBytes;
-      let s0 = b0, s1 = b1;
-      let pw = ws;
-      for (let k: usize = 0; k < rowBytes; k += 4) {
-        const a = v128.load32_splat(x0 + k);
-        s0 = f32x4.add(s0, f32x4.mul(a, v128.load(pw)));
-        s1 = f32x4.add(s1, f32x4.mul(a, v128.load(pw, 16)));
-        pw += 32;
-      }
-      const o0 = y + <usize>m * yRow + (<usize>nb << 2);
-      v128.store(o0, f32x4.pmin(f32x4.pmax(s0, vlo), vhi)); v128.store(o0, f32x4.pmin(f32x4.pmax(s1, vlo), vhi), 16);
-    }
-  }
-  }
-}
-
 /** Packs w ([K, N], N a multiple of 8) into strips [N/8, K, 8] for strips [from, to). */
 export function packStrips8(w: usize, wp: usize, from: i32, to: i32, K: i32, N: i32): void {
   const row = <usize>N << 2;
@@ -537,7 +460,9 @@ export function packStrips8(w: usize, wp: usize, from: i32, to: i32, K: i32, N: 
  * for rows r = n*OH + oh in [from, to), j over the KW*Cin values of a kernel row (contiguous in xp).
  * wp is the filter ([KH*J, Cout]) packed in strips of 8 output channels (packStrips8). Tiles of 4
  * output pixels x 8 channels stay in 8 registers across the whole window. Cout must be a multiple
- * of 8; bias = 0 for none; the clamp bounds are f32 bit patterns.
+ * of 8; bias = 0 for none; the clamp bounds are f32 bit patterns (calls pass integers only: a
+ * worker's arguments travel through an Int32Array). A 1x1, stride-1 convolution is the case
+ * KH = 1, J = Cin, sw = 1 over rows of pixels (a matrix product).
  */
 export function convForward(
   xp: usize, wp: usize, bias: usize, y: usize, from: i32, to: i32,
@@ -550,17 +475,22 @@ export function convForward(
   const stripBytes = <usize>(KH * J) << 5; // one packed strip: KH*J x 8 floats
   const khBytes = <usize>J << 5;
   const yPixel = <usize>N << 2;
+  // Blocks of output pixels whose windows (about 128 KiB of xp) stay in L2 while every strip of the
+  // filter passes over them; a strip (KH*J x 8 floats) stays in L1 across the block's tiles.
+  const block = max(4, <i32>(131072 / (<usize>KH * px)) & ~3);
   for (let r = from; r < to; r++) {
     const n = r / OH;
     const oh = r - n * OH;
     const xTop = xp + <usize>(n * Hp + oh * sh) * xRowBytes;
     const yRow = y + <usize>r * <usize>OW * yPixel;
+    for (let ob = 0; ob < OW; ob += block) {
+    const oe = min(ob + block, OW);
     for (let nb = 0; nb < N; nb += 8) {
       const ws = wp + <usize>(nb >> 3) * stripBytes;
       const b0 = bias ? v128.load(bias + (<usize>nb << 2)) : f32x4.splat(0);
       const b1 = bias ? v128.load(bias + (<usize>nb << 2), 16) : f32x4.splat(0);
-      let ow = 0;
-      for (; ow + 4 <= OW; ow += 4) {
+      let ow = ob;
+      for (; ow + 4 <= oe; ow += 4) {
         let s00 = b0, s01 = b1, s10 = b0, s11 = b1, s20 = b0, s21 = b1, s30 = b0, s31 = b1;
         for (let kh = 0; kh < KH; kh++) {
           const x0 = xTop + <usize>kh * xRowBytes + <usize>ow * px;
@@ -595,7 +525,7 @@ export function convForward(
         v128.store(o2, f32x4.pmin(f32x4.pmax(s20, vlo), vhi)); v128.store(o2, f32x4.pmin(f32x4.pmax(s21, vlo), vhi), 16);
         v128.store(o3, f32x4.pmin(f32x4.pmax(s30, vlo), vhi)); v128.store(o3, f32x4.pmin(f32x4.pmax(s31, vlo), vhi), 16);
       }
-      for (; ow < OW; ow++) {
+      for (; ow < oe; ow++) {
         let s0 = b0, s1 = b1;
         for (let kh = 0; kh < KH; kh++) {
           const x0 = xTop + <usize>kh * xRowBytes + <usize>ow * px;
@@ -610,6 +540,7 @@ export function convForward(
         const o0 = yRow + <usize>ow * yPixel + (<usize>nb << 2);
         v128.store(o0, f32x4.pmin(f32x4.pmax(s0, vlo), vhi)); v128.store(o0, f32x4.pmin(f32x4.pmax(s1, vlo), vhi), 16);
       }
+    }
     }
   }
 }
