@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { preprocess, preprocessInPlace } from '../runtime/data/preprocess.ts';
+import { pixelTable, preprocess, preprocessInPlace } from '../runtime/data/preprocess.ts';
 
 describe('preprocess', () => {
   const px = Uint8Array.from([0, 64, 128, 255]);
@@ -50,5 +50,15 @@ describe('preprocess', () => {
     const out = preprocess(px100, 'whiten');
     expect(out[0]).toBeCloseTo((1 - 0.01) / 0.1, 4);
     expect(out[1]).toBeCloseTo((0 - 0.01) / 0.1, 4);
+  });
+  it('pixelTable gives, for every byte, exactly what preprocessInPlace gives (the batch builder copies through it)', () => {
+    const bytes = Uint8Array.from({ length: 256 }, (_, b) => b);
+    for (const mode of ['none', 'fixed'] as const) {
+      const table = pixelTable(mode)!;
+      const expected = preprocess(bytes, mode);
+      expect(Buffer.compare(Buffer.from(table.buffer), Buffer.from(expected.buffer)), mode).toBe(0);
+    }
+    expect(pixelTable('fixed')![0]).toBeCloseTo(-127.5 / 128, 7);
+    expect(pixelTable('whiten')).toBeNull();
   });
 });

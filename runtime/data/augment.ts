@@ -89,21 +89,24 @@ export function centreView(H: number, W: number, h: number, w: number): View {
  * Copies one view of an H x W x C image into `dst` at `offset` as float (0..255), h*w*C values.
  * This is the only place pixels are copied on the training path: no intermediate crop arrays.
  */
-export function writeView(src: Uint8Array, H: number, W: number, C: number, view: View, h: number, w: number, dst: Float32Array, offset: number): void {
+export function writeView(src: Uint8Array, H: number, W: number, C: number, view: View, h: number, w: number, dst: Float32Array, offset: number, lut: Float32Array = RAW): void {
   checkWindow(H, W, view.y, view.x, h, w);
   let o = offset;
   for (let r = 0; r < h; r++) {
     const row = ((view.y + r) * W + view.x) * C;
     if (!view.mirror) {
-      for (let i = 0; i < w * C; i++) dst[o++] = src[row + i];
+      for (let i = 0; i < w * C; i++) dst[o++] = lut[src[row + i]];
     } else {
       for (let j = w - 1; j >= 0; j--) {
         const p = row + j * C;
-        for (let k = 0; k < C; k++) dst[o++] = src[p + k];
+        for (let k = 0; k < C; k++) dst[o++] = lut[src[p + k]];
       }
     }
   }
 }
+
+/** The identity table: byte b -> b as a float (writeView's default: raw pixels). */
+const RAW = Float32Array.from({ length: 256 }, (_, b) => b);
 
 function checkWindow(H: number, W: number, y: number, x: number, h: number, w: number): void {
   if (h < 1 || w < 1 || y < 0 || x < 0 || y + h > H || x + w > W) {

@@ -11,7 +11,7 @@
 import type { Preprocess, TestAug, TrainAug } from '../../compiler/ir.ts';
 import { Rng } from '../rng.ts';
 import { networkInputSize, planTrainViews, testViews, trainView, viewsPerImage, writeView, type View } from './augment.ts';
-import { preprocessInPlace } from './preprocess.ts';
+import { pixelTable, preprocessInPlace } from './preprocess.ts';
 import { mixSeed, SEED_PURPOSE } from './seed.ts';
 import type { ImageSet } from './types.ts';
 
@@ -149,8 +149,11 @@ function writeNormalised(
   offset: number,
   mode: Preprocess,
 ): void {
-  writeView(src, H, W, C, view, h, w, dst, offset);
-  preprocessInPlace(dst, offset, h * w * C, mode);
+  // A per-pixel mode is a table lookup done while copying (one pass); whitening needs the view's
+  // statistics, so it normalises the copied view afterwards.
+  const lut = pixelTable(mode);
+  writeView(src, H, W, C, view, h, w, dst, offset, lut ?? undefined);
+  if (!lut) preprocessInPlace(dst, offset, h * w * C, mode);
 }
 
 /** 0..n-1 in a Fisher-Yates order from `rng` (a typed array: one uint32 per view, not one object). */

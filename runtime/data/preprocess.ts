@@ -38,6 +38,21 @@ export function preprocessInPlace(buf: Float32Array, offset: number, count: numb
   }
 }
 
+const tables = new Map<Preprocess, Float32Array>();
+
+/** For modes that map each byte on its own ('none', 'fixed'): the 256 float values, exactly what
+ * preprocessInPlace gives; null for 'whiten' (it depends on the whole view). */
+export function pixelTable(mode: Preprocess): Float32Array | null {
+  if (mode === 'whiten') return null;
+  let t = tables.get(mode);
+  if (!t) {
+    t = Float32Array.from({ length: 256 }, (_, b) => b);
+    preprocessInPlace(t, 0, 256, mode);
+    tables.set(mode, t);
+  }
+  return t;
+}
+
 /** One image's pixels, normalised into a new Float32Array (for tests and single-image prediction). */
 export function preprocess(pixels: Uint8Array, mode: Preprocess): Float32Array {
   const out = Float32Array.from(pixels);
