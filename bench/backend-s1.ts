@@ -158,7 +158,7 @@ export function formatResults(results: BenchS1Result[]): string {
   const rows = results.map((r) => {
     const t = r.trainImagesPerSec == null ? '-' : r.trainImagesPerSec.toFixed(1);
     const i = r.inferImagesPerSec == null ? '-' : r.inferImagesPerSec.toFixed(1);
-    return `| ${r.backend.name}${r.backend.simd ? ' (SIMD)' : ''} | ${r.backend.threads} | ${t} | ${i} |`;
+    return `| ${r.backend.name}${r.backend.simd ? ' (SIMD)' : ''}${r.backend.emocKernels ? `, emoc kernels ${r.backend.emocKernels}` : ''} | ${r.backend.threads} | ${t} | ${i} |`;
   });
   return [
     `S1 ${results[0]?.input.join('x') ?? ''}, batch ${results[0]?.batch ?? ''}, Adam; median images/s`,

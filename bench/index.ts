@@ -88,7 +88,7 @@ for (const threads of [1, m.cores]) {
   const res = runScript<{ inferImagesPerSec: number; backend: BackendInfo }>('mobilenet.ts', threads);
   if (!res) continue;
   mobile.set(threads, res.inferImagesPerSec);
-  console.log(`emoc wasm${res.backend.simd ? ' (SIMD)' : ''}, ${res.backend.threads} thread(s): ${res.inferImagesPerSec.toFixed(1)} img/s`);
+  console.log(`emoc wasm${res.backend.simd ? ' (SIMD)' : ''}${res.backend.emocKernels ? `, emoc kernels ${res.backend.emocKernels}` : ''}, ${res.backend.threads} thread(s): ${res.inferImagesPerSec.toFixed(1)} img/s`);
 }
 if (python) {
   const r = spawnSync(python, [path.join(here, 'pytorch_mobilenet.py'), String(m.cores), String(steps)], { encoding: 'utf8' });

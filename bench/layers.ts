@@ -101,7 +101,7 @@ export function formatLayers(rows: LayerTiming[], backend: BackendInfo, referenc
     if (!ref) return base;
     return p ? `${base} ${p.forwardMs.toFixed(1)} | ${p.trainMs.toFixed(1)} | ${(p.trainMs / r.trainMs).toFixed(2)}x |` : `${base} - | - | - |`;
   });
-  return [`per layer, batch 32, ${backend.name}${backend.simd ? ' (SIMD)' : ''}, ${backend.threads} thread(s); median ms (ratio = PyTorch time / emoc time, above 1 is faster)`, head, ...lines].join('\n');
+  return [`per layer, batch 32, ${backend.name}${backend.simd ? ' (SIMD)' : ''}${backend.emocKernels ? `, emoc kernels ${backend.emocKernels}` : ''}, ${backend.threads} thread(s); median ms (ratio = PyTorch time / emoc time, above 1 is faster)`, head, ...lines].join('\n');
 }
 
 async function main(argv: string[]): Promise<void> {

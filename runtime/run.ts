@@ -112,7 +112,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   let model: tfl.LayersModel | null = null;
   let optimizer: tf.Optimizer | null = null;
   try {
-    sink({ type: 'log', level: 'info', message: `backend ${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.simd ? ', SIMD' : ''}` });
+    sink({ type: 'log', level: 'info', message: `backend ${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.simd ? ', SIMD' : ''}${backend.emocKernels ? `, emoc kernels (${backend.emocKernels})` : ''}` });
     for (const note of data.notes) sink({ type: 'log', level: 'info', message: note });
     for (const s of data.skipped) sink({ type: 'log', level: 'warn', message: `skipped ${s.origin}: ${s.reason}` });
     if (data.skipped.length) writeJsonAtomic(path.join(runDir, 'skipped.json'), data.skipped);

@@ -22,6 +22,7 @@ describe('selectBackend', () => {
     expect(info.name).toBe('wasm');
     expect(info.simd).toBe(true);
     expect(info.threads).toBe(2);
+    expect(info.emocKernels).toBe('fma'); // relaxed SIMD: Node 20 gets it through a V8 flag
     expect(info.versions['tfjs-core']).toBe(tf.version_core);
     expect(info.versions['tfjs-backend-wasm']).toBeTruthy();
     for (const k of WASM_TRAINING_KERNELS) expect(tf.getKernel(k, 'wasm'), k).toBeDefined();

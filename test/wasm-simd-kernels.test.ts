@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { selectBackend } from '../runtime/backend/select.ts';
-import { currentSimdKernels, type SimdKernelName } from '../runtime/backend/wasm/simd-kernels.ts';
+import { currentSimdKernels, enableRelaxedSimd, kernelsUseFma, type SimdKernelName } from '../runtime/backend/wasm/simd-kernels.ts';
 import { batchNormTraining } from '../runtime/fused-batch-norm.ts';
 import { buildWasmKernels, KERNELS_DIR } from '../scripts/build-wasm-kernels.ts';
 import { rand, relErr } from './numeric-helpers.ts';
@@ -39,8 +39,8 @@ function checkAgainstCpu(shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tenso
   tf.setBackend('wasm');
 }
 
-/** Outputs of one training-like computation per thread count (see the last check). */
-const byThreads = new Map<number, Float32Array[]>();
+/** Outputs of one training-like computation per kernel build and thread count (see the check). */
+const byThreads = new Map<string, Float32Array[]>();
 
 function kernelChecks(): void {
   it('conv and batch-norm gradients are bit-identical whatever the thread count (fixed chunks, fixed order)', () => {
@@ -53,9 +53,10 @@ function kernelChecks(): void {
       };
       return tf.grads(f)([x!, w!, g!, b!]);
     });
+    const build = kernelsUseFma ? 'fma' : 'plain';
     const threads = currentSimdKernels()!.threads;
-    byThreads.set(threads, out);
-    const other = [...byThreads.entries()].find(([t]) => t !== threads)?.[1];
+    byThreads.set(`${build} ${threads}`, out);
+    const other = [...byThreads.entries()].find(([k]) => k.startsWith(`${build} `) && k !== `${build} ${threads}`)?.[1];
     if (other) out.forEach((o, i) => expect(Buffer.compare(Buffer.from(o.buffer), Buffer.from(other[i]!.buffer)), `output ${i}`).toBe(0));
   });
   it('conv gradients: S1-like k5 s2 same, k3 s1 valid, k9 s4 same, odd sizes', () => {
@@ -229,8 +230,9 @@ describe('the committed kernel binaries', () => {
     }
   }, 60_000);
   it('import only a memory and carry no data segments or start function (they must not write to the backend heap)', () => {
-    for (const file of ['kernels.wasm', 'kernels-shared.wasm']) {
+    for (const file of ['kernels.wasm', 'kernels-shared.wasm', 'kernels-fma.wasm', 'kernels-fma-shared.wasm']) {
       const bytes = fs.readFileSync(path.join(KERNELS_DIR, file));
+      if (file.includes('fma')) expect(enableRelaxedSimd(bytes), 'relaxed SIMD on this Node').toBe(true);
       const m = new WebAssembly.Module(bytes);
       expect(WebAssembly.Module.imports(m)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
       // Section ids: 8 = start, 11 = data.
@@ -254,18 +256,19 @@ describe('the committed kernel binaries', () => {
   });
 });
 
-describe('threaded build: shared memory, one worker thread', () => {
-  it('starts with two threads', async () => {
+describe('threaded build: shared memory, one worker thread (fused multiply-add kernels)', () => {
+  it('starts with two threads, on the fused-multiply-add build (relaxed SIMD, enabled on Node 20 by a V8 flag)', async () => {
     const info = await selectBackend({ prefer: 'wasm', threads: 2 });
     expect(info.threads).toBe(2);
     expect(currentSimdKernels()?.threads).toBe(2);
+    expect(kernelsUseFma).toBe(true);
   });
   kernelChecks();
 });
 
 describe('single-threaded build: plain memory, main thread only', () => {
   it('re-initialises with one thread on a new memory', async () => {
-    expect(byThreads.has(2)).toBe(true); // recorded above, compared below
+    expect(byThreads.has('fma 2')).toBe(true); // recorded above, compared below
     const old = currentSimdKernels();
     const info = await selectBackend({ prefer: 'wasm', threads: 1 });
     expect(info.threads).toBe(1);
@@ -273,6 +276,20 @@ describe('single-threaded build: plain memory, main thread only', () => {
     expect(pool).not.toBe(old);
     expect(pool.threads).toBe(1);
     expect(pool.memory.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+  kernelChecks();
+});
+
+describe('plain build (EMOC_WASM_FMA=0: separate multiply and add), threaded', () => {
+  it('re-initialises on the plain build', async () => {
+    process.env.EMOC_WASM_FMA = '0';
+    try {
+      await selectBackend({ prefer: 'wasm', threads: 2 });
+    } finally {
+      delete process.env.EMOC_WASM_FMA;
+    }
+    expect(kernelsUseFma).toBe(false);
+    expect(currentSimdKernels()?.threads).toBe(2);
   });
   kernelChecks();
 });

@@ -17,7 +17,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, wasmBackendMemory } from './wasm-kernels.ts';
-import { initSimdKernels } from './wasm/simd-kernels.ts';
+import { initSimdKernels, kernelsUseFma, simdKernelsFor } from './wasm/simd-kernels.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -32,6 +32,9 @@ export interface BackendInfo {
   simd: boolean;
   /** Package name -> version of every tfjs package in use. */
   versions: Record<string, string>;
+  /** emoc's own wasm SIMD kernels (runtime/backend/wasm): 'fma' (the fused-multiply-add build),
+   * 'plain', or null when they do not run (other backends, EMOC_WASM_SIMD_KERNELS=0). */
+  emocKernels: 'fma' | 'plain' | null;
 }
 
 export interface SelectOptions {
@@ -238,7 +241,8 @@ export function currentBackendInfo(): BackendInfo {
     versions[pkg.slice('@tensorflow/'.length)] = packageVersion(pkg) ?? 'unknown';
     threads = os.cpus().length;
   }
-  return { name, threads, simd, versions };
+  const pool = name === 'wasm' ? simdKernelsFor(wasmBackendMemory(tf.backend())) : null;
+  return { name, threads, simd, versions, emocKernels: pool ? (kernelsUseFma ? 'fma' : 'plain') : null };
 }
 
 /** Thread count of the current backend (see currentBackendInfo for everything to store with a run). */

@@ -9,6 +9,12 @@
 // Layouts are NHWC, f32. Channel counts must be multiples of 4 (the caller checks and otherwise uses
 // the composed kernels in wasm-kernels.ts).
 
+/** c + a*b. scripts/build-wasm-kernels.ts also makes binaries where this is one fused multiply-add
+ * (relaxed SIMD), used where the engine supports it. */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  return f32x4.add(c, f32x4.mul(a, b)); // MADD
+}
+
 /**
  * MaxPoolGrad for 2x2 windows, stride 2, no padding. Rows r = n*OH + oh in [from, to).
  * Each window's gradient goes to the first position holding its maximum (strict >, row-major), as
@@ -113,14 +119,14 @@ function filterGradRows(
             const a1 = v128.load32_splat(px, 4);
             const a2 = v128.load32_splat(px, 8);
             const a3 = v128.load32_splat(px, 12);
-            s00 = f32x4.add(s00, f32x4.mul(a0, b0));
-            s01 = f32x4.add(s01, f32x4.mul(a0, b1));
-            s10 = f32x4.add(s10, f32x4.mul(a1, b0));
-            s11 = f32x4.add(s11, f32x4.mul(a1, b1));
-            s20 = f32x4.add(s20, f32x4.mul(a2, b0));
-            s21 = f32x4.add(s21, f32x4.mul(a2, b1));
-            s30 = f32x4.add(s30, f32x4.mul(a3, b0));
-            s31 = f32x4.add(s31, f32x4.mul(a3, b1));
+            s00 = madd(a0, b0, s00);
+            s01 = madd(a0, b1, s01);
+            s10 = madd(a1, b0, s10);
+            s11 = madd(a1, b1, s11);
+            s20 = madd(a2, b0, s20);
+            s21 = madd(a2, b1, s21);
+            s30 = madd(a3, b0, s30);
+            s31 = madd(a3, b1, s31);
             px += xStep;
             pd += dyStep;
           }
@@ -136,8 +142,8 @@ function filterGradRows(
           let pd = dyRow + (<usize>cb << 2);
           for (let ow = 0; ow < OW; ow++) {
             const a = v128.load32_splat(px);
-            s0 = f32x4.add(s0, f32x4.mul(a, v128.load(pd)));
-            s1 = f32x4.add(s1, f32x4.mul(a, v128.load(pd, 16)));
+            s0 = madd(a, v128.load(pd), s0);
+            s1 = madd(a, v128.load(pd, 16), s1);
             px += xStep;
             pd += dyStep;
           }
@@ -151,7 +157,7 @@ function filterGradRows(
           let px = xRow + (<usize>j << 2);
           let pd = dyRow + (<usize>cb << 2);
           for (let ow = 0; ow < OW; ow++) {
-            s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(px), v128.load(pd)));
+            s0 = madd(v128.load32_splat(px), v128.load(pd), s0);
             px += xStep;
             pd += dyStep;
           }
@@ -198,17 +204,17 @@ export function convInputGrad(
               const da = v128.load32_splat(pg);
               const db = v128.load32_splat(pg + gStep);
               const w0 = v128.load(pw);
-              a0 = f32x4.add(a0, f32x4.mul(da, w0));
-              b0 = f32x4.add(b0, f32x4.mul(db, w0));
+              a0 = madd(da, w0, a0);
+              b0 = madd(db, w0, b0);
               const w1 = v128.load(pw, 16);
-              a1 = f32x4.add(a1, f32x4.mul(da, w1));
-              b1 = f32x4.add(b1, f32x4.mul(db, w1));
+              a1 = madd(da, w1, a1);
+              b1 = madd(db, w1, b1);
               const w2 = v128.load(pw, 32);
-              a2 = f32x4.add(a2, f32x4.mul(da, w2));
-              b2 = f32x4.add(b2, f32x4.mul(db, w2));
+              a2 = madd(da, w2, a2);
+              b2 = madd(db, w2, b2);
               const w3 = v128.load(pw, 48);
-              a3 = f32x4.add(a3, f32x4.mul(da, w3));
-              b3 = f32x4.add(b3, f32x4.mul(db, w3));
+              a3 = madd(da, w3, a3);
+              b3 = madd(db, w3, b3);
               pw += jBytes;
               pg += 4;
             }
@@ -246,7 +252,7 @@ export function convInputGrad(
   let s = f32x4.splat(0);
   let pw = wK + (<usize>j << 2);
   for (let co = 0; co < Cout; co++) {
-    s = f32x4.add(s, f32x4.mul(v128.load32_splat(g + (<usize>co << 2)), v128.load(pw)));
+    s = madd(v128.load32_splat(g + (<usize>co << 2)), v128.load(pw), s);
     pw += jBytes;
   }
   const o = out + (<usize>j << 2);
@@ -321,13 +327,13 @@ function sumRows(x: usize, center: usize, out: usize, from: i32, to: i32, C: i32
         for (; p + 2 <= p1; p += 2) {
           const d = f32x4.sub(v128.load(q), m);
           const e = f32x4.sub(v128.load(q + rowBytes), m);
-          s = f32x4.add(s, f32x4.mul(d, d));
-          t = f32x4.add(t, f32x4.mul(e, e));
+          s = madd(d, d, s);
+          t = madd(e, e, t);
           q += rowBytes << 1;
         }
         if (p < p1) {
           const d = f32x4.sub(v128.load(q), m);
-          s = f32x4.add(s, f32x4.mul(d, d));
+          s = madd(d, d, s);
         }
       } else {
         for (; p + 2 <= p1; p += 2) {
@@ -365,7 +371,7 @@ function gradSumRows(dy: usize, x: usize, mean: usize, out: usize, from: i32, to
       for (let p = p0; p < p1; p++) {
         const g = v128.load(dy + q);
         s1 = f32x4.add(s1, g);
-        s2 = f32x4.add(s2, f32x4.mul(g, f32x4.sub(v128.load(x + q), m)));
+        s2 = madd(g, f32x4.sub(v128.load(x + q), m), s2);
         q += rowBytes;
       }
       addToTotals(out + (c << 1), s1);
@@ -384,7 +390,7 @@ export function channelAffine(u: usize, v: usize, out: usize, a: usize, b: usize
     for (let row = start; row < end; row += rowBytes) {
       for (let c: usize = 0; c < rowBytes; c += 16) {
         const centred = f32x4.sub(v128.load(v + row + c), v128.load(m + c));
-        const r = f32x4.add(f32x4.mul(v128.load(u + row + c), v128.load(a + c)), f32x4.mul(centred, v128.load(b + c)));
+        const r = madd(centred, v128.load(b + c), f32x4.mul(v128.load(u + row + c), v128.load(a + c)));
         v128.store(out + row + c, f32x4.add(r, v128.load(d + c)));
       }
     }
@@ -505,14 +511,14 @@ export function convForward(
             const a1 = v128.load32_splat(x1 + j);
             const a2 = v128.load32_splat(x2 + j);
             const a3 = v128.load32_splat(x3 + j);
-            s00 = f32x4.add(s00, f32x4.mul(a0, w0));
-            s01 = f32x4.add(s01, f32x4.mul(a0, w1));
-            s10 = f32x4.add(s10, f32x4.mul(a1, w0));
-            s11 = f32x4.add(s11, f32x4.mul(a1, w1));
-            s20 = f32x4.add(s20, f32x4.mul(a2, w0));
-            s21 = f32x4.add(s21, f32x4.mul(a2, w1));
-            s30 = f32x4.add(s30, f32x4.mul(a3, w0));
-            s31 = f32x4.add(s31, f32x4.mul(a3, w1));
+            s00 = madd(a0, w0, s00);
+            s01 = madd(a0, w1, s01);
+            s10 = madd(a1, w0, s10);
+            s11 = madd(a1, w1, s11);
+            s20 = madd(a2, w0, s20);
+            s21 = madd(a2, w1, s21);
+            s30 = madd(a3, w0, s30);
+            s31 = madd(a3, w1, s31);
             pw += 32;
           }
         }
@@ -532,8 +538,8 @@ export function convForward(
           let pw = ws + <usize>kh * khBytes;
           for (let j: usize = 0; j < (<usize>J << 2); j += 4) {
             const a = v128.load32_splat(x0 + j);
-            s0 = f32x4.add(s0, f32x4.mul(a, v128.load(pw)));
-            s1 = f32x4.add(s1, f32x4.mul(a, v128.load(pw, 16)));
+            s0 = madd(a, v128.load(pw), s0);
+            s1 = madd(a, v128.load(pw, 16), s1);
             pw += 32;
           }
         }
