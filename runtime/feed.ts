@@ -2,7 +2,8 @@
 // labels. Two implementations: images through the augmentation pipeline, and cached feature rows.
 
 import type { ExperimentIR } from '../compiler/ir.ts';
-import { batchesPerEpoch, evalBatches, trainBatches, viewsPerEpoch } from './data/batches.ts';
+import { batchesPerEpoch, evalBatches, trainBatches, viewsPerEpoch, type TrainBatch } from './data/batches.ts';
+import { BatchPrefetcher } from './data/prefetch.ts';
 import type { ImageSet } from './data/types.ts';
 
 export interface Batch {
@@ -23,13 +24,22 @@ export interface Feed {
   valLabels: number[];
   batchesPerEpoch: number;
   viewsPerEpoch: number;
-  trainBatches(epoch: number): Iterator<Batch>;
+  /** One epoch's shuffled batches (built ahead on a worker thread for images; see prefetch.ts). */
+  trainBatches(epoch: number): Iterator<Batch> | AsyncIterator<Batch>;
   evalBatches(split: 'train' | 'val'): Iterator<Batch>;
+  /** Stops what the feed started (the prefetch worker). */
+  close?(): void;
 }
 
-export function imageFeed(ir: ExperimentIR, train: ImageSet, val: ImageSet): Feed {
+/** Images feed. With `prefetch`, training batches are built ahead on a worker thread (see
+ * prefetch.ts and run.ts for when); without, on the main thread between steps. Same batches. */
+export function imageFeed(ir: ExperimentIR, train: ImageSet, val: ImageSet, options: { prefetch?: boolean } = {}): Feed {
   const inputSize = ir.shapes.input as [number, number, number];
   const common = { test: ir.augment.test, inputSize, preprocess: ir.data.preprocess, batchSize: ir.train.batchSize };
+  const trainOpts = { ...common, train: ir.augment.train, seed: ir.train.seed };
+  const prefetch = options.prefetch ?? false;
+  // Started now, so that the worker boots (~150 ms) while the model is built.
+  let prefetcher: BatchPrefetcher | null = prefetch ? new BatchPrefetcher(train, trainOpts) : null;
   const wrapEval = (set: ImageSet): Iterator<Batch> => {
     const it = evalBatches(set, common);
     return {
@@ -48,14 +58,18 @@ export function imageFeed(ir: ExperimentIR, train: ImageSet, val: ImageSet): Fee
     batchesPerEpoch: batchesPerEpoch(train.images.length, ir.augment.train, ir.train.batchSize),
     viewsPerEpoch: viewsPerEpoch(train.images.length, ir.augment.train),
     trainBatches(epoch) {
-      const it = trainBatches(train, { ...common, train: ir.augment.train, seed: ir.train.seed, epoch });
-      return {
-        next: () => {
-          const r = it.next();
-          return r.done ? { done: true, value: undefined } : { done: false, value: { ...r.value, views: 1 } };
-        },
-      };
+      const withViews = (r: IteratorResult<TrainBatch>): IteratorResult<Batch> => (r.done ? { done: true, value: undefined } : { done: false, value: { ...r.value, views: 1 } });
+      if (prefetcher) {
+        const it = prefetcher.epoch(epoch);
+        return { next: async () => withViews(await it.next()), return: async () => withViews(await it.return!()) };
+      }
+      const it = trainBatches(train, { ...trainOpts, epoch });
+      return { next: () => withViews(it.next()) };
     },
     evalBatches: (split) => wrapEval(split === 'train' ? train : val),
+    close: () => {
+      prefetcher?.close();
+      prefetcher = null;
+    },
   };
 }

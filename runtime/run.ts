@@ -9,7 +9,7 @@ import type { ExperimentIR } from '../compiler/ir.ts';
 import { appendLineAtomic, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from './artifacts/atomic.ts';
 import { loadModel, loadTensors, saveModel, saveTensors } from './artifacts/model-io.ts';
 import { newRunId, readSummary, RUN_FILES, safeName, type RunSummary } from './artifacts/run-dir.ts';
-import { selectBackend, type BackendInfo, type BackendPreference } from './backend/select.ts';
+import { currentBackendThreads, selectBackend, type BackendInfo, type BackendPreference } from './backend/select.ts';
 import { generateBuiltinFaces } from './data/builtin-faces.ts';
 import { loadData } from './data/load.ts';
 import { countPerClass } from './data/sets.ts';
@@ -111,13 +111,14 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
 
   let model: tfl.LayersModel | null = null;
   let optimizer: tf.Optimizer | null = null;
+  let feed: Feed | null = null;
   try {
     sink({ type: 'log', level: 'info', message: `backend ${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.simd ? ', SIMD' : ''}${backend.emocKernels ? `, emoc kernels (${backend.emocKernels})` : ''}` });
     for (const note of data.notes) sink({ type: 'log', level: 'info', message: note });
     for (const s of data.skipped) sink({ type: 'log', level: 'warn', message: `skipped ${s.origin}: ${s.reason}` });
     if (data.skipped.length) writeJsonAtomic(path.join(runDir, 'skipped.json'), data.skipped);
 
-    const feed: Feed = await makeFeed(ir, data, opts);
+    feed = await makeFeed(ir, data, opts);
     optimizer = makeOptimizer(ir);
     if (resuming) {
       const ckpt = path.join(runDir, RUN_FILES.checkpoint);
@@ -193,6 +194,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     sink({ type: 'end', status: 'failed', runDir, bestEpoch: state.bestEpoch, epochsRun: state.history.length, confusion: [], val: null, train: null, elapsedMs: state.elapsedMs, message });
     throw e;
   } finally {
+    feed?.close?.();
     model?.dispose();
     optimizer?.dispose();
   }
@@ -206,10 +208,23 @@ async function restoreOptimizer(optimizer: tf.Optimizer, model: tfl.LayersModel,
   void model;
 }
 
+/**
+ * Whether to build training batches ahead on a worker thread: only when a core is left over by the
+ * backend's threads (EMOC_PREFETCH=1 or 0 forces it). Measured on 2 cores, one epoch of 10-crop S1:
+ * with one wasm thread, prefetching takes the input wait from 2.6% to ~1.8% and the epoch 3% faster;
+ * with both cores computing, the worker preempts a compute thread and the epoch gets ~4% slower.
+ */
+export function prefetchBatches(computeThreads: number, cores = os.availableParallelism(), env = process.env.EMOC_PREFETCH): boolean {
+  if (env === '1' || env === '0') return env === '1';
+  return cores > computeThreads;
+}
+
 async function makeFeed(ir: ExperimentIR, data: LoadedData, opts: RunOptions): Promise<Feed> {
   if (ir.backbone) {
     const { featureFeed } = await import('./backbone-feed.ts');
     return featureFeed(ir, data, { cacheDir: opts.cacheDir, sink: opts.sink });
   }
-  return imageFeed(ir, data.train, data.val);
+  const prefetch = prefetchBatches(currentBackendThreads());
+  if (prefetch) opts.sink({ type: 'log', level: 'info', message: 'training batches built ahead on a worker thread' });
+  return imageFeed(ir, data.train, data.val, { prefetch });
 }

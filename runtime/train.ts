@@ -117,12 +117,12 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
       const lr = learningRate(ir.train.optimizer.lr, ir.train.schedule, state.epoch, epochs);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const batches = feed.trainBatches(state.epoch + 1);
-      for (let skip = 0; skip < state.batch; skip++) batches.next();
+      for (let skip = 0; skip < state.batch; skip++) await batches.next();
       let windowStart = Date.now();
       let windowImages = 0;
       const timing = { inputMs: 0, stepMs: 0 };
       let inputStart = performance.now();
-      for (let r = batches.next(); !r.done; r = batches.next()) {
+      for (let r = await batches.next(); !r.done; r = await batches.next()) {
         const stepStart = performance.now();
         timing.inputMs += stepStart - inputStart;
         const { x, y, n } = r.value;
