@@ -18,6 +18,12 @@
 //                        broadcasting Adds
 //   MaxPoolGrad 2x2/s2   a specialised loop for the common case
 //
+// Where emoc's own SIMD kernels run (runtime/backend/wasm: the pool starts with the backend), the
+// conv gradients, MaxPoolGrad 2x2 and the padding around convolutions go through them instead, and
+// wasm/conv-forward.ts, wasm/batch-norm.ts and wasm/relu-grad.ts add forward convolutions, batch norm
+// and relu's gradient; the composed forms here stay as the fallback (EMOC_WASM_SIMD_KERNELS=0, no
+// SIMD, channel counts the kernels do not take).
+//
 // Every kernel takes and returns TensorInfos and frees its intermediates with backend.disposeData, as
 // the stock wasm kernels do. Kernels registered over stock ones keep the stock setupFunc.
 
