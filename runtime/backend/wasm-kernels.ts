@@ -30,7 +30,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type { SimdKernelPool } from './wasm/simd-kernels.ts';
-import { ptr, simd, wasmBackendMemory, zerosOnHeap, type WasmBackendLike } from './wasm/heap.ts';
+import { ptr, replaceWasmKernel, simd, wasmBackendMemory, zerosOnHeap, type WasmBackendLike } from './wasm/heap.ts';
 import { registerWasmBatchNormKernels } from './wasm/batch-norm.ts';
 import { registerWasmReluGrad } from './wasm/relu-grad.ts';
 import { registerWasmConvForward } from './wasm/conv-forward.ts';
@@ -657,13 +657,8 @@ export const WASM_TRAINING_KERNELS = [
 ] as const;
 
 function register(name: string, kernelFunc: tf.KernelFunc): void {
-  const existing = tf.getKernel(name, BACKEND);
-  if (existing) {
-    stock.set(name, existing.kernelFunc);
-    tf.unregisterKernel(name, BACKEND);
-  }
-  // Keep the stock setupFunc: it binds the wasm function the stock kernel (our fallback) calls.
-  tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc, setupFunc: existing?.setupFunc, disposeFunc: existing?.disposeFunc });
+  const existing = replaceWasmKernel(name, () => kernelFunc);
+  if (existing) stock.set(name, existing);
 }
 
 /** Registers the training kernels on the wasm backend, once. Safe to call before or after wasm initialises. */

@@ -12,7 +12,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { SimdKernelName, SimdKernelPool } from './simd-kernels.ts';
-import { ptr, simd, zerosOnHeap, type WasmBackendLike } from './heap.ts';
+import { ptr, replaceWasmKernel, simd, zerosOnHeap, type WasmBackendLike } from './heap.ts';
 
 export const BN_TRAIN = 'EmocBatchNormTrain';
 export const BN_GRAD = 'EmocBatchNormGrad';
@@ -130,13 +130,7 @@ function fusedBatchNorm(args: KernelArgs): TI {
 /** Registers the kernels on the wasm backend (once). */
 export function registerWasmBatchNormKernels(): void {
   if (tf.getKernel(BN_TRAIN, 'wasm')) return;
-  const stock = tf.getKernel('FusedBatchNorm', 'wasm');
-  if (stock) {
-    stockFusedBatchNorm = stock.kernelFunc;
-    tf.unregisterKernel('FusedBatchNorm', 'wasm');
-    // Keep the stock setupFunc: it binds the wasm function the stock kernel (our fallback) calls.
-    tf.registerKernel({ ...stock, kernelFunc: fusedBatchNorm as unknown as tf.KernelFunc });
-  }
+  stockFusedBatchNorm = replaceWasmKernel('FusedBatchNorm', () => fusedBatchNorm as unknown as tf.KernelFunc);
   tf.registerKernel({ kernelName: BN_TRAIN, backendName: 'wasm', kernelFunc: batchNormTrain as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: BN_GRAD, backendName: 'wasm', kernelFunc: batchNormGrad as unknown as tf.KernelFunc });
 }

@@ -10,7 +10,7 @@
 // activations, dilation, NCHW, other dtypes) goes to the stock kernels.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { ptr, simd, type WasmBackendLike } from './heap.ts';
+import { ptr, replaceWasmKernel, simd, type WasmBackendLike } from './heap.ts';
 import type { SimdKernelPool } from './simd-kernels.ts';
 
 type TI = tf.TensorInfo;
@@ -77,22 +77,21 @@ function convolve(args: KernelArgs): TI | null {
   const pp = ptr(b, packed);
   const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0;
   // A 1x1, stride-1 convolution reads x as it is: each image is one row of h*w pixels.
-  const xp = pointwise ? x : padInput(b, pool, x, (oh - 1) * sh + kh, (ow - 1) * sw + kw, info.padInfo.top, info.padInfo.left);
   const [rows, cols, hp, wp] = pointwise ? [1, oh * ow, 1, oh * ow] : [oh, ow, (oh - 1) * sh + kh, (ow - 1) * sw + kw];
+  const xp = pointwise ? x : padInput(b, pool, x, hp, wp, info.padInfo.top, info.padInfo.left);
   const [px, py] = [ptr(b, xp), ptr(b, y)];
-  pool.parallel('convForward', n * rows, (_, from, to) => [px, pp, pb, py, from, to, rows, cols, hp, wp, cin, cout, kh, kw * cin, pointwise ? 1 : sh, pointwise ? 1 : sw, lo, hi]);
+  pool.parallel('convForward', n * rows, (_, from, to) => [px, pp, pb, py, from, to, rows, cols, hp, wp, cin, cout, kh, kw * cin, sh, sw, lo, hi]);
   if (xp !== x) b.disposeData(xp.dataId);
   b.disposeData(packed.dataId);
   return y;
 }
 
 function register(name: 'Conv2D' | 'FusedConv2D'): void {
-  const k = tf.getKernel(name, 'wasm');
-  if (!k || stock.has(name)) return;
-  stock.set(name, k.kernelFunc);
-  tf.unregisterKernel(name, 'wasm');
-  // Keep the stock setupFunc: it binds the wasm function the stock kernel (our fallback) calls.
-  tf.registerKernel({ ...k, kernelFunc: ((args: KernelArgs) => convolve(args) ?? stock.get(name)!(args)) as tf.KernelFunc });
+  if (stock.has(name) || !tf.getKernel(name, 'wasm')) return;
+  replaceWasmKernel(name, (fallback) => {
+    stock.set(name, fallback!);
+    return ((args: KernelArgs) => convolve(args) ?? fallback!(args)) as tf.KernelFunc;
+  });
 }
 
 /** Routes the convolutions these kernels cover (plain and fused) on wasm through them (once). */

@@ -1,7 +1,7 @@
 // Access to the tfjs wasm backend's heap for emoc's kernels: tensor pointers, zeroed outputs, the
 // backend's WebAssembly.Memory and the SIMD kernel pool that runs on it.
 
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { simdKernelsFor, type SimdKernelPool } from './simd-kernels.ts';
 
 type TI = tf.TensorInfo;
@@ -42,3 +42,16 @@ export function zerosOnHeap(backend: WasmBackendLike, shape: number[]): TI {
   return t;
 }
 
+
+/**
+ * Registers `make(stock)` as the wasm kernel `name`, over the stock kernel if there is one (passed to
+ * `make` as the fallback, null otherwise). Returns the stock kernel function. The stock setupFunc is
+ * kept: it binds the wasm function the stock kernel calls.
+ */
+export function replaceWasmKernel(name: string, make: (stock: tf.KernelFunc | null) => tf.KernelFunc): tf.KernelFunc | null {
+  const existing = tf.getKernel(name, 'wasm');
+  if (existing) tf.unregisterKernel(name, 'wasm');
+  const stock = existing?.kernelFunc ?? null;
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(stock), setupFunc: existing?.setupFunc, disposeFunc: existing?.disposeFunc });
+  return stock;
+}
