@@ -28,14 +28,5 @@ export interface LoadedData {
   notes: string[];
 }
 
-/** A data problem that stops a run before training: a one-line message with where and a hint. */
-export class DataError extends Error {
-  constructor(
-    message: string,
-    readonly where: string,
-    readonly hint: string,
-  ) {
-    super(message);
-    this.name = 'DataError';
-  }
-}
+// DataError lives with the other typed runtime errors; re-exported here for the data modules.
+export { DataError } from '../errors.ts';
