@@ -16,12 +16,15 @@ import '@tensorflow/tfjs-backend-cpu';
 // (into the same global registry), so training on any backend needs this import.
 import '@tensorflow/tfjs-layers';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels, wasmBackendMemory } from './wasm-kernels.ts';
+import { registerWasmKernels } from './wasm/registry.ts';
+import { wasmBackendMemory } from './wasm/heap.ts';
+import { BackendError } from '../errors.ts';
 import { initSimdKernels, kernelsUseFma, simdKernelsFor } from './wasm/simd-kernels.ts';
+import { BACKENDS, orList } from '../../compiler/vocabulary.ts';
 
 const require = createRequire(import.meta.url);
 
-export type BackendPreference = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference = (typeof BACKENDS)[number];
 
 export interface BackendInfo {
   /** tfjs backend name: 'tensorflow', 'wasm' or 'cpu'. */
@@ -88,10 +91,11 @@ export function cudaPresent(): boolean {
   }
 }
 
-function missingPackage(pkg: string, why: string): Error {
-  return new Error(
-    `The TensorFlow.js backend package ${pkg} is not installed (${why}). ` +
-      `Install it with \`npm install ${pkg}@${tf.version_core}\`, or choose another backend (wasm, cpu).`,
+function missingPackage(pkg: string, why: string): BackendError {
+  return new BackendError(
+    `The TensorFlow.js backend package ${pkg} is not installed (${why}).`,
+    '',
+    `Install it with \`npm install ${pkg}@${tf.version_core}\`, or choose another backend (wasm, cpu).`,
   );
 }
 
@@ -180,7 +184,7 @@ async function withNodeThreadShims<T>(threads: number, init: () => Promise<T>): 
 
 async function initWasm(threads: number): Promise<void> {
   const wanted = Math.max(1, Math.floor(threads));
-  registerWasmTrainingKernels();
+  registerWasmKernels();
   if (wasmThreads === wanted && tf.engine().registry['wasm'] != null) {
     await tf.setBackend('wasm');
     return;
@@ -189,6 +193,7 @@ async function initWasm(threads: number): Promise<void> {
     // Re-initialising with another thread count: drop the old instance (removeBackend disposes it,
     // which terminates its threads; its tensors become invalid) and register the factory again.
     const factory = tf.findBackendFactory('wasm');
+    // internal: the factory was registered when tfjs-backend-wasm was imported.
     if (factory == null) throw new Error('The wasm backend factory is not registered');
     tf.removeBackend('wasm');
     tf.registerBackend('wasm', factory, 2);
@@ -198,7 +203,7 @@ async function initWasm(threads: number): Promise<void> {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threaded);
   tfwasm.setThreadsCount(wanted);
   const ok = threaded ? await withNodeThreadShims(wanted, () => tf.setBackend('wasm')) : await tf.setBackend('wasm');
-  if (!ok) throw new Error('The wasm backend failed to initialise');
+  if (!ok) throw new BackendError('The wasm backend failed to initialise', '', 'choose another backend (--backend cpu), or run with fewer threads (--threads 1)');
   wasmThreads = tfwasm.getThreadsCount();
   // emoc's own SIMD kernels run on the backend's memory with as many threads as the backend has.
   const memory = wasmBackendMemory(tf.findBackend('wasm'));
@@ -208,7 +213,7 @@ async function initWasm(threads: number): Promise<void> {
 async function initNative(gpu: boolean, forced: boolean): Promise<boolean> {
   const pkg = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
   if (gpu && !cudaPresent()) {
-    if (forced) throw new Error(`${pkg} needs an NVIDIA GPU with CUDA, and none was found (/proc/driver/nvidia).`);
+    if (forced) throw new BackendError(`${pkg} needs an NVIDIA GPU with CUDA, and none was found`, '/proc/driver/nvidia', 'choose another backend (tensorflow, wasm, cpu)');
     return false;
   }
   if (!(await tryNative(gpu))) {
@@ -217,7 +222,7 @@ async function initNative(gpu: boolean, forced: boolean): Promise<boolean> {
   }
   const ok = await tf.setBackend('tensorflow');
   if (!ok) {
-    if (forced) throw new Error(`${pkg} is installed but its backend failed to initialise`);
+    if (forced) throw new BackendError(`${pkg} is installed but its backend failed to initialise`, '', 'reinstall it, or choose another backend (wasm, cpu)');
     return false;
   }
   return true;
@@ -252,14 +257,14 @@ export function currentBackendThreads(): number {
 
 /**
  * Selects and initialises a backend. 'auto' takes the fastest one installed. Forcing one that is not
- * installed throws an Error that names the package to install. Calling it again is harmless: the same
+ * installed throws a BackendError that names the package to install. Calling it again is harmless: the same
  * choice is a no-op, a different wasm thread count re-initialises the wasm backend.
  */
 export async function selectBackend(opts: SelectOptions = {}): Promise<BackendInfo> {
   const prefer = opts.prefer ?? 'auto';
   const threads = opts.threads ?? DEFAULT_WASM_THREADS;
-  if (!(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const).includes(prefer)) {
-    throw new Error(`Unknown backend '${String(prefer)}' (expected auto, tensorflow-gpu, tensorflow, wasm or cpu)`);
+  if (!BACKENDS.includes(prefer)) {
+    throw new BackendError(`Unknown backend '${String(prefer)}'`, '', `expected ${orList(BACKENDS)}`);
   }
   let native: 'gpu' | 'cpu' | null = null;
   if (prefer === 'tensorflow-gpu') {
@@ -271,7 +276,7 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendIn
   } else if (prefer === 'wasm') {
     await initWasm(threads);
   } else if (prefer === 'cpu') {
-    if (!(await tf.setBackend('cpu'))) throw new Error('The cpu backend failed to initialise');
+    if (!(await tf.setBackend('cpu'))) throw new BackendError('The cpu backend failed to initialise', '', 'reinstall emoc (npm ci): @tensorflow/tfjs-backend-cpu is part of it');
   } else {
     if (cudaPresent() && (await initNative(true, false))) native = 'gpu';
     else if (await initNative(false, false)) native = 'cpu';
@@ -279,7 +284,7 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendIn
       try {
         await initWasm(threads);
       } catch {
-        if (!(await tf.setBackend('cpu'))) throw new Error('No TensorFlow.js backend could be initialised');
+        if (!(await tf.setBackend('cpu'))) throw new BackendError('No TensorFlow.js backend could be initialised', '', 'reinstall emoc (npm ci)');
       }
     }
   }

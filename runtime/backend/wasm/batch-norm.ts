@@ -12,7 +12,8 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { SimdKernelName, SimdKernelPool } from './simd-kernels.ts';
-import { ptr, replaceWasmKernel, simd, zerosOnHeap, type WasmBackendLike } from './heap.ts';
+import { ptr, simd, zerosOnHeap, type WasmBackendLike } from './heap.ts';
+import { stockKernel } from './ops.ts';
 
 export const BN_TRAIN = 'EmocBatchNormTrain';
 export const BN_GRAD = 'EmocBatchNormGrad';
@@ -49,11 +50,12 @@ function vector(b: WasmBackendLike, values: ArrayLike<number>): TI {
 
 function pools(backend: tf.KernelBackend): { b: WasmBackendLike; pool: SimdKernelPool } {
   const pool = simd(backend);
+  // internal: runtime/fused-batch-norm.ts runs these kernels only where wasmBatchNormAvailable says so.
   if (!pool) throw new Error('emoc batch-norm kernels need the wasm SIMD kernel pool');
   return { b: backend as WasmBackendLike, pool };
 }
 
-function batchNormTrain({ inputs, backend, attrs }: KernelArgs): TI[] {
+export function batchNormTrain({ inputs, backend, attrs }: KernelArgs): TI[] {
   const { x, gamma, beta } = inputs as { x: TI; gamma: TI; beta: TI };
   const epsilon = attrs!.epsilon as number;
   const { b, pool } = pools(backend as tf.KernelBackend);
@@ -75,7 +77,7 @@ function batchNormTrain({ inputs, backend, attrs }: KernelArgs): TI[] {
   return [y, mean, vector(b, varianceValues), vector(b, invstdValues)];
 }
 
-function batchNormGrad({ inputs, backend }: KernelArgs): TI[] {
+export function batchNormGrad({ inputs, backend }: KernelArgs): TI[] {
   const { dy, x, mean, invstd, gamma } = inputs as { dy: TI; x: TI; mean: TI; invstd: TI; gamma: TI };
   const { b, pool } = pools(backend as tf.KernelBackend);
   const C = x.shape[x.shape.length - 1]!;
@@ -102,17 +104,15 @@ function batchNormGrad({ inputs, backend }: KernelArgs): TI[] {
   return [dx, vector(b, dgamma), vector(b, s.subarray(0, C))];
 }
 
-let stockFusedBatchNorm: tf.KernelFunc | null = null;
-
 /** y = (x - mean) * scale / sqrt(variance + eps) + offset with moving statistics (inference). */
-function fusedBatchNorm(args: KernelArgs): TI {
+export function fusedBatchNorm(args: KernelArgs): TI {
   const { x, mean, variance, offset, scale } = args.inputs as { x: TI; mean: TI; variance: TI; offset?: TI; scale?: TI };
   const epsilon = (args.attrs!.varianceEpsilon as number | undefined) ?? 1e-3;
   const C = x.shape[x.shape.length - 1]!;
   const pool = simd(args.backend as tf.KernelBackend);
   const perChannel = [mean, variance, offset, scale].every((t) => t == null || tf.util.sizeFromShape(t.shape) === C);
   const floats = [x, mean, variance, offset, scale].every((t) => t == null || t.dtype === 'float32');
-  if (!pool || C % 4 !== 0 || !perChannel || !floats) return stockFusedBatchNorm!(args) as TI;
+  if (!pool || C % 4 !== 0 || !perChannel || !floats) return stockKernel('FusedBatchNorm')(args) as TI;
   const b = args.backend as WasmBackendLike;
   const v = b.typedArrayFromHeap(variance);
   const g = scale ? b.typedArrayFromHeap(scale) : null;
@@ -125,12 +125,4 @@ function fusedBatchNorm(args: KernelArgs): TI {
   b.disposeData(k.dataId);
   if (!offset) b.disposeData(shift.dataId);
   return y;
-}
-
-/** Registers the kernels on the wasm backend (once). */
-export function registerWasmBatchNormKernels(): void {
-  if (tf.getKernel(BN_TRAIN, 'wasm')) return;
-  stockFusedBatchNorm = replaceWasmKernel('FusedBatchNorm', () => fusedBatchNorm as unknown as tf.KernelFunc);
-  tf.registerKernel({ kernelName: BN_TRAIN, backendName: 'wasm', kernelFunc: batchNormTrain as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: BN_GRAD, backendName: 'wasm', kernelFunc: batchNormGrad as unknown as tf.KernelFunc });
 }

@@ -10,7 +10,8 @@
 // activations, dilation, NCHW, other dtypes) goes to the stock kernels.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { ptr, replaceWasmKernel, simd, type WasmBackendLike } from './heap.ts';
+import { ptr, simd, type WasmBackendLike } from './heap.ts';
+import { stockKernel } from './ops.ts';
 import type { SimdKernelPool } from './simd-kernels.ts';
 
 type TI = tf.TensorInfo;
@@ -21,8 +22,6 @@ const CLAMP: Record<string, [number, number]> = {
   relu: [0, Infinity],
   relu6: [0, 6],
 };
-
-const stock = new Map<string, tf.KernelFunc>();
 
 /** The bits of v as a float32, as an int32 (kernel arguments are integers). */
 const bitsView = new DataView(new ArrayBuffer(4));
@@ -86,16 +85,12 @@ function convolve(args: KernelArgs): TI | null {
   return y;
 }
 
-function register(name: 'Conv2D' | 'FusedConv2D'): void {
-  if (stock.has(name) || !tf.getKernel(name, 'wasm')) return;
-  replaceWasmKernel(name, (fallback) => {
-    stock.set(name, fallback!);
-    return ((args: KernelArgs) => convolve(args) ?? fallback!(args)) as tf.KernelFunc;
-  });
+/** Conv2D on emoc's kernel where it covers the call, else the stock kernel. */
+export function conv2D(args: KernelArgs): TI {
+  return convolve(args) ?? (stockKernel('Conv2D')(args) as TI);
 }
 
-/** Routes the convolutions these kernels cover (plain and fused) on wasm through them (once). */
-export function registerWasmConvForward(): void {
-  register('Conv2D');
-  register('FusedConv2D');
+/** FusedConv2D (bias, relu/relu6/linear) on emoc's kernel where it covers the call, else the stock kernel. */
+export function fusedConv2D(args: KernelArgs): TI {
+  return convolve(args) ?? (stockKernel('FusedConv2D')(args) as TI);
 }

@@ -10,7 +10,7 @@ export const RELU_GRAD = 'EmocReluGrad';
 
 type TI = tf.TensorInfo;
 
-function reluGradKernel({ inputs, backend }: Parameters<tf.KernelFunc>[0]): TI {
+export function reluGradKernel({ inputs, backend }: Parameters<tf.KernelFunc>[0]): TI {
   const { dy, x } = inputs as { dy: TI; x: TI };
   const b = backend as WasmBackendLike;
   const pool = simd(b)!;
@@ -33,16 +33,12 @@ function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   return tf.mul(dy, tf.cast(tf.step(x), 'float32'));
 }
 
-/** Registers the kernel on wasm and routes Relu's gradient through it (once). */
-export function registerWasmReluGrad(): void {
-  if (tf.getKernel(RELU_GRAD, 'wasm')) return;
-  tf.registerKernel({ kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: reluGradKernel as unknown as tf.KernelFunc });
-  tf.registerGradient({
-    kernelName: tf.Relu,
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved) => {
-      const [x] = saved as [tf.Tensor];
-      return { x: () => reluGrad(dy as tf.Tensor, x) };
-    },
-  });
-}
+/** Relu's gradient for every backend: the wasm kernel above where it runs, else tfjs' own formula. */
+export const reluGradient: tf.GradConfig = {
+  kernelName: tf.Relu,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => {
+    const [x] = saved as [tf.Tensor];
+    return { x: () => reluGrad(dy as tf.Tensor, x) };
+  },
+};

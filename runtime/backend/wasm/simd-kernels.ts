@@ -1,7 +1,7 @@
 // emoc's own wasm SIMD kernels (runtime/backend/wasm/assembly/kernels.ts), run on the tfjs wasm
 // backend's memory and split across threads.
 //
-// Why: the training kernels composed from stock tfjs ops (wasm-kernels.ts) pay for transposes, pads
+// Why: the training kernels composed from stock tfjs ops (ops.ts and its users) pay for transposes, pads
 // and dilated convolutions, and MaxPoolGrad is a JavaScript loop on one thread. These kernels read
 // and write the backend's tensors in place (the module imports the backend's WebAssembly.Memory).
 //
@@ -166,10 +166,4 @@ export function simdKernelsFor(memory: WebAssembly.Memory | undefined): SimdKern
 /** The current pool, whatever memory it serves (tests, diagnostics). */
 export function currentSimdKernels(): SimdKernelPool | null {
   return pool;
-}
-
-/** Stops the pool (tests; the backend being removed). */
-export function closeSimdKernels(): void {
-  pool?.close();
-  pool = null;
 }

@@ -7,7 +7,7 @@
 // images); runtime/backend/wasm/simd-kernels.ts splits a call across threads that share the memory.
 //
 // Layouts are NHWC, f32. Channel counts must be multiples of 4 (the caller checks and otherwise uses
-// the composed kernels in wasm-kernels.ts).
+// the composed kernels, see registry.ts).
 
 /** c + a*b. scripts/build-wasm-kernels.ts also makes binaries where this is one fused multiply-add
  * (relaxed SIMD), used where the engine supports it. */

@@ -1,0 +1,80 @@
+// Conv2DBackpropFilter: one convolution. With x padded as the forward pass did,
+//   dW[kh,kw,ci,co] = sum_{n,oh,ow} xp[n, oh*s+kh, ow*s+kw, ci] * dy[n,oh,ow,co]
+// which is a convolution of xp^T ([Cin, Hp, Wp, N]: channels as batch) with dy^T ([OH, OW, N, Cout]
+// as the filter), dilated by the forward stride.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type { SimdKernelPool } from './simd-kernels.ts';
+import { ptr, simd, zerosOnHeap, type WasmBackendLike } from './heap.ts';
+import { convInfo, Ops, windowBySimd, type Attrs, type KernelArgs, type TI } from './ops.ts';
+
+export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TI {
+  const { x, dy } = inputs as { x: TI; dy: TI };
+  const filterShape = attrs!.filterShape as [number, number, number, number];
+  const info = convInfo(x.shape, filterShape, attrs as Attrs, false);
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+    // internal: tfjs' conv2d gradient refuses dilations > 1 before it gets here.
+    throw new Error('Conv2DBackpropFilter: dilations > 1 are not supported');
+  }
+  const o = new Ops(backend as WasmBackendLike);
+  const [kh, kw] = [info.filterHeight, info.filterWidth];
+  const [sh, sw] = [info.strideHeight, info.strideWidth];
+  const { top, left } = info.padInfo;
+  // Rows/cols of the padded input the forward pass actually read.
+  const needH = (info.outHeight - 1) * sh + kh;
+  const pool = simd(backend as tf.KernelBackend);
+  const bySimd = pool != null && info.outChannels % 4 === 0 && x.dtype === 'float32' && dy.dtype === 'float32';
+  // The SIMD kernel reads kernel rows in whole blocks of 4 values; when KW*Cin is not a multiple of
+  // 4 it reads past the last pixel of a row, so give it one more (zero) column.
+  const extraW = bySimd && (kw * info.inChannels) % 4 !== 0 ? 1 : 0;
+  const needW = (info.outWidth - 1) * sw + kw + extraW;
+  if (bySimd) {
+    const xw = windowBySimd(o, pool, x, needH, needW, -top, -left);
+    return o.finish(filterGradBySimd(o, pool, xw, dy, info));
+  }
+  let xp = o.pad(x, [
+    [0, 0],
+    [top, Math.max(0, needH - top - info.inHeight)],
+    [left, Math.max(0, needW - left - info.inWidth)],
+    [0, 0],
+  ]);
+  xp = o.slice(xp, [0, 0, 0, 0], [info.batchSize, needH, needW, info.inChannels]);
+  const xt = o.transpose(xp, [3, 1, 2, 0]); // [Cin, Hp, Wp, N]
+  const dyt = o.transpose(dy, [1, 2, 0, 3]); // [OH, OW, N, Cout]
+  const r = o.conv2d(xt, dyt, [1, 1], [sh, sw]); // [Cin, kh, kw, Cout]
+  const out = o.transpose(r, [1, 2, 0, 3]);
+  return o.finish(out);
+}
+
+/** Chunks of rows of output pixels the filter gradient is split into (see filterGradBySimd). 12
+ * divides evenly among 1, 2, 3, 4 and 6 threads. */
+const FILTER_GRAD_CHUNKS = 12;
+
+/** The same gradient by emoc's SIMD kernel: each chunk of rows of output pixels accumulates into its
+ * own copy of dW, read straight from the padded input (no transposes), then the copies are summed. */
+function filterGradBySimd(o: Ops, pool: SimdKernelPool, xp: TI, dy: TI, info: tf.backend_util.Conv2DInfo): TI {
+  const b = o.backend;
+  const { outHeight: oh, outWidth: ow, outChannels: cout, filterHeight: kh, filterWidth: kw, inChannels: cin } = info;
+  // Kernel rows of KW*Cin values, rounded up to whole SIMD blocks of 4 (S1's first layer: 15 -> 16);
+  // the caller gave xp the extra column those reads need.
+  const j = kw * cin;
+  const jp = Math.ceil(j / 4) * 4;
+  const [n, hp, wp] = xp.shape as [number, number, number, number];
+  const size = kh * jp * cout;
+  const rows = n * oh;
+  // Fixed chunks of rows, each with its own dW, added in chunk order: the result does not depend on
+  // the thread count.
+  const chunk = Math.ceil(rows / Math.min(FILTER_GRAD_CHUNKS, rows));
+  const chunks = Math.ceil(rows / chunk);
+  const parts = o.keep(zerosOnHeap(b, [chunks, size]));
+  const [px, pdy, pparts] = [ptr(b, xp), ptr(b, dy), ptr(b, parts)];
+  pool.parallel('convFilterGrad', chunks, (_, from, to) => [px, pdy, pparts, from, to, oh, ow, hp, wp, cin, cout, kh, jp, info.strideHeight, info.strideWidth, chunk, rows]);
+  let sum = parts;
+  if (chunks > 1) {
+    sum = o.keep(b.makeOutput([kh, jp, cout], 'float32'));
+    const psum = ptr(b, sum);
+    pool.parallel('sumParts', size, (_, from, to) => [pparts, psum, size, from, to, chunks]);
+  }
+  const rowsOnly = o.slice(o.reshape(sum, [kh, jp, cout]), [0, 0, 0], [kh, j, cout]);
+  return o.reshape(rowsOnly, [kh, kw, cin, cout]);
+}
