@@ -5,9 +5,26 @@
 // so two specs that mean the same thing compile to the same IR. `src` fields are the only
 // presentation-dependent data and are ignored by semantic comparisons.
 
+import type {
+  ACTIVATIONS,
+  BUILTIN_SOURCES,
+  CLASS_WEIGHT_MODES,
+  CROP_KINDS,
+  EMOTIONS,
+  METRICS,
+  OPTIMIZERS,
+  PADDINGS,
+  PATH_SOURCES,
+  PREPROCESS_MODES,
+  SCHEDULES,
+  TEST_AUGMENTS,
+  TRAIN_AUGMENTS,
+} from './vocabulary.ts';
+
+export { EMOTIONS } from './vocabulary.ts';
+
 export const IR_VERSION = 1;
 
-export const EMOTIONS = ['angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise'] as const;
 export type Emotion = (typeof EMOTIONS)[number];
 
 /** Where an IR element came from: 1-based line and column, as in diagnostics. */
@@ -17,19 +34,20 @@ export interface SrcRef {
   column: number;
 }
 
-export type Preprocess = 'none' | 'fixed' | 'whiten';
+export type Preprocess = (typeof PREPROCESS_MODES)[number];
 
 export type DataSource =
-  | { kind: 'builtin'; name: 'faces'; images: number }
-  | { kind: 'folder'; path: string }
-  | { kind: 'sfew'; path: string }
-  | { kind: 'fer2013'; path: string };
+  | { kind: 'builtin'; name: (typeof BUILTIN_SOURCES)[number]; images: number }
+  | { kind: PathSource; path: string };
+
+export type PathSource = (typeof PATH_SOURCES)[number];
 
 export interface DataIR {
   source: DataSource;
   /** Class names in label order. */
   classes: string[];
-  /** [height, width, channels] every image is decoded and resized to; a crop (augment) then gives the network input. */
+  /** [height, width, channels] every image is decoded and resized to; a crop (augment) then gives the network
+   * input. */
   input: [number, number, number];
   /** Fraction of the training images held out for validation when the source has no validation split. */
   valSplit: number;
@@ -37,10 +55,9 @@ export interface DataIR {
 }
 
 /** Training-time augmentations, applied in order, each a view generator. */
-export type TrainAug =
-  | { kind: 'flip' }
-  | { kind: 'tencrop'; size: [number, number] }
-  | { kind: 'randomcrop'; size: [number, number] };
+export type CropKind = (typeof CROP_KINDS)[number];
+
+export type TrainAug = { kind: 'flip' } | { kind: 'tencrop'; size: [number, number] } | { kind: 'randomcrop'; size: [number, number] };
 
 export type TestAug = { kind: 'none' } | { kind: 'tencrop'; size: [number, number] };
 
@@ -49,11 +66,19 @@ export interface AugmentIR {
   test: TestAug;
 }
 
-export type Activation = 'relu' | 'linear' | 'tanh' | 'sigmoid' | 'elu' | 'relu6' | 'leakyrelu' | 'softmax';
-export type Padding = 'same' | 'valid';
+export type Activation = (typeof ACTIVATIONS)[number];
+export type Padding = (typeof PADDINGS)[number];
 
 export type LayerIR = (
-  | { kind: 'conv'; filters: number; kernel: [number, number]; stride: [number, number]; padding: Padding; activation: Activation; bias: boolean }
+  | {
+      kind: 'conv';
+      filters: number;
+      kernel: [number, number];
+      stride: [number, number];
+      padding: Padding;
+      activation: Activation;
+      bias: boolean;
+    }
   | { kind: 'bn'; momentum: number; epsilon: number }
   | { kind: 'maxpool'; size: [number, number]; stride: [number, number]; padding: Padding }
   | { kind: 'avgpool'; size: [number, number]; stride: [number, number]; padding: Padding }
@@ -96,7 +121,7 @@ export type ScheduleIR =
   | { kind: 'exponential'; gamma: number }
   | { kind: 'cosine'; minLr: number };
 
-export type Metric = 'val_acc' | 'val_loss' | 'val_f1';
+export type Metric = (typeof METRICS)[number];
 
 export interface TrainIR {
   epochs: number;
@@ -106,7 +131,7 @@ export interface TrainIR {
   seed: number;
   earlyStop: { metric: Metric; patience: number; minDelta: number } | null;
   /** 'none', 'balanced' (inverse frequency), or an explicit weight per class name. */
-  classWeights: 'none' | 'balanced' | Record<string, number>;
+  classWeights: (typeof CLASS_WEIGHT_MODES)[number] | Record<string, number>;
 }
 
 /** Output shape (without batch) and parameter counts of one layer, in the order of `layers`. */
@@ -146,3 +171,15 @@ export interface ExperimentIR {
   train: TrainIR;
   shapes: ShapesIR;
 }
+
+// Unions whose members carry fields of their own are written out above; this fails to compile when
+// one of them and its vocabulary list disagree.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+export type VocabularyMatchesIR = [
+  Holds<Same<OptimizerIR['kind'], (typeof OPTIMIZERS)[number]>>,
+  Holds<Same<ScheduleIR['kind'], (typeof SCHEDULES)[number]>>,
+  Holds<Same<TrainAug['kind'], (typeof TRAIN_AUGMENTS)[number]>>,
+  Holds<Same<TestAug['kind'], (typeof TEST_AUGMENTS)[number]>>,
+  Holds<Same<Exclude<TrainAug['kind'], 'flip'>, CropKind>>,
+];

@@ -18,6 +18,7 @@ import {
   type Metric,
   type OptimizerIR,
   type Padding,
+  type PathSource,
   type ScheduleIR,
   type SrcRef,
   type TestAug,
@@ -25,17 +26,25 @@ import {
   type TrainIR,
 } from './ir.ts';
 import { didYouMean } from './suggest.ts';
+import {
+  ACTIVATIONS,
+  BUILTIN_SOURCES,
+  CLASS_WEIGHT_MODES,
+  GRAPH_PREPROCESS,
+  isOneOf,
+  LAYER_NAMES,
+  METRICS,
+  MODEL_DIRECTIVES,
+  OPTIMIZERS,
+  orList,
+  PADDINGS,
+  PATH_SOURCES,
+  PREPROCESS_MODES,
+  SCHEDULES,
+  SETTINGS,
+} from './vocabulary.ts';
 
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'linear', 'tanh', 'sigmoid', 'elu', 'relu6', 'leakyrelu', 'softmax'];
-export const LAYER_NAMES = ['conv', 'bn', 'maxpool', 'avgpool', 'flatten', 'fc', 'dropout', 'l2norm', ...ACTIVATIONS] as const;
-export const SETTINGS: Record<string, readonly string[]> = {
-  data: ['source', 'images', 'classes', 'input', 'split', 'preprocess'],
-  augment: ['flip', 'tencrop', 'randomcrop', 'test'],
-  backbone: ['tap', 'frozen', 'finetune', 'preprocess', 'weights', 'input'],
-  train: ['epochs', 'batch', 'optimizer', 'lr', 'schedule', 'seed', 'early-stop', 'class-weights'],
-  sweep: ['name'],
-};
-export const MODEL_DIRECTIVES = ['default'];
+export { ACTIVATIONS, LAYER_NAMES, MODEL_DIRECTIVES, SETTINGS } from './vocabulary.ts';
 
 export const DEFAULTS = {
   builtinImages: 840,
@@ -73,7 +82,7 @@ export class Lowerer {
         this.report('E025', p.calls[1].nameSpan, `'|' joins layers; '${section.keyword}' holds settings`, 'put each setting on its own line');
       }
       if (!known.includes(call.name)) {
-        const layerHint = (LAYER_NAMES as readonly string[]).includes(call.name) ? `'${call.name}' is a layer: it belongs in a model or head block` : undefined;
+        const layerHint = isOneOf(LAYER_NAMES, call.name) ? `'${call.name}' is a layer: it belongs in a model or head block` : undefined;
         this.report('E010', call.nameSpan, `unknown ${section.keyword} setting '${call.name}'`, layerHint ?? didYouMean(call.name, known, `${section.keyword} settings: ${known.join(', ')}`));
         continue;
       }
@@ -90,14 +99,14 @@ export class Lowerer {
     let source: DataIR['source'] = { kind: 'builtin', name: 'faces', images: DEFAULTS.builtinImages };
     const src = s.get('source');
     if (src) {
-      const kind = src.take((v) => v.kind === 'word' && ['folder', 'sfew', 'fer2013'].includes(v.name));
+      const kind = src.take((v) => v.kind === 'word' && isOneOf(PATH_SOURCES, v.name));
       const builtin = src.take((v) => v.kind === 'builtin');
       const where = src.take((v) => v.kind === 'string');
       if (builtin?.kind === 'builtin') {
-        if (builtin.name !== 'faces') this.report('E023', builtin.span, `unknown built-in dataset 'builtin:${builtin.name}'`, "the built-in dataset is 'builtin:faces'");
+        if (!isOneOf(BUILTIN_SOURCES, builtin.name)) this.report('E023', builtin.span, `unknown built-in dataset 'builtin:${builtin.name}'`, "the built-in dataset is 'builtin:faces'");
         source = { kind: 'builtin', name: 'faces', images: DEFAULTS.builtinImages };
       } else if (where?.kind === 'string') {
-        const k = kind?.kind === 'word' ? (kind.name as 'folder' | 'sfew' | 'fer2013') : where.value.toLowerCase().endsWith('.csv') ? 'fer2013' : 'folder';
+        const k = kind?.kind === 'word' ? (kind.name as PathSource) : where.value.toLowerCase().endsWith('.csv') ? 'fer2013' : 'folder';
         source = { kind: k, path: where.value };
       } else {
         this.report('E023', src.call.span, 'source needs builtin:faces or a quoted path', 'for example: source "data/faces" or source fer2013 "fer2013.csv"');
@@ -146,8 +155,8 @@ export class Lowerer {
     const pre = s.get('preprocess');
     if (pre) {
       const choice = pre.take((v) => v.kind === 'word');
-      if (choice?.kind === 'word' && ['none', 'fixed', 'whiten'].includes(choice.name)) preprocess = choice.name as DataIR['preprocess'];
-      else this.report('E013', choice?.span ?? pre.call.span, 'preprocess is none, fixed or whiten', didYouMean(choice?.kind === 'word' ? choice.name : '', ['none', 'fixed', 'whiten']));
+      if (choice?.kind === 'word' && isOneOf(PREPROCESS_MODES, choice.name)) preprocess = choice.name;
+      else this.report('E013', choice?.span ?? pre.call.span, `preprocess is ${orList(PREPROCESS_MODES)}`, didYouMean(choice?.kind === 'word' ? choice.name : '', PREPROCESS_MODES));
       pre.finish();
     }
     return { source, classes, input, valSplit, preprocess };
@@ -273,7 +282,7 @@ export class Lowerer {
     let preprocess = spec?.preprocess[0] ?? 'fixed';
     const pre = s.get('preprocess');
     if (pre) {
-      const choices = spec?.preprocess ?? ['fixed', 'unit', 'caffe', 'none'];
+      const choices: readonly string[] = spec?.preprocess ?? GRAPH_PREPROCESS;
       const p = pre.take((v) => v.kind === 'word');
       pre.finish();
       if (p?.kind === 'word' && choices.includes(p.name)) preprocess = p.name;
@@ -312,7 +321,7 @@ export class Lowerer {
         optimizer = { kind: 'sgd', lr: lr ?? 0.01, momentum: opt.number('momentum', { min: 0, below: 1 }) ?? 0, nesterov: opt.flag('nesterov') };
       } else {
         const word = kind?.kind === 'word' ? kind.name : '';
-        this.report('E013', kind?.span ?? opt.call.span, word ? `unknown optimizer '${word}'` : 'optimizer needs a name', didYouMean(word, ['adam', 'sgd'], 'optimizers: adam, sgd'));
+        this.report('E013', kind?.span ?? opt.call.span, word ? `unknown optimizer '${word}'` : 'optimizer needs a name', didYouMean(word, OPTIMIZERS, `optimizers: ${OPTIMIZERS.join(', ')}`));
       }
       opt.finish(optimizer.kind === 'adam' ? 'adam takes lr=, beta1=, beta2=, epsilon=' : 'sgd takes lr=, momentum=, nesterov');
     }
@@ -333,7 +342,7 @@ export class Lowerer {
         schedule = { kind: 'step', every: sch.number('every', { integer: true, min: 1, required: true, what: 'every=EPOCHS', example: 'schedule step every=10 gamma=0.1' }) ?? 10, gamma: sch.number('gamma', { above: 0, max: 1 }) ?? 0.1 };
       } else if (name === 'exponential') schedule = { kind: 'exponential', gamma: sch.number('gamma', { above: 0, max: 1 }) ?? 0.95 };
       else if (name === 'cosine') schedule = { kind: 'cosine', minLr: sch.number('min', { min: 0 }) ?? 0 };
-      else this.report('E013', kind?.span ?? sch.call.span, name ? `unknown schedule '${name}'` : 'schedule needs a kind', didYouMean(name, ['constant', 'step', 'exponential', 'cosine'], 'schedules: constant, step, exponential, cosine'));
+      else this.report('E013', kind?.span ?? sch.call.span, name ? `unknown schedule '${name}'` : 'schedule needs a kind', didYouMean(name, SCHEDULES, `schedules: ${SCHEDULES.join(', ')}`));
       sch.finish();
     }
 
@@ -341,10 +350,9 @@ export class Lowerer {
     const es = s.get('early-stop');
     if (es) {
       if (!es.flag('none')) {
-        const metrics: Metric[] = ['val_acc', 'val_loss', 'val_f1'];
         const m = es.take((v) => v.kind === 'word');
-        const metric = m?.kind === 'word' && (metrics as string[]).includes(m.name) ? (m.name as Metric) : undefined;
-        if (!metric) this.report('E013', m?.span ?? es.call.span, 'early-stop watches val_acc, val_loss or val_f1', didYouMean(m?.kind === 'word' ? m.name : '', metrics, 'for example: early-stop val_acc patience=5'));
+        const metric: Metric | undefined = m?.kind === 'word' && isOneOf(METRICS, m.name) ? m.name : undefined;
+        if (!metric) this.report('E013', m?.span ?? es.call.span, `early-stop watches ${orList(METRICS)}`, didYouMean(m?.kind === 'word' ? m.name : '', METRICS, 'for example: early-stop val_acc patience=5'));
         earlyStop = { metric: metric ?? 'val_acc', patience: es.number('patience', { integer: true, min: 1 }) ?? 5, minDelta: es.number('delta', { min: 0 }) ?? 0 };
       }
       es.finish();
@@ -354,7 +362,7 @@ export class Lowerer {
     const cw = s.get('class-weights');
     if (cw) {
       const v = cw.take(() => true);
-      if (v?.kind === 'word' && (v.name === 'none' || v.name === 'balanced')) classWeights = v.name;
+      if (v?.kind === 'word' && isOneOf(CLASS_WEIGHT_MODES, v.name)) classWeights = v.name;
       else if (v?.kind === 'map') {
         const weights: Record<string, number> = {};
         for (const e of v.entries) {
@@ -384,8 +392,8 @@ export class Lowerer {
           const value = r.take((v) => v.kind === 'word');
           const k = key?.kind === 'word' ? key.name : '';
           const val = value?.kind === 'word' ? value.name : '';
-          if (k === 'activation' && (ACTIVATIONS as readonly string[]).includes(val)) defaultActivation = val as Activation;
-          else if (k === 'padding' && (val === 'same' || val === 'valid')) defaultPadding = val;
+          if (k === 'activation' && isOneOf(ACTIVATIONS, val)) defaultActivation = val;
+          else if (k === 'padding' && isOneOf(PADDINGS, val)) defaultPadding = val;
           else this.report('E013', call.span, 'default takes: activation NAME, or padding same|valid', 'for example: default activation relu');
           r.finish();
           if (p.calls.length > 1) this.report('E025', call.nameSpan, "'default' is a directive, not a layer", 'put it on its own line');
@@ -466,8 +474,8 @@ export class Lowerer {
         break;
       }
       default:
-        if ((ACTIVATIONS as readonly string[]).includes(call.name)) {
-          result = { layer: { kind: 'activation', fn: call.name as Activation, src }, explicitActivation: false };
+        if (isOneOf(ACTIVATIONS, call.name)) {
+          result = { layer: { kind: 'activation', fn: call.name, src }, explicitActivation: false };
           break;
         }
         this.report(
@@ -529,7 +537,6 @@ function keyPair(r: CallReader, key: string): [number, number] | undefined {
   return n === undefined ? undefined : [n, n];
 }
 
-const PADDINGS = ['same', 'valid'];
 function padding(r: CallReader): Padding | undefined {
   return (r.word('padding', PADDINGS, { positional: true }) as Padding | undefined) ?? undefined;
 }

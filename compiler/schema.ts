@@ -1,15 +1,30 @@
 // JSON Schema of the IR (draft-07), checked with ajv. `emoc compile` validates what it prints, and tests
 // validate every spec's IR, so the TypeScript types in ir.ts and this schema cannot drift apart silently.
 
-import { Ajv } from 'ajv';
-import type { ExperimentIR } from './ir.ts';
+import type { Ajv, ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import { IR_VERSION, type ExperimentIR } from './ir.ts';
+import {
+  ACTIVATIONS,
+  BUILTIN_SOURCES,
+  CLASS_WEIGHT_MODES,
+  CROP_KINDS,
+  METRICS,
+  PADDINGS,
+  PATH_SOURCES,
+  PREPROCESS_MODES,
+} from './vocabulary.ts';
 
 const int = (minimum = 0) => ({ type: 'integer', minimum });
 const num = { type: 'number' };
+const bool = { type: 'boolean' };
 const pair = { type: 'array', items: int(1), minItems: 2, maxItems: 2 };
-const shape = { type: 'array', items: { type: 'integer', minimum: -1 } };
-const activation = { enum: ['relu', 'linear', 'tanh', 'sigmoid', 'elu', 'relu6', 'leakyrelu', 'softmax'] };
-const padding = { enum: ['same', 'valid'] };
+/** -1 stands for a size or count that could not be inferred. */
+const count = { type: 'integer', minimum: -1 };
+const shape = { type: 'array', items: count };
+const oneOfWords = (list: readonly string[]) => ({ enum: [...list] });
+const activation = oneOfWords(ACTIVATIONS);
+const padding = oneOfWords(PADDINGS);
 const src = {
   type: 'object',
   required: ['file', 'line', 'column'],
@@ -18,20 +33,21 @@ const src = {
 };
 
 function obj(properties: Record<string, unknown>, optional: string[] = []) {
-  return { type: 'object', additionalProperties: false, required: Object.keys(properties).filter((k) => !optional.includes(k)), properties };
+  const required = Object.keys(properties).filter((k) => !optional.includes(k));
+  return { type: 'object', additionalProperties: false, required, properties };
 }
 
 const kind = (k: string) => ({ const: k });
 
 const layer = {
   oneOf: [
-    obj({ kind: kind('conv'), filters: int(1), kernel: pair, stride: pair, padding, activation, bias: { type: 'boolean' }, src }, ['src']),
+    obj({ kind: kind('conv'), filters: int(1), kernel: pair, stride: pair, padding, activation, bias: bool, src }, ['src']),
     obj({ kind: kind('bn'), momentum: num, epsilon: num, src }, ['src']),
     obj({ kind: kind('maxpool'), size: pair, stride: pair, padding, src }, ['src']),
     obj({ kind: kind('avgpool'), size: pair, stride: pair, padding, src }, ['src']),
     obj({ kind: kind('globalavgpool'), src }, ['src']),
     obj({ kind: kind('flatten'), src }, ['src']),
-    obj({ kind: kind('fc'), units: int(1), activation, bias: { type: 'boolean' }, src }, ['src']),
+    obj({ kind: kind('fc'), units: int(1), activation, bias: bool, src }, ['src']),
     obj({ kind: kind('dropout'), rate: { type: 'number', minimum: 0, exclusiveMaximum: 1 }, src }, ['src']),
     obj({ kind: kind('activation'), fn: activation, src }, ['src']),
     obj({ kind: kind('l2norm'), src }, ['src']),
@@ -44,31 +60,35 @@ export const IR_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'emoc experiment IR',
   ...obj({
-    irVersion: { const: 1 },
+    irVersion: { const: IR_VERSION },
     name: { type: 'string', minLength: 1 },
     file: { type: 'string' },
     sweep: {
       oneOf: [
         { type: 'null' },
-        obj({ sweep: { type: 'string' }, point: { type: 'string' }, values: { type: 'object', additionalProperties: { type: ['string', 'number'] } } }),
+        obj({
+          sweep: { type: 'string' },
+          point: { type: 'string' },
+          values: { type: 'object', additionalProperties: { type: ['string', 'number'] } },
+        }),
       ],
     },
     data: obj({
       source: {
         oneOf: [
-          obj({ kind: kind('builtin'), name: kind('faces'), images: int(1) }),
-          obj({ kind: { enum: ['folder', 'sfew', 'fer2013'] }, path: { type: 'string' } }),
+          obj({ kind: kind('builtin'), name: oneOfWords(BUILTIN_SOURCES), images: int(1) }),
+          obj({ kind: oneOfWords(PATH_SOURCES), path: { type: 'string' } }),
         ],
       },
       classes: { type: 'array', items: { type: 'string' }, minItems: 2, uniqueItems: true },
       input: { type: 'array', items: int(1), minItems: 3, maxItems: 3 },
       valSplit: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
-      preprocess: { enum: ['none', 'fixed', 'whiten'] },
+      preprocess: oneOfWords(PREPROCESS_MODES),
     }),
     augment: obj({
       train: {
         type: 'array',
-        items: { oneOf: [obj({ kind: kind('flip') }), obj({ kind: { enum: ['tencrop', 'randomcrop'] }, size: cropSize })] },
+        items: { oneOf: [obj({ kind: kind('flip') }), obj({ kind: oneOfWords(CROP_KINDS), size: cropSize })] },
       },
       test: { oneOf: [obj({ kind: kind('none') }), obj({ kind: kind('tencrop'), size: cropSize })] },
     }),
@@ -98,7 +118,7 @@ export const IR_SCHEMA = {
       optimizer: {
         oneOf: [
           obj({ kind: kind('adam'), lr: { type: 'number', exclusiveMinimum: 0 }, beta1: num, beta2: num, epsilon: num }),
-          obj({ kind: kind('sgd'), lr: { type: 'number', exclusiveMinimum: 0 }, momentum: num, nesterov: { type: 'boolean' } }),
+          obj({ kind: kind('sgd'), lr: { type: 'number', exclusiveMinimum: 0 }, momentum: num, nesterov: bool }),
         ],
       },
       schedule: {
@@ -110,23 +130,48 @@ export const IR_SCHEMA = {
         ],
       },
       seed: int(0),
-      earlyStop: { oneOf: [{ type: 'null' }, obj({ metric: { enum: ['val_acc', 'val_loss', 'val_f1'] }, patience: int(1), minDelta: num })] },
-      classWeights: { oneOf: [{ enum: ['none', 'balanced'] }, { type: 'object', additionalProperties: { type: 'number', exclusiveMinimum: 0 } }] },
+      earlyStop: { oneOf: [{ type: 'null' }, obj({ metric: oneOfWords(METRICS), patience: int(1), minDelta: num })] },
+      classWeights: {
+        oneOf: [oneOfWords(CLASS_WEIGHT_MODES), { type: 'object', additionalProperties: { type: 'number', exclusiveMinimum: 0 } }],
+      },
     }),
     shapes: obj({
       input: shape,
-      layers: { type: 'array', items: obj({ output: shape, params: { type: 'integer', minimum: -1 }, trainable: { type: 'integer', minimum: -1 } }) },
-      totalParams: { type: 'integer', minimum: -1 },
-      trainableParams: { type: 'integer', minimum: -1 },
+      layers: { type: 'array', items: obj({ output: shape, params: count, trainable: count }) },
+      totalParams: count,
+      trainableParams: count,
     }),
   }),
 };
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-const validate = ajv.compile<ExperimentIR>(IR_SCHEMA);
+/** ajv's options for IR_SCHEMA; the build generates its ahead-of-time validator with the same ones. */
+export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true } as const;
+/** The validator scripts/build.mjs generates (ajv standalone code) beside the compiled schema.js in dist/:
+ * compiling the schema costs tens of milliseconds of every start. The sources have none. */
+export const PRECOMPILED_VALIDATOR = 'ir-validator.cjs';
+
+// Synchronous loading (compile() is synchronous): the generated validator and ajv are both CommonJS.
+const require = createRequire(import.meta.url);
+let validate: ValidateFunction<ExperimentIR> | undefined;
+
+const newAjv = (): Ajv => new (require('ajv') as typeof import('ajv')).Ajv(AJV_OPTIONS);
+
+/** The IR validator, made on first use (not at import: `emoc check` never validates): the build's
+ * generated one where it exists, else compiled from IR_SCHEMA now. */
+function irValidator(): ValidateFunction<ExperimentIR> {
+  if (validate) return validate;
+  try {
+    validate = require(`./${PRECOMPILED_VALIDATOR}`) as ValidateFunction<ExperimentIR>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+    validate = newAjv().compile<ExperimentIR>(IR_SCHEMA);
+  }
+  return validate;
+}
 
 /** null when valid, else a one-line summary of the schema errors. */
 export function validateIR(ir: unknown): string | null {
-  if (validate(ir)) return null;
-  return ajv.errorsText(validate.errors, { dataVar: 'ir' });
+  const v = irValidator();
+  if (v(ir)) return null;
+  return newAjv().errorsText(v.errors, { dataVar: 'ir' });
 }

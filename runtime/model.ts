@@ -54,7 +54,8 @@ export class SeededDropout extends tfl.layers.Layer {
 }
 tf.serialization.registerClass(SeededDropout);
 
-type TfActivation = 'relu' | 'linear' | 'tanh' | 'sigmoid' | 'elu' | 'relu6' | 'softmax';
+/** Every activation but leaky ReLU has a tfjs string form. */
+type TfActivation = Exclude<Activation, 'leakyrelu'>;
 
 function activationLayers(fn: Activation): tfl.layers.Layer[] {
   if (fn === 'leakyrelu') return [tfl.layers.leakyReLU({ alpha: 0.2 })];
@@ -116,6 +117,7 @@ export function buildLayers(layers: LayerIR[], seed: number): tfl.layers.Layer[]
 /** The network the IR describes (the head alone when there is a backbone: it takes tap features). */
 export function buildModel(ir: ExperimentIR, inputWidth?: number): tfl.Sequential {
   const input = ir.backbone ? [inputWidth ?? ir.backbone.width ?? -1] : ir.shapes.input;
+  // internal: the compiler infers every input shape, and the runner passes the backbone feed's width.
   if (input.some((d) => d < 1)) throw new Error(`model input shape unknown: ${input.join('x')}`);
   const model = tfl.sequential({ name: ir.name.replace(/[^A-Za-z0-9_]/g, '_') });
   model.add(tfl.layers.inputLayer({ inputShape: input }));

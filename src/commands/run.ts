@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ExperimentIR } from '../../compiler/ir.ts';
+import { BACKENDS, isOneOf } from '../../compiler/vocabulary.ts';
 import type { BackendPreference } from '../../runtime/backend/select.ts';
-import { DataError } from '../../runtime/data/types.ts';
 import type { EventSink } from '../../runtime/events.ts';
 import { compileOrExit } from '../compile-or-exit.ts';
 import { UserError } from '../errors.ts';
@@ -25,7 +25,6 @@ export interface RunFlags {
   dashboard: boolean;
 }
 
-const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -34,8 +33,8 @@ export function positiveInt(value: string): number {
 }
 
 function backendChoice(value: string): BackendPreference {
-  if (!BACKENDS.includes(value)) throw new InvalidArgumentError(`expected one of ${BACKENDS.join(', ')}`);
-  return value as BackendPreference;
+  if (!isOneOf(BACKENDS, value)) throw new InvalidArgumentError(`expected one of ${BACKENDS.join(', ')}`);
+  return value;
 }
 
 export function registerRun(program: Command): void {
@@ -58,10 +57,11 @@ export function registerRun(program: Command): void {
       let experiments: ExperimentIR[];
       let specText: string;
       if (flags.resume) {
-        const irPath = path.join(flags.resume, 'ir.json');
-        if (!fs.existsSync(irPath)) throw new UserError(`${flags.resume} is not a run folder (no ir.json)`, 'pass a folder under runs/, e.g. runs/s1/20261128-101500-ab12');
-        experiments = [JSON.parse(fs.readFileSync(irPath, 'utf8')) as ExperimentIR];
-        specText = fs.readFileSync(path.join(flags.resume, 'spec.emo'), 'utf8');
+        // Refused here, before the backend and the data load, when the folder cannot be resumed.
+        const { openResumableRun } = await import('../../runtime/resume.ts');
+        const run = openResumableRun(flags.resume);
+        experiments = [run.ir];
+        specText = run.specText;
       } else {
         if (!file) throw new UserError('missing spec file', 'usage: emoc run FILE[#point]', 2);
         experiments = selectPoints(compileOrExit(file).experiments, file);
@@ -132,13 +132,6 @@ async function runAll(experiments: ExperimentIR[], specText: string, flags: RunF
     else if (experiments.length === 1 && !experiments[0].sweep) status = (await runExperiment({ ...common, ir: experiments[0] })).status;
     else status = await runSweep({ ...common, experiments, spec: file ?? '' });
     return status === 'interrupted' ? 130 : status === 'failed' ? 1 : 0;
-  } catch (e) {
-    if (e instanceof DataError) throw new UserError(`${e.where}: ${e.message}`, e.hint);
-    if (e instanceof UserError) throw e;
-    const msg = (e as Error).message ?? String(e);
-    if (/not installed|forced|backend/i.test(msg) && !(e as Error).stack?.includes('/train.ts')) throw new UserError(msg);
-    if (/training loss became|no checkpoint|already finished/.test(msg)) throw new UserError(msg);
-    throw e;
   } finally {
     stop.dispose();
     await ui?.done();

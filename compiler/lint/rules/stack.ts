@@ -1,6 +1,7 @@
 // Rules over the layer stack (model or head) of each compiled experiment.
 
-import type { ExperimentIR, LayerIR } from '../../ir.ts';
+import type { Activation, ExperimentIR, LayerIR } from '../../ir.ts';
+import { ACTIVATIONS } from '../../vocabulary.ts';
 import { UNKNOWN } from '../../shapes.ts';
 import { layerCallIn, layerLocation } from '../locate.ts';
 import type { LintContext, Rule, RuleFinding, TextEdit } from '../types.ts';
@@ -139,4 +140,5 @@ export const activationBeforeSoftmax: Rule = {
     }),
 };
 
-const CLIPPING: readonly string[] = ['relu', 'relu6', 'sigmoid', 'tanh', 'elu', 'leakyrelu'];
+/** Every nonlinearity but softmax bounds or bends the scores; only linear leaves them as they are. */
+const CLIPPING: readonly Activation[] = ACTIVATIONS.filter((a) => a !== 'linear' && a !== 'softmax');
