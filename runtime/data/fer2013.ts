@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { FER2013_LABELS, matchClasses } from './classes.ts';
 import { resizeGrey } from './decode.ts';
-import { findName, listFiles, pathKind } from './files.ts';
+import { findName, pathKind, readFolder } from './files.ts';
 import type { PendingImage, ScannedSource } from './scan.ts';
 import { DataError, type SkippedImage } from './types.ts';
 
@@ -74,8 +74,8 @@ async function findCsv(abs: string, display: string): Promise<string> {
   const kind = await pathKind(abs);
   if (kind === 'missing') throw new DataError(`FER2013 file '${display}' does not exist`, abs, "paths in a spec are relative to the spec file's folder");
   if (kind === 'file') return abs;
-  const { others } = await listFiles(abs);
-  const csvs = others.filter((n) => n.toLowerCase().endsWith('.csv'));
+  const { files } = await readFolder(abs, display);
+  const csvs = files.filter((n) => n.toLowerCase().endsWith('.csv'));
   const name = findName(csvs, ['fer2013.csv', 'icml_face_data.csv']) ?? (csvs.length === 1 ? csvs[0] : undefined);
   if (name === undefined) throw new DataError(`folder '${display}' has no fer2013.csv`, abs, 'point the spec at the CSV file itself');
   return join(abs, name);

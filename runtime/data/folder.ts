@@ -8,10 +8,11 @@
 // Class folders are matched to the experiment's classes through classes.ts (case, synonyms). The
 // training split must have a folder for every listed class; a validation split may miss one (noted).
 
+import { lstat, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { matchClasses } from './classes.ts';
 import { decodeFile } from './decode.ts';
-import { findName, IMAGE_EXTENSIONS, listFiles, requireDir, subdirs } from './files.ts';
+import { findName, IMAGE_EXTENSIONS, readFolder, requireDir, splitImages } from './files.ts';
 import type { PendingImage, ScannedSource } from './scan.ts';
 import { DataError } from './types.ts';
 
@@ -32,10 +33,11 @@ interface ClassRoot {
  * (a DataError otherwise); when not (validation splits), missing classes are only noted.
  */
 async function scanClassRoot(abs: string, display: string, classes: readonly string[], required: boolean, limitPerClass?: number): Promise<ClassRoot> {
-  const folders = await subdirs(abs);
+  const listing = await readFolder(abs, display);
+  const folders = listing.dirs;
   // Named without the split, so a folder left out of both train/ and val/ gives one note, not two.
   const match = matchClasses(folders, classes, (n) => `class folder '${n}'`);
-  const notes = [...match.notes];
+  const notes = [...listing.notes, ...match.notes];
 
   if (match.labels.size === 0 && required) {
     throw new DataError(
@@ -58,7 +60,9 @@ async function scanClassRoot(abs: string, display: string, classes: readonly str
   const taken = new Map<number, number>();
   for (const [folder, label] of match.labels) {
     if (!folderOf.has(label)) folderOf.set(label, join(display, folder));
-    const { images, others } = await listFiles(join(abs, folder));
+    const inside = await readFolder(join(abs, folder), join(display, folder));
+    notes.push(...inside.notes);
+    const { images, others } = splitImages(inside.files);
     if (others.length > 0) {
       const shown = others.slice(0, 3).join(', ') + (others.length > 3 ? ', ...' : '');
       notes.push(`folder '${join(display, folder)}': ${others.length} file(s) that are not ${IMAGE_EXTENSIONS.join('/')} left out (${shown})`);
@@ -79,20 +83,30 @@ function otherFolderNotes(all: readonly string[], used: readonly (string | undef
   return all.filter((d) => !used.includes(d)).map((d) => `folder '${join(display, d)}' ${why}: left out`);
 }
 
+/**
+ * The data folder's subfolders, after checking it exists; notes name the links followed, the data
+ * folder itself included (a linked-in data set is the common case).
+ */
+async function openRoot(abs: string, display: string): Promise<{ dirs: string[]; notes: string[] }> {
+  await requireDir(abs, display, PATH_HINT);
+  const notes: string[] = [];
+  if ((await lstat(abs)).isSymbolicLink()) notes.push(`followed link '${display}' -> '${await realpath(abs)}'`);
+  const listing = await readFolder(abs, display);
+  return { dirs: listing.dirs, notes: [...notes, ...listing.notes] };
+}
+
 /** A folder of class folders, or of train/ + val/ (or test/) splits of class folders. */
 export async function scanFolder(path: string, baseDir: string, classes: readonly string[], limitPerClass?: number): Promise<ScannedSource> {
   const abs = resolve(baseDir, path);
-  await requireDir(abs, path, PATH_HINT);
-  const dirs = await subdirs(abs);
+  const { dirs, notes } = await openRoot(abs, path);
   const trainName = findName(dirs, TRAIN_NAMES);
 
   if (trainName === undefined) {
     const root = await scanClassRoot(abs, path, classes, true, limitPerClass);
-    return source(root, null, [], path, abs);
+    return source(root, null, notes, path, abs);
   }
 
   const valName = findName(dirs, VAL_NAMES) ?? findName(dirs, TEST_NAMES);
-  const notes: string[] = [];
   if (valName !== undefined && TEST_NAMES.includes(valName.toLowerCase())) notes.push(`folder '${join(path, valName)}' is used as the validation split (there is no val/)`);
   notes.push(...otherFolderNotes(dirs, [trainName, valName], path, 'is not a train/ or val/ split'));
   const train = await scanClassRoot(join(abs, trainName), join(path, trainName), classes, true, limitPerClass);
@@ -103,14 +117,13 @@ export async function scanFolder(path: string, baseDir: string, classes: readonl
 /** SFEW 2.0: Train/<Class>/ and Val/<Class>/ (a missing Val/ falls back to the hold-out, with a note). */
 export async function scanSfew(path: string, baseDir: string, classes: readonly string[], limitPerClass?: number): Promise<ScannedSource> {
   const abs = resolve(baseDir, path);
-  await requireDir(abs, path, PATH_HINT);
-  const dirs = await subdirs(abs);
+  const { dirs, notes } = await openRoot(abs, path);
   const trainName = findName(dirs, TRAIN_NAMES);
   if (trainName === undefined) {
     throw new DataError(`'${path}' is not an SFEW folder: it has no Train/ folder`, abs, 'SFEW layout: Train/<Class>/*.png and Val/<Class>/*.png');
   }
   const valName = findName(dirs, VAL_NAMES);
-  const notes = otherFolderNotes(dirs, [trainName, valName], path, 'is not an SFEW Train/ or Val/ split (SFEW Test/ has no labels)');
+  notes.push(...otherFolderNotes(dirs, [trainName, valName], path, 'is not an SFEW Train/ or Val/ split (SFEW Test/ has no labels)'));
   if (valName === undefined) notes.push(`'${path}' has no Val/ folder`);
   const train = await scanClassRoot(join(abs, trainName), join(path, trainName), classes, true, limitPerClass);
   const val = valName === undefined ? null : await scanClassRoot(join(abs, valName), join(path, valName), classes, false, limitPerClass);
