@@ -48,11 +48,16 @@ export const CODES = {
   E033: 'crop does not fit the input',
   E034: 'backbone cannot be fine-tuned',
   E035: 'test and training crops differ in size',
+  E036: 'layer after the final softmax',
+  E037: 'augmentation a frozen backbone cannot take',
+  E038: 'input size the backbone cannot take',
   E040: 'sweep over an unknown key',
   E041: 'undefined variable',
   E042: 'invalid sweep axis',
   E043: 'duplicate sweep point name',
+  E044: 'sweep has more points than the limit',
   W001: 'setting has no effect',
+  W002: 'a batch needs more activation memory than the limit',
 } as const;
 
 export type Code = keyof typeof CODES;
