@@ -76,9 +76,6 @@ export const BACKBONES: Record<string, BackboneSpec> = {
   },
 };
 
-/** Label order of the `expression` backbone's own classifier. */
-export const EXPRESSION_LABELS = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
-
 export type FinetuneVerdict = { ok: true } | { ok: false; reason: string };
 
 /**

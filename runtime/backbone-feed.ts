@@ -8,6 +8,7 @@ import type { ExperimentIR } from '../compiler/ir.ts';
 import { lazyBackbone, backboneFeatures } from './cache/backbone-features.ts';
 import { centreView, crop, mirror, tenCropOffsets, type View } from './data/augment.ts';
 import type { ImageSet, LoadedData } from './data/types.ts';
+import { NotRunnableError } from './errors.ts';
 import type { EventSink } from './events.ts';
 import type { Batch, Feed } from './feed.ts';
 import { Rng } from './rng.ts';
@@ -23,7 +24,12 @@ function trainViews(ir: ExperimentIR): NamedView[] {
   const [H, W] = ir.data.input;
   const ten = ir.augment.train.find((a) => a.kind === 'tencrop');
   if (ir.augment.train.some((a) => a.kind === 'randomcrop')) {
-    throw new Error('randomcrop makes new views every epoch, which a frozen backbone cannot cache: use flip or tencrop with a backbone');
+    // The compiler refuses this combination; this is the backstop for an IR that did not come through it.
+    throw new NotRunnableError(
+      'randomcrop makes new views every epoch, which a frozen backbone cannot cache',
+      ir.file,
+      'use flip or tencrop in the augment section of an experiment with a backbone',
+    );
   }
   if (ten && ten.kind === 'tencrop') return tenCropOffsets(H, W, ten.size[0], ten.size[1]).map((v, i) => ({ id: `tencrop${ten.size.join('x')}-${i}`, view: v, size: ten.size }));
   const flip = ir.augment.train.some((a) => a.kind === 'flip');

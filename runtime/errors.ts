@@ -3,7 +3,7 @@
 // A plain `Error` thrown inside the runtime means a bug in emoc: the CLI prints it as an internal error.
 
 /** The kinds of failure a user can cause or fix, one per subclass; the CLI maps each to an exit code. */
-export const RUNTIME_ERROR_KINDS = ['data', 'backend', 'resume', 'diverged', 'not-runnable', 'model-file'] as const;
+export const RUNTIME_ERROR_KINDS = ['data', 'backend', 'resume', 'diverged', 'not-runnable', 'model-file', 'run-folder'] as const;
 export type RuntimeErrorKind = (typeof RUNTIME_ERROR_KINDS)[number];
 
 export abstract class EmocRuntimeError extends Error {
@@ -48,4 +48,9 @@ export class NotRunnableError extends EmocRuntimeError {
 /** A model or weights file (model.json, checkpoint) that cannot be read. */
 export class ModelFileError extends EmocRuntimeError {
   readonly kind = 'model-file';
+}
+
+/** A folder given as a run (or sweep) folder that lacks the files a command reads from it. */
+export class RunFolderError extends EmocRuntimeError {
+  readonly kind = 'run-folder';
 }

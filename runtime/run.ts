@@ -17,6 +17,7 @@ import type { LoadedData } from './data/types.ts';
 import type { EventSink, RunStatus } from './events.ts';
 import { imageFeed, type Feed } from './feed.ts';
 import { buildModel, outputsProbabilities } from './model.ts';
+import { assertResumable, checkpointStatePath } from './resume.ts';
 import { evaluate, initialState, makeOptimizer, train, type TrainState } from './train.ts';
 
 export interface RunOptions {
@@ -44,19 +45,19 @@ export interface RunOutcome {
   summary: RunSummary;
 }
 
-export function builtinImages(ir: ExperimentIR) {
-  return (d: ExperimentIR['data']) => {
-    const [height, width, channels] = d.input;
-    if (d.source.kind !== 'builtin') throw new Error('not a builtin source');
-    return generateBuiltinFaces({ images: d.source.images, height, width, channels: channels as 1 | 3, classes: d.classes, valSplit: d.valSplit });
-  };
+/** The generator loadData calls for `source builtin:faces`. */
+function builtinImages(d: ExperimentIR['data']) {
+  const [height, width, channels] = d.input;
+  // internal: loadData calls this only for a builtin source, so another kind here is a bug in the caller.
+  if (d.source.kind !== 'builtin') throw new Error('not a builtin source');
+  return generateBuiltinFaces({ images: d.source.images, height, width, channels: channels as 1 | 3, classes: d.classes, valSplit: d.valSplit });
 }
 
 export async function loadExperimentData(ir: ExperimentIR, opts: { limitPerClass?: number; onProgress?: (done: number, total: number) => void }): Promise<LoadedData> {
   return loadData(ir.data, {
     baseDir: path.dirname(ir.file),
     seed: ir.train.seed,
-    builtin: builtinImages(ir),
+    builtin: builtinImages,
     limitPerClass: opts.limitPerClass,
     onProgress: opts.onProgress,
   });
@@ -79,6 +80,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const runDir = opts.resume ?? opts.runDir ?? path.join(opts.runsDir ?? 'runs', safeName(ir.name), newRunId());
   const runId = path.basename(runDir);
   const startedAt = new Date().toISOString();
+  // A folder that cannot be resumed is refused before anything in it (a finished run's files) is touched.
+  if (resuming) assertResumable(runDir, ir);
   const backend = await selectBackend({ prefer: opts.backend ?? 'auto', threads: opts.threads });
   // Data problems (a missing folder, an empty class) stop here, before a run folder exists.
   const data = await loadExperimentData(ir, { limitPerClass: opts.limitPerClass });
@@ -122,10 +125,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     optimizer = makeOptimizer(ir);
     if (resuming) {
       const ckpt = path.join(runDir, RUN_FILES.checkpoint);
-      if (!fs.existsSync(path.join(ckpt, 'state.json'))) throw new Error(`no checkpoint in ${runDir}: only an interrupted run can be resumed`);
-      state = JSON.parse(fs.readFileSync(path.join(ckpt, 'state.json'), 'utf8')) as TrainState;
+      state = JSON.parse(fs.readFileSync(checkpointStatePath(runDir), 'utf8')) as TrainState;
       model = await loadModel(path.join(ckpt, 'model'));
-      await restoreOptimizer(optimizer, model, path.join(ckpt, 'optimizer'));
+      await restoreOptimizer(optimizer, path.join(ckpt, 'optimizer'));
     } else {
       model = buildModel(ir, feed.inputShape[0]);
     }
@@ -200,12 +202,11 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   }
 }
 
-async function restoreOptimizer(optimizer: tf.Optimizer, model: tfl.LayersModel, file: string): Promise<void> {
+async function restoreOptimizer(optimizer: tf.Optimizer, file: string): Promise<void> {
   const saved = loadTensors(file);
+  // A plain SGD optimizer has no slots to restore.
   if (saved.length === 0) return;
-  // Optimizer slots are created lazily on the first step; make them exist, then overwrite them.
   await optimizer.setWeights(saved);
-  void model;
 }
 
 /**

@@ -13,7 +13,7 @@ import { registerCache } from './commands/cache.ts';
 import { registerFmt } from './commands/fmt.ts';
 import { registerLint } from './commands/lint.ts';
 import { registerDiff } from './commands/diff.ts';
-import { UserError } from './errors.ts';
+import { reportFailure } from './errors.ts';
 
 const program = new Command();
 program
@@ -40,12 +40,11 @@ try {
 } catch (e) {
   if (e instanceof CommanderError) {
     process.exitCode = e.exitCode === 0 ? 0 : 2;
-  } else if (e instanceof UserError) {
-    process.stderr.write(`emoc: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
-    process.exitCode = e.exitCode;
   } else {
-    process.stderr.write(`emoc: internal error: ${(e as Error).stack ?? e}\n`);
-    process.exitCode = 70;
+    // Typed errors (runtime kinds, UserError) print one line and a hint; anything else is a bug in emoc (70).
+    const { text, exitCode } = reportFailure(e);
+    process.stderr.write(text);
+    process.exitCode = exitCode;
   }
 }
 

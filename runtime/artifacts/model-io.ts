@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { ModelFileError } from '../errors.ts';
 import { writeFileAtomic } from './atomic.ts';
 // Registers emoc's own layer classes (seeded dropout, fused batch norm, L2) so saved models load.
 import '../model.ts';
@@ -27,15 +28,23 @@ export async function saveModel(model: tfl.LayersModel, dir: string): Promise<vo
   );
 }
 
+/**
+ * Loads a model folder emoc saved. Everything that can go wrong here is a damaged or foreign file
+ * (missing, truncated, edited), so any failure is a ModelFileError naming the folder.
+ */
 export async function loadModel(dir: string): Promise<tfl.LayersModel> {
-  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-  const manifest = json.weightsManifest as { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  const buffers = manifest.flatMap((g) => g.paths.map((p) => fs.readFileSync(path.join(dir, p))));
-  const joined = Buffer.concat(buffers);
-  const weightData = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength);
-  return tfl.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: manifest.flatMap((g) => g.weights), weightData, format: json.format }),
-  );
+  try {
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    const manifest = json.weightsManifest as { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    const buffers = manifest.flatMap((g) => g.paths.map((p) => fs.readFileSync(path.join(dir, p))));
+    const joined = Buffer.concat(buffers);
+    const weightData = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength);
+    return await tfl.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: manifest.flatMap((g) => g.weights), weightData, format: json.format }),
+    );
+  } catch (e) {
+    throw new ModelFileError(`cannot load the model (${(e as Error).message})`, dir, 'the files were changed or cut short: train the run again');
+  }
 }
 
 /** Named tensors (optimizer state) to one binary file plus a JSON index. */

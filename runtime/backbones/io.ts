@@ -5,6 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { io } from '@tensorflow/tfjs-core';
+import { ModelFileError } from '../errors.ts';
+
+const GRAPH_MODEL_HINT = 'give the model.json of a tfjs graph model (tensorflowjs_converter --output_format=tfjs_graph_model)';
 
 interface ModelJson {
   modelTopology?: unknown;
@@ -23,7 +26,7 @@ export async function readModelJson(modelJsonPath: string): Promise<ModelJson> {
   try {
     return JSON.parse(text) as ModelJson;
   } catch (err) {
-    throw new Error(`${modelJsonPath} is not valid JSON: ${(err as Error).message}`);
+    throw new ModelFileError(`not valid JSON (${(err as Error).message})`, modelJsonPath, GRAPH_MODEL_HINT);
   }
 }
 
@@ -38,7 +41,7 @@ export function fileModelHandler(modelJsonPath: string): io.IOHandler {
   return {
     async load(): Promise<io.ModelArtifacts> {
       const json = await readModelJson(modelJsonPath);
-      if (!json.modelTopology) throw new Error(`${modelJsonPath} has no modelTopology: not a tfjs model`);
+      if (!json.modelTopology) throw new ModelFileError('has no modelTopology: not a tfjs model', modelJsonPath, GRAPH_MODEL_HINT);
       const weightSpecs = (json.weightsManifest ?? []).flatMap((g) => g.weights);
       // One ArrayBuffer per shard: tfjs 4.x accepts a list and treats it as one contiguous buffer.
       const weightData = await Promise.all(

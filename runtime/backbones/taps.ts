@@ -30,6 +30,7 @@ function planTap(spec: BackboneSpec | undefined, name: string): TapPlan {
   const t = spec?.taps[name];
   if (!t) return { name, node: name, op: 'auto', width: null };
   if (t.op === 'l2norm' && (!t.of || !spec?.taps[t.of])) {
+    // internal: the registry (compiler/backbones.ts) is emoc's own table, not user input.
     throw new Error(`registry tap '${name}' of '${spec?.name}' normalises unknown tap '${t.of}'`);
   }
   return { name, node: t.node, op: t.op, of: t.of, width: t.width };
@@ -62,10 +63,12 @@ export function tapValues(
       return tf.div(base, norm) as tf.Tensor2D;
     }
     const v = nodeValues.get(p.node);
+    // internal: `nodeValues` holds every node nodesFor() asked the graph to execute.
     if (!v) throw new Error(`graph node '${p.node}' produced no value`);
     const n = v.shape[0];
     const pool = p.op === 'globalavg' || (p.op === 'auto' && v.rank === 4);
     if (pool) {
+      // internal: only registry taps say globalavg (a user's raw node is 'auto'), so a wrong rank is a registry bug.
       if (v.rank !== 4) throw new Error(`tap '${p.name}': globalavg needs a 4-D node, '${p.node}' is ${v.rank}-D`);
       return tf.mean(v, [1, 2]) as tf.Tensor2D;
     }
