@@ -6,6 +6,7 @@ import { BACKBONES } from '../../compiler/backbones.ts';
 import type { BackboneIR } from '../../compiler/ir.ts';
 import type { LoadedBackbone } from '../backbones/load.ts';
 import { expandTaps, resolveBackboneFile } from '../backbones/resolve.ts';
+import { ModelFileError } from '../errors.ts';
 import { getOrComputeFeatures, type FeatureResult } from './features.ts';
 import { hashWeights, type ImagesForKey } from './hash.ts';
 
@@ -55,7 +56,7 @@ export interface BackboneFeatureRequest {
 /** Features [n, width] for the IR's taps (concatenated in IR order), from the cache when possible. */
 export async function backboneFeatures(req: BackboneFeatureRequest): Promise<FeatureResult & { modelPath: string }> {
   const found = resolveBackboneFile(req.ir.name, req.ir.weights, req.baseDir);
-  if ('error' in found) throw new Error(`${found.error} (${found.hint})`);
+  if ('error' in found) throw new ModelFileError(found.error, req.ir.weights ?? `backbone ${req.ir.name}`, found.hint);
   const lazy = req.backbone ?? lazyBackbone(req.ir, req.baseDir);
   const result = await getOrComputeFeatures({
     root: req.root,

@@ -57,6 +57,7 @@ function payloadBytesOf(data: Float32Array): Uint8Array {
 /** Writes an entry atomically (temp file + fsync + rename). */
 export async function writeEntry(path: string, key: string, meta: EntryMeta, data: Float32Array): Promise<void> {
   if (data.length !== meta.n * meta.width) {
+    // internal: the caller (features.ts) computes meta from data, so a mismatch is a bug
     throw new Error(`feature matrix has ${data.length} values; expected ${meta.n} x ${meta.width}`);
   }
   const payload = payloadBytesOf(data);

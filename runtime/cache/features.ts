@@ -111,10 +111,12 @@ export async function getOrComputeFeatures(req: FeatureRequest): Promise<Feature
   if (missing.length > 0) {
     const computed = await req.compute(missing);
     if (computed.length !== missing.length) {
+      // internal: `compute` is emoc's own backbone extractor; a wrong count is a bug there, not user input
       throw new Error(`compute returned ${computed.length} arrays for ${missing.length} taps`);
     }
     for (const [i, tap] of missing.entries()) {
       const data = computed[i]!;
+      // internal: as above, the extractor returns whole rows for every image or it has a bug
       if (n > 0 && data.length % n !== 0) throw new Error(`tap '${tap}': ${data.length} values for ${n} images`);
       const meta: EntryMeta = {
         backbone: req.backbone,

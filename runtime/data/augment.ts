@@ -17,6 +17,7 @@
 
 import type { TestAug, TrainAug } from '../../compiler/ir.ts';
 import { Rng } from '../rng.ts';
+import { NotRunnableError } from '../errors.ts';
 
 /** One HWC uint8 image with its geometry. */
 export interface RawImage {
@@ -108,6 +109,7 @@ export function writeView(src: Uint8Array, H: number, W: number, C: number, view
 /** The identity table: byte b -> b as a float (writeView's default: raw pixels). */
 const RAW = Float32Array.from({ length: 256 }, (_, b) => b);
 
+// internal: crop offsets come from tenCropOffsets / the random-crop sampler, which stay inside the image
 function checkWindow(H: number, W: number, y: number, x: number, h: number, w: number): void {
   if (h < 1 || w < 1 || y < 0 || x < 0 || y + h > H || x + w > W) {
     throw new Error(`crop ${h}x${w} at (${y}, ${x}) does not fit in a ${H}x${W} image`);
@@ -129,7 +131,10 @@ export interface TrainPlan {
 /** The single crop aug in a training list, if any (two crops cannot be honoured together). */
 function trainCrop(train: readonly TrainAug[]): Extract<TrainAug, { size: [number, number] }> | null {
   const crops = train.filter((a): a is Extract<TrainAug, { size: [number, number] }> => a.kind !== 'flip');
-  if (crops.length > 1) throw new Error(`at most one crop augmentation can be used for training, got ${crops.map((c) => c.kind).join(' + ')}`);
+  // The compiler refuses two crops; this is the backstop for an IR that did not come through it.
+  if (crops.length > 1) {
+    throw new NotRunnableError(`at most one crop augmentation can be used for training, got ${crops.map((c) => c.kind).join(' + ')}`, '', 'keep one of tencrop and randomcrop in the augment section');
+  }
   return crops[0] ?? null;
 }
 
@@ -154,9 +159,13 @@ export function networkInputSize(input: readonly [number, number, number], train
   if (c) size = c.size;
   else if (test.kind === 'tencrop') size = test.size;
   if (c && test.kind === 'tencrop' && (test.size[0] !== c.size[0] || test.size[1] !== c.size[1])) {
-    throw new Error(`test tencrop ${test.size.join('x')} differs from the training crop ${c.size.join('x')}: the network takes one input size`);
+    // Compile error E035; the backstop for an IR that did not come through the compiler.
+    throw new NotRunnableError(`test tencrop ${test.size.join('x')} differs from the training crop ${c.size.join('x')}`, '', 'the network takes one input size: use the same crop size for training and test');
   }
-  if (size[0] > H || size[1] > W) throw new Error(`crop ${size.join('x')} is larger than the ${H}x${W} input images`);
+  // Compile error E033; the backstop for an IR that did not come through the compiler.
+  if (size[0] > H || size[1] > W) {
+    throw new NotRunnableError(`crop ${size.join('x')} is larger than the ${H}x${W} input images`, '', `use a crop no larger than ${H}x${W}, or a larger input size`);
+  }
   return [size[0], size[1], C];
 }
 

@@ -112,6 +112,7 @@ export function evalBatches(set: ImageSet, opts: EvalBatchOptions): Generator<Ev
   checkSet(set);
   checkBatchSize(opts.batchSize);
   const [h, w, c] = opts.inputSize;
+  // internal: the runner derives inputSize from the same images and plan (networkInputSize); a mismatch is a bug
   if (c !== C) throw new Error(`evalBatches: inputSize has ${c} channels but the images have ${C}`);
   if (opts.test.kind === 'tencrop' && (opts.test.size[0] !== h || opts.test.size[1] !== w)) {
     throw new Error(`evalBatches: test tencrop ${opts.test.size.join('x')} differs from the network input ${h}x${w}`);
@@ -169,6 +170,8 @@ function shuffledRange(n: number, rng: Rng): Uint32Array {
   return order;
 }
 
+// internal: the loaders build every set at one size with one label per image; these guard the batch code
+// against a bug there, never against user input (bad images are skipped while decoding)
 function checkSet(set: ImageSet): void {
   const bytes = set.height * set.width * set.channels;
   if (set.labels.length !== set.images.length) throw new Error(`image set has ${set.images.length} images but ${set.labels.length} labels`);
@@ -177,10 +180,12 @@ function checkSet(set: ImageSet): void {
   });
 }
 
+// internal: the compiler checks `batch N` is a positive integer
 function checkBatchSize(batchSize: number): void {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, not ${batchSize}`);
 }
 
+// internal: a caller's contract (pass networkInputSize's result)
 function checkInputSize(given: readonly number[], expected: readonly number[], who: string): void {
   if (given.some((v, i) => v !== expected[i])) {
     throw new Error(`${who}: inputSize ${given.join('x')} is not the network input ${expected.join('x')} for these images and augmentations (use networkInputSize)`);

@@ -23,6 +23,7 @@ export class DecodeError extends Error {
 /** [height, width, channels] with channels 1 (greyscale) or 3 (RGB). */
 export type Size = [number, number, number];
 
+// internal: the compiler checks `input HxWxC` (positive sizes, 1 or 3 channels) before any image is decoded
 function checkSize([h, w, c]: Size): void {
   if (!(Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0)) throw new Error(`bad image size ${h}x${w}`);
   if (c !== 1 && c !== 3) throw new Error(`images must have 1 or 3 channels, not ${c}`);

@@ -40,6 +40,7 @@ export async function loadData(data: DataIR, opts: LoadOptions): Promise<LoadedD
       return decodeSource(await scanFer2013(src.path, opts.baseDir, data.classes, opts.limitPerClass), data, opts);
     default: {
       const never: never = src;
+      // internal: exhaustive switch over the IR's source kinds (the schema admits no others)
       throw new Error(`unknown data source '${(never as { kind: string }).kind}'`);
     }
   }

@@ -26,6 +26,7 @@ parentPort!.on('message', (m: { epoch?: number; next?: true }) => {
     return;
   }
   try {
+    // internal: re-raises the epoch's start failure as this request's answer (turned back into text below)
     if (startError) throw new Error(startError);
     const r = batches?.next();
     if (!r || r.done) {

@@ -28,6 +28,8 @@ export class BatchPrefetcher {
       for (const w of this.waiting.splice(0)) w.reject(e);
     };
     this.worker.on('error', fail);
+    // internal: the worker runs emoc's own batch code on images already checked; its death is a bug or the
+    // system (out of memory), never the user's input
     this.worker.on('exit', (code) => fail(new Error(`the batch prefetch worker stopped (exit ${code})`)));
   }
 
@@ -51,6 +53,7 @@ export class BatchPrefetcher {
       next: async (): Promise<IteratorResult<TrainBatch>> => {
         if (!ahead) return { done: true, value: undefined };
         const a = await ahead;
+        // internal: the worker's own failure, passed across the thread as text (see prefetch-worker.ts)
         if ('error' in a) throw new Error(a.error);
         if ('done' in a) {
           ahead = null;

@@ -33,6 +33,7 @@ export function preprocessInPlace(buf: Float32Array, offset: number, count: numb
     }
     default: {
       const never: never = mode;
+      // internal: exhaustive switch; the compiler only emits the preprocess names handled above
       throw new Error(`unknown preprocess '${String(never)}'`);
     }
   }
