@@ -8,6 +8,7 @@
 // each in a child process (a wasm module's thread count is fixed when it starts, and separate processes
 // keep the measurements independent).
 
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,16 +18,26 @@ import { selectBackend, type BackendPreference, type BackendInfo } from '../runt
 import { median } from './stats.ts';
 import { compile } from '../compiler/compile.ts';
 import { buildModel } from '../runtime/model.ts';
+import type { ExperimentIR } from '../compiler/ir.ts';
 
-const S1_SPEC = fileURLToPath(new URL('../specs/s1.emo', import.meta.url));
+/** The example spec `name` (specs/NAME.emo), compiled. */
+export function specIR(name: string): ExperimentIR {
+  const file = fileURLToPath(new URL(`../specs/${name}.emo`, import.meta.url));
+  const compiled = compile(file, { checkPackages: false });
+  if (!compiled.ok) throw new Error(`${file} does not compile`);
+  return compiled.experiments[0]!;
+}
 
-/** S1 exactly as emoc builds it from specs/s1.emo (emoc's layers: seeded init, fused batch norm),
- * at another input size when asked, compiled with Adam and cross-entropy for trainOnBatch. */
+/** A spec's network exactly as emoc builds it (emoc's layers: seeded init, fused batch norm), at
+ * another input size when asked. */
+export function buildSpecModel(name: string, input: [number, number, number]): tfl.LayersModel {
+  const ir = specIR(name);
+  return buildModel({ ...ir, shapes: { ...ir.shapes, input } });
+}
+
+/** S1 from specs/s1.emo, compiled with Adam and cross-entropy for trainOnBatch. */
 export function buildS1(input: [number, number, number] = [160, 160, 3], lr = 1e-3): tfl.LayersModel {
-  const compiled = compile(S1_SPEC, { checkPackages: false });
-  if (!compiled.ok) throw new Error(`${S1_SPEC} does not compile`);
-  const ir = compiled.experiments[0]!;
-  const model = buildModel({ ...ir, shapes: { ...ir.shapes, input } });
+  const model = buildSpecModel('s1', input);
   model.compile({ optimizer: tf.train.adam(lr), loss: 'categoricalCrossentropy' });
   return model;
 }
@@ -45,8 +56,16 @@ export interface BenchS1Options {
   profile?: boolean;
 }
 
+export interface Machine {
+  cpu: string;
+  cores: number;
+  node: string;
+  /** The CPU's SIMD extensions that matter for these kernels (from /proc/cpuinfo), e.g. avx2, fma, avx512f. */
+  simd: string[];
+}
+
 export interface BenchS1Result {
-  machine: { cpu: string; cores: number; node: string };
+  machine: Machine;
   backend: BackendInfo;
   input: [number, number, number];
   batch: number;
@@ -58,9 +77,29 @@ export interface BenchS1Result {
   profile?: Array<{ kernel: string; ms: number; calls: number }>;
 }
 
-export function machine(): { cpu: string; cores: number; node: string } {
+/** SIMD flags worth naming in a bench header: ratios against PyTorch differ with them. */
+const SIMD_FLAGS = ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512bw', 'avx512vl', 'avx512_vnni', 'avx512_bf16', 'amx_tile'];
+
+/** The first CPU's flags from /proc/cpuinfo (Linux); empty elsewhere. */
+function cpuFlags(): Set<string> {
+  try {
+    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+    return new Set(line ? line.split(':')[1]!.trim().split(/\s+/) : []);
+  } catch {
+    return new Set();
+  }
+}
+
+export function machine(): Machine {
   const cpus = os.cpus();
-  return { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, node: process.version };
+  const flags = cpuFlags();
+  return { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, node: process.version, simd: SIMD_FLAGS.filter((f) => flags.has(f)) };
+}
+
+/** One line naming the machine: CPU model, cores, AVX2 / AVX-512 and the other SIMD flags, Node. */
+export function machineLine(m: Machine = machine()): string {
+  const has = (f: string) => (m.simd.includes(f) ? 'yes' : 'no');
+  return `${m.cpu}, ${m.cores} cores; AVX2 ${has('avx2')}, AVX-512 ${has('avx512f')} (SIMD flags: ${m.simd.join(' ') || 'unknown'}); Node ${m.node}`;
 }
 
 /** Runs one configuration in this process. */
@@ -154,7 +193,7 @@ export function benchS1All(configs: BenchS1Config[] = STANDARD_CONFIGS, steps = 
 }
 
 export function formatResults(results: BenchS1Result[]): string {
-  const m = results[0]?.machine ?? machine();
+  const m = results[0]?.machine?.simd ? results[0].machine : machine();
   const rows = results.map((r) => {
     const t = r.trainImagesPerSec == null ? '-' : r.trainImagesPerSec.toFixed(1);
     const i = r.inferImagesPerSec == null ? '-' : r.inferImagesPerSec.toFixed(1);
@@ -162,7 +201,7 @@ export function formatResults(results: BenchS1Result[]): string {
   });
   return [
     `S1 ${results[0]?.input.join('x') ?? ''}, batch ${results[0]?.batch ?? ''}, Adam; median images/s`,
-    `machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}`,
+    `machine: ${machineLine(m)}`,
     '| backend | threads | train img/s | infer img/s |',
     '|---|---|---|---|',
     ...rows,

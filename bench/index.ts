@@ -3,6 +3,7 @@
 //   2. S1 training and inference images/s at 160x160x3, batch 32, per installed backend (median of
 //      several steps after warm-up, each backend in its own process);
 //   3. the same S1 in PyTorch on the same cores when a python3 can import torch;
+//   3b. S1 and S2 training at FER2013 size (48x48x1, 48x48x3), batch 64, emoc's own step, beside PyTorch;
 //   4. MobileNetV1-160 inference (the size of a frozen backbone), wasm and PyTorch;
 //   5. every layer kind alone (forward, forward+backward), wasm and PyTorch side by side;
 //   6. the training loop's input wait (data pipeline) as a share of the step.
@@ -11,7 +12,8 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchS1All, formatResults, machine, type BenchS1Config } from './backend-s1.ts';
+import { benchS1All, formatResults, machine, machineLine, type BenchS1Config } from './backend-s1.ts';
+import type { FerRun } from './fer-sizes.ts';
 import { benchFrontend, TARGET_MS } from './frontend.ts';
 import { formatLayers, type LayerTiming } from './layers.ts';
 import { benchInputWait, formatInputWait } from './input-wait.ts';
@@ -21,7 +23,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const steps = Number(process.env.BENCH_STEPS ?? 5);
 
 const m = machine();
-console.log(`# emoc benchmarks\nmachine: ${m.cpu}, ${m.cores} cores, Node ${m.node}\n`);
+console.log(`# emoc benchmarks\nmachine: ${machineLine(m)}\n`);
 
 const fe = await benchFrontend();
 console.log(`## front end\n${fe.lines}-line spec: median ${fe.medianMs.toFixed(1)} ms (target < ${TARGET_MS} ms: ${fe.medianMs < TARGET_MS ? 'met' : 'MISSED'})\n`);
@@ -80,6 +82,22 @@ function runScript<T>(script: string, threads: number, extra: string[] = []): T 
     return null;
   }
   return JSON.parse(line) as T;
+}
+
+console.log('## Training at FER2013 size (48x48, batch 64, Adam; emoc\'s training step, median images/s)');
+{
+  const runs = [1, m.cores].map((t) => runScript<FerRun>('fer-sizes.ts', t));
+  type PyFer = { torch: string; threads: number; results: Array<{ name: string; trainImagesPerSec: number }> };
+  const py = python ? (JSON.parse(spawnSync(python, [path.join(here, 'pytorch_fer.py'), String(m.cores), String(steps)], { encoding: 'utf8' }).stdout.trim().split('\n').at(-1) ?? '{}') as PyFer) : null;
+  const pyByName = new Map((py?.results ?? []).map((r) => [r.name, r.trainImagesPerSec]));
+  console.log(`| case | emoc wasm x1 | emoc wasm x${m.cores} | PyTorch${py ? ` ${py.torch}` : ''} x${m.cores} | ratio x${m.cores} (target >= 1.0x) |\n|---|---|---|---|---|`);
+  for (const r of runs[1]?.results ?? runs[0]?.results ?? []) {
+    const one = runs[0]?.results.find((x) => x.name === r.name)?.trainImagesPerSec;
+    const all = runs[1]?.results.find((x) => x.name === r.name)?.trainImagesPerSec;
+    const ref = pyByName.get(r.name);
+    console.log(`| ${r.name} | ${one?.toFixed(0) ?? '-'} | ${all?.toFixed(0) ?? '-'} | ${ref?.toFixed(0) ?? '-'} | ${all && ref ? `${(all / ref).toFixed(2)}x` : '-'} |`);
+  }
+  console.log('');
 }
 
 console.log('## MobileNetV1 inference (160x160x3, batch 32, batch norm folded, ReLU6)');

@@ -5,7 +5,7 @@
 // warm-up. A regression in any one
 // kernel shows here even when the whole-model number hides it.
 //
-//   npx tsx bench/layers.ts [--backend wasm] [--threads 1] [--steps 5] [--json]
+//   npx tsx bench/layers.ts [--backend wasm] [--threads 1] [--steps 5] [--json] [--only REGEX]
 //
 // bench/pytorch_layers.py times the same layers in PyTorch (same names, same shapes).
 
@@ -22,7 +22,12 @@ export interface LayerCase {
   name: string;
   input: number[];
   make: () => tfl.layers.Layer;
+  /** Batch size; 32 unless given (the FER-sized cases use 64, as bench/fer-sizes.ts does). */
+  batch?: number;
 }
+
+const conv = (filters: number, kernelSize: number, strides: number) => () => tfl.layers.conv2d({ filters, kernelSize, strides, padding: 'same', activation: 'relu' });
+const FER = 64;
 
 export const LAYER_CASES: LayerCase[] = [
   { name: 'conv 64 k5 s2 (S1 #1, 160x160x3)', input: [160, 160, 3], make: () => tfl.layers.conv2d({ filters: 64, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu' }) },
@@ -37,6 +42,16 @@ export const LAYER_CASES: LayerCase[] = [
   { name: 'fc 128 (S1, 6400)', input: [6400], make: () => tfl.layers.dense({ units: 128, activation: 'relu' }) },
   { name: 'fc 128 (S2, 25600)', input: [25600], make: () => tfl.layers.dense({ units: 128, activation: 'relu' }) },
   { name: 'dropout 0.5 (6400)', input: [6400], make: () => new SeededDropout({ rate: 0.5, seed: 1 }) },
+  // S1 and S2 at FER2013 size (48x48), batch 64: the layers of bench/fer-sizes.ts.
+  { name: 'conv 64 k5 s2 (S1 #1, 48x48x1) b64', input: [48, 48, 1], make: conv(64, 5, 2), batch: FER },
+  { name: 'conv 64 k5 s2 (S1 #1, 48x48x3) b64', input: [48, 48, 3], make: conv(64, 5, 2), batch: FER },
+  { name: 'conv 64 k5 s2 (S1 #2, 12x12x64) b64', input: [12, 12, 64], make: conv(64, 5, 2), batch: FER },
+  { name: 'conv 64 k9 s4 (S2 #1, 48x48x1) b64', input: [48, 48, 1], make: conv(64, 9, 4), batch: FER },
+  { name: 'conv 64 k9 s4 (S2 #1, 48x48x3) b64', input: [48, 48, 3], make: conv(64, 9, 4), batch: FER },
+  { name: 'bn (24x24x64) b64', input: [24, 24, 64], make: () => new FusedBatchNormalization({ momentum: 0.9 }), batch: FER },
+  { name: 'maxpool 2 (24x24x64) b64', input: [24, 24, 64], make: () => tfl.layers.maxPooling2d({ poolSize: 2 }), batch: FER },
+  { name: 'fc 128 (S1, 576) b64', input: [576], make: () => tfl.layers.dense({ units: 128, activation: 'relu' }), batch: FER },
+  { name: 'fc 128 (S2, 2304) b64', input: [2304], make: () => tfl.layers.dense({ units: 128, activation: 'relu' }), batch: FER },
 ];
 
 export interface LayerTiming {
@@ -62,12 +77,13 @@ async function timeIt(f: () => tf.Tensor | tf.Tensor[], steps: number, warmup: n
   return median(ms);
 }
 
-export async function benchLayers(opts: { batch?: number; steps?: number; warmup?: number } = {}): Promise<LayerTiming[]> {
-  const batch = opts.batch ?? 32;
+export async function benchLayers(opts: { steps?: number; warmup?: number; only?: RegExp } = {}): Promise<LayerTiming[]> {
   const steps = opts.steps ?? 5;
   const warmup = opts.warmup ?? 1;
   const out: LayerTiming[] = [];
   for (const c of LAYER_CASES) {
+    if (opts.only && !opts.only.test(c.name)) continue;
+    const batch = c.batch ?? 32;
     const layer = c.make();
     const x = tf.variable(tf.randomNormal([batch, ...c.input], 0, 1, 'float32', 1));
     layer.apply(tf.zeros([1, ...c.input])); // builds the weights
@@ -101,7 +117,7 @@ export function formatLayers(rows: LayerTiming[], backend: BackendInfo, referenc
     if (!ref) return base;
     return p ? `${base} ${p.forwardMs.toFixed(1)} | ${p.trainMs.toFixed(1)} | ${(p.trainMs / r.trainMs).toFixed(2)}x |` : `${base} - | - | - |`;
   });
-  return [`per layer, batch 32, ${backend.name}${backend.simd ? ' (SIMD)' : ''}${backend.emocKernels ? `, emoc kernels ${backend.emocKernels}` : ''}, ${backend.threads} thread(s); median ms (ratio = PyTorch time / emoc time, above 1 is faster)`, head, ...lines].join('\n');
+  return [`per layer, batch 32 (b64: batch 64), ${backend.name}${backend.simd ? ' (SIMD)' : ''}${backend.emocKernels ? `, emoc kernels ${backend.emocKernels}` : ''}, ${backend.threads} thread(s); median ms (ratio = PyTorch time / emoc time, above 1 is faster)`, head, ...lines].join('\n');
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -110,7 +126,8 @@ async function main(argv: string[]): Promise<void> {
     return i >= 0 ? argv[i + 1]! : fallback;
   };
   const info = await selectBackend({ prefer: arg('--backend', 'wasm') as BackendPreference, threads: Number(arg('--threads', '1')) });
-  const rows = await benchLayers({ steps: Number(arg('--steps', '5')) });
+  const only = arg('--only', '');
+  const rows = await benchLayers({ steps: Number(arg('--steps', '5')), only: only ? new RegExp(only) : undefined });
   if (argv.includes('--json')) console.log(JSON.stringify({ backend: info, layers: rows }));
   else console.log(formatLayers(rows, info));
 }

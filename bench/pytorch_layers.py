@@ -25,6 +25,16 @@ CASES = [
     ("fc 128 (S1, 6400)", (6400,), lambda: nn.Sequential(nn.Linear(6400, 128), nn.ReLU())),
     ("fc 128 (S2, 25600)", (25600,), lambda: nn.Sequential(nn.Linear(25600, 128), nn.ReLU())),
     ("dropout 0.5 (6400)", (6400,), lambda: nn.Dropout(0.5)),
+    # S1 and S2 at FER2013 size (48x48), batch 64 (the " b64" cases).
+    ("conv 64 k5 s2 (S1 #1, 48x48x1) b64", (1, 48, 48), lambda: nn.Sequential(nn.Conv2d(1, 64, 5, stride=2, padding=2), nn.ReLU())),
+    ("conv 64 k5 s2 (S1 #1, 48x48x3) b64", (3, 48, 48), lambda: nn.Sequential(nn.Conv2d(3, 64, 5, stride=2, padding=2), nn.ReLU())),
+    ("conv 64 k5 s2 (S1 #2, 12x12x64) b64", (64, 12, 12), lambda: nn.Sequential(nn.Conv2d(64, 64, 5, stride=2, padding=2), nn.ReLU())),
+    ("conv 64 k9 s4 (S2 #1, 48x48x1) b64", (1, 48, 48), lambda: nn.Sequential(nn.Conv2d(1, 64, 9, stride=4, padding=4), nn.ReLU())),
+    ("conv 64 k9 s4 (S2 #1, 48x48x3) b64", (3, 48, 48), lambda: nn.Sequential(nn.Conv2d(3, 64, 9, stride=4, padding=4), nn.ReLU())),
+    ("bn (24x24x64) b64", (64, 24, 24), lambda: nn.BatchNorm2d(64, momentum=0.1)),
+    ("maxpool 2 (24x24x64) b64", (64, 24, 24), lambda: nn.MaxPool2d(2)),
+    ("fc 128 (S1, 576) b64", (576,), lambda: nn.Sequential(nn.Linear(576, 128), nn.ReLU())),
+    ("fc 128 (S2, 2304) b64", (2304,), lambda: nn.Sequential(nn.Linear(2304, 128), nn.ReLU())),
 ]
 
 
@@ -46,7 +56,7 @@ def main() -> None:
     rows = []
     for name, shape, make in CASES:
         layer = make().train()
-        x = torch.randn(32, *shape, requires_grad=True)
+        x = torch.randn(64 if name.endswith(" b64") else 32, *shape, requires_grad=True)
         # The gradient arriving from the layer above, fixed (as in bench/layers.ts).
         dy = torch.randn_like(layer(x))
 

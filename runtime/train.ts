@@ -10,6 +10,7 @@ import type { Feed } from './feed.ts';
 import { addToConfusion, emptyConfusion, metricsFromConfusion } from './metrics.ts';
 import { outputsProbabilities, setDropoutStep } from './model.ts';
 import { learningRate } from './schedule.ts';
+import { TrainStep } from './train-step.ts';
 
 /** Everything needed to continue a run exactly where it stopped. */
 export interface TrainState {
@@ -66,13 +67,6 @@ export function classWeightVector(ir: ExperimentIR, labels: number[]): number[] 
   return ir.data.classes.map((c) => cw[c] ?? 1);
 }
 
-/** Mean over the batch of w[y] * cross-entropy; `probabilities` says whether outputs are softmaxed. */
-function lossOf(output: tf.Tensor2D, oneHot: tf.Tensor2D, sampleWeights: tf.Tensor1D, probabilities: boolean): tf.Scalar {
-  const logp = probabilities ? tf.log(tf.clipByValue(output, 1e-7, 1)) : tf.logSoftmax(output);
-  const perSample = tf.neg(tf.sum(tf.mul(oneHot, logp), -1));
-  return tf.mean(tf.mul(perSample, sampleWeights)) as tf.Scalar;
-}
-
 function score(metric: Metric, m: SplitMetrics): number {
   return metric === 'val_loss' ? -m.loss : metric === 'val_f1' ? m.f1 : m.acc;
 }
@@ -105,8 +99,7 @@ export function evaluate(model: tfl.LayersModel, feed: Feed, split: 'train' | 'v
 export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer: tf.Optimizer, feed: Feed, state: TrainState, hooks: TrainHooks): Promise<TrainResult> {
   const k = ir.data.classes.length;
   const probabilities = outputsProbabilities(ir);
-  const weights = classWeightVector(ir, feed.trainLabels);
-  const weightTensor = tf.keep(tf.tensor1d(weights));
+  const step = new TrainStep(model, optimizer, classWeightVector(ir, feed.trainLabels), probabilities, feed.inputShape);
   const { epochs } = ir.train;
   const metric: Metric = ir.train.earlyStop?.metric ?? 'val_acc';
   const started = Date.now() - state.elapsedMs;
@@ -127,23 +120,7 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
         timing.inputMs += stepStart - inputStart;
         const { x, y, n } = r.value;
         setDropoutStep(state.epoch * 100003 + state.batch);
-        const [lossValue, predicted] = tf.tidy(() => {
-          const xs = tf.tensor(x, [n, ...feed.inputShape]);
-          const labels = tf.tensor1d(y, 'int32');
-          const oneHot = tf.oneHot(labels, k) as tf.Tensor2D;
-          const sampleWeights = tf.gather(weightTensor, labels) as tf.Tensor1D;
-          // Intermediate tensors of the loss function are freed by minimize(), so the predictions
-          // are taken (and kept) inside it.
-          let predictions: tf.Tensor | null = null;
-          const loss = optimizer.minimize(() => {
-            const out = model.apply(xs, { training: true }) as tf.Tensor2D;
-            predictions = tf.keep(tf.argMax(out, -1));
-            return lossOf(out, oneHot, sampleWeights, probabilities);
-          }, true)!;
-          const predicted = predictions!.dataSync() as Int32Array;
-          predictions!.dispose();
-          return [loss.dataSync()[0], predicted] as const;
-        });
+        const { loss: lossValue, predicted } = step.run(x, y, n);
         timing.stepMs += performance.now() - stepStart;
         if (!Number.isFinite(lossValue)) {
           throw new Error(`the training loss became ${lossValue} at epoch ${state.epoch + 1}, batch ${state.batch + 1}: lower the learning rate`);
@@ -212,7 +189,7 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
       }
     }
   } finally {
-    weightTensor.dispose();
+    step.dispose();
   }
   state.elapsedMs = Date.now() - started;
   if (status === 'interrupted') await hooks.checkpoint(state);

@@ -1,0 +1,141 @@
+// Benchmark: training at the size people train facial-expression models at (FER2013: 48x48, grey or
+// three-channel), batch 64, for the write-up's S1 and S2 as emoc builds them from specs/s1.emo and
+// specs/s2.emo, with the specs' optimizer (Adam). Each step is emoc's own training step
+// (runtime/train-step.ts: upload, forward, loss, gradients, optimizer update, loss and predictions
+// read back), so the number is what `emoc run` gets per batch, minus the data pipeline.
+// Images/s is the median over the timed steps after warm-up. bench/pytorch_fer.py does the same in
+// PyTorch.
+//
+//   npx tsx bench/fer-sizes.ts [--threads 2] [--steps 10] [--json] [--profile] [--only s1-48x48x3]
+//
+// --profile adds, per case, the kernels of one step (tf.profile) and the share of the step's wall
+// time that is not kernel time (dispatch, bookkeeping, allocation: the per-step overhead).
+
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend, type BackendInfo, type BackendPreference } from '../runtime/backend/select.ts';
+import { outputsProbabilities } from '../runtime/model.ts';
+import { makeOptimizer } from '../runtime/train.ts';
+import { TrainStep } from '../runtime/train-step.ts';
+import { buildSpecModel, machine, machineLine, specIR, type Machine } from './backend-s1.ts';
+import { median } from './stats.ts';
+
+export interface FerCase {
+  /** Matches bench/pytorch_fer.py. */
+  name: string;
+  spec: 's1' | 's2';
+  input: [number, number, number];
+}
+
+export const FER_BATCH = 64;
+
+export const FER_CASES: FerCase[] = (['s1', 's2'] as const).flatMap((spec) =>
+  ([1, 3] as const).map((c) => ({ name: `${spec}-48x48x${c}`, spec, input: [48, 48, c] as [number, number, number] })),
+);
+
+export interface KernelTime {
+  kernel: string;
+  ms: number;
+  calls: number;
+}
+
+export interface FerResult {
+  name: string;
+  trainImagesPerSec: number;
+  stepMs: number[];
+  /** With --profile: one step's kernels, and its wall time against the sum of kernel times. */
+  profile?: { wallMs: number; kernelMs: number; kernels: KernelTime[] };
+}
+
+/** Deterministic values in [0, 1) (a bench needs the same input on every run, not good randomness). */
+function uniform(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32;
+  }
+  return out;
+}
+
+async function profileStep(step: () => void): Promise<NonNullable<FerResult['profile']>> {
+  const t0 = performance.now();
+  const p = await tf.profile(() => {
+    step();
+  });
+  const wallMs = performance.now() - t0;
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of p.kernels) {
+    // A tf.customGrad op is profiled as an 'unnamed scope' whose time includes the kernels it runs.
+    if (k.name === 'unnamed scope') continue;
+    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    e.calls += 1;
+    byKernel.set(k.name, e);
+  }
+  const kernels = [...byKernel.entries()].map(([kernel, e]) => ({ kernel, ...e })).sort((a, b) => b.ms - a.ms);
+  return { wallMs, kernelMs: kernels.reduce((s, k) => s + k.ms, 0), kernels };
+}
+
+/** Times emoc's training step on one case in this process (the backend must be selected). */
+export async function benchFerCase(c: FerCase, opts: { steps?: number; warmup?: number; profile?: boolean } = {}): Promise<FerResult> {
+  const steps = opts.steps ?? 10;
+  const warmup = opts.warmup ?? 3;
+  const ir = specIR(c.spec);
+  const model = buildSpecModel(c.spec, c.input);
+  const optimizer = makeOptimizer(ir);
+  const classes = ir.data.classes.length;
+  const step = new TrainStep(model, optimizer, new Array(classes).fill(1), outputsProbabilities(ir), c.input);
+  const x = uniform(FER_BATCH * c.input[0] * c.input[1] * c.input[2], 1);
+  const y = Int32Array.from(uniform(FER_BATCH, 2), (v) => Math.floor(v * classes));
+  const stepMs: number[] = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    const t0 = performance.now();
+    step.run(x, y, FER_BATCH);
+    if (i >= warmup) stepMs.push(performance.now() - t0);
+  }
+  const profile = opts.profile ? await profileStep(() => step.run(x, y, FER_BATCH)) : undefined;
+  step.dispose();
+  optimizer.dispose();
+  model.dispose();
+  return { name: c.name, trainImagesPerSec: (FER_BATCH * 1000) / median(stepMs), stepMs, profile };
+}
+
+export interface FerRun {
+  machine: Machine;
+  backend: BackendInfo;
+  results: FerResult[];
+}
+
+async function main(argv: string[]): Promise<void> {
+  const arg = (name: string, fallback: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1]! : fallback;
+  };
+  const backend = await selectBackend({ prefer: arg('--backend', 'wasm') as BackendPreference, threads: Number(arg('--threads', String(machine().cores))) });
+  const only = arg('--only', '');
+  const results: FerResult[] = [];
+  for (const c of FER_CASES.filter((k) => !only || k.name === only)) {
+    results.push(await benchFerCase(c, { steps: Number(arg('--steps', '10')), profile: argv.includes('--profile') }));
+  }
+  const run: FerRun = { machine: machine(), backend, results };
+  if (argv.includes('--json')) {
+    console.log(JSON.stringify(run));
+    return;
+  }
+  console.log(`machine: ${machineLine(run.machine)}\n${backend.name}, ${backend.threads} thread(s), emoc kernels ${backend.emocKernels ?? 'off'}; batch ${FER_BATCH}`);
+  for (const r of results) {
+    console.log(`${r.name}: ${r.trainImagesPerSec.toFixed(0)} img/s (median step ${median(r.stepMs).toFixed(1)} ms; steps ${r.stepMs.map((v) => v.toFixed(1)).join(' ')})`);
+    if (r.profile) {
+      const p = r.profile;
+      console.log(`  profiled step: wall ${p.wallMs.toFixed(1)} ms, kernels ${p.kernelMs.toFixed(1)} ms, ${p.kernels.reduce((s, k) => s + k.calls, 0)} kernel calls`);
+      for (const k of p.kernels.slice(0, 20)) console.log(`    ${k.kernel.padEnd(28)} ${k.ms.toFixed(2).padStart(8)} ms  ${k.calls} calls`);
+    }
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await main(process.argv.slice(2));
+  // The wasm backend's pthread workers keep the event loop alive: leave once the output is written.
+  process.stdout.write('', () => process.exit(0));
+}

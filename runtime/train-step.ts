@@ -1,0 +1,64 @@
+// One training step: a batch in, the optimizer's update applied, the batch's loss and predicted
+// classes out. The training loop (train.ts) and the benchmarks (bench/fer-sizes.ts) run this same
+// code, so the bench measures what `emoc run` does per batch.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+export interface StepResult {
+  /** Mean weighted cross-entropy of the batch. */
+  loss: number;
+  /** Arg-max class of each sample's output. */
+  predicted: Int32Array;
+}
+
+/** Mean over the batch of w[y] * cross-entropy; `probabilities` says whether outputs are softmaxed. */
+function lossOf(output: tf.Tensor2D, oneHot: tf.Tensor2D, sampleWeights: tf.Tensor1D, probabilities: boolean): tf.Scalar {
+  const logp = probabilities ? tf.log(tf.clipByValue(output, 1e-7, 1)) : tf.logSoftmax(output);
+  const perSample = tf.neg(tf.sum(tf.mul(oneHot, logp), -1));
+  return tf.mean(tf.mul(perSample, sampleWeights)) as tf.Scalar;
+}
+
+export class TrainStep {
+  private readonly weights: tf.Tensor1D;
+
+  constructor(
+    private readonly model: tfl.LayersModel,
+    private readonly optimizer: tf.Optimizer,
+    /** Per-class loss weights in class order. */
+    classWeights: number[],
+    /** Whether the model's outputs are probabilities (ends in softmax) or logits. */
+    private readonly probabilities: boolean,
+    /** One sample's shape (without the batch). */
+    private readonly inputShape: number[],
+  ) {
+    this.weights = tf.keep(tf.tensor1d(classWeights));
+  }
+
+  /** Trains on n samples: x holds them in row-major order, y their class indices. */
+  run(x: Float32Array, y: Int32Array, n: number): StepResult {
+    const k = this.weights.shape[0];
+    const [loss, predicted] = tf.tidy(() => {
+      const xs = tf.tensor(x, [n, ...this.inputShape]);
+      const labels = tf.tensor1d(y, 'int32');
+      const oneHot = tf.oneHot(labels, k) as tf.Tensor2D;
+      const sampleWeights = tf.gather(this.weights, labels) as tf.Tensor1D;
+      // Intermediate tensors of the loss function are freed by minimize(), so the predictions are
+      // taken (and kept) inside it.
+      let predictions: tf.Tensor | null = null;
+      const l = this.optimizer.minimize(() => {
+        const out = this.model.apply(xs, { training: true }) as tf.Tensor2D;
+        predictions = tf.keep(tf.argMax(out, -1));
+        return lossOf(out, oneHot, sampleWeights, this.probabilities);
+      }, true)!;
+      const p = predictions!.dataSync() as Int32Array;
+      predictions!.dispose();
+      return [l.dataSync()[0]!, p] as const;
+    });
+    return { loss, predicted };
+  }
+
+  dispose(): void {
+    this.weights.dispose();
+  }
+}
