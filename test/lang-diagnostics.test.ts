@@ -68,6 +68,20 @@ const CASES: Case[] = [
     want: [['E013', 3, 12]],
   },
   {
+    // The second conv's missing kernel must not hide behind the first conv's bad one on the same line.
+    name: 'bad kernel, then a conv without kernel, on one line',
+    text: L('experiment e {', '  model {', '    conv 8 k0; conv 16', '    flatten', '    fc 7', '  }', '}'),
+    want: [
+      ['E013', 3, 12],
+      ['E012', 3, 16],
+    ],
+  },
+  {
+    name: 'kernel=0 is a bad kernel, not a missing one',
+    text: L('experiment e {', '  model {', '    conv 8 kernel=0', '    flatten', '    fc 7', '  }', '}'),
+    want: [['E013', 3, 19]],
+  },
+  {
     name: 'stride s0',
     text: L('experiment e {', '  model {', '    conv 8 k3 s0', '    flatten', '    fc 7', '  }', '}'),
     want: [['E013', 3, 15]],

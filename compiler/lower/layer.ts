@@ -7,7 +7,7 @@ import type { LayerIR, Padding } from '../ir.ts';
 import { didYouMean } from '../suggest.ts';
 import { ACTIVATIONS, isOneOf, LAYER_NAMES, MODEL_DIRECTIVES, SETTINGS } from '../vocabulary.ts';
 import type { LowerContext } from './context.ts';
-import { readActivation, readBias, readKeyPair, readPadding, readUnits, usage } from './layer-args.ts';
+import { isUnitWord, readActivation, readBias, readKeyPair, readPadding, readUnits, usage } from './layer-args.ts';
 
 /** A lowered layer, and whether the spec named its activation (else the stack's default may apply). */
 export interface LoweredLayer {
@@ -29,9 +29,8 @@ export function lowerLayer(ctx: LowerContext, call: Call, defaultPadding: Paddin
       const padding = readPadding(r) ?? defaultPadding;
       const act = readActivation(r);
       const bias = readBias(r);
-      if (!kernel && !ctx.diagnostics.some((d) => d.line === call.span.start.line && d.code === 'E013')) {
-        r.report('E012', call.span, "'conv' needs a kernel size", 'for example: conv 64 k5 s2');
-      }
+      // Missing only when this call writes no kernel at all: a bad one (`k0`, `kernel=0`) has its own E013.
+      if (!kernel && !writesKernel(call)) r.report('E012', call.span, "'conv' needs a kernel size", 'for example: conv 64 k5 s2');
       if (filters !== undefined && kernel) {
         const layer: LayerIR = { kind: 'conv', filters, kernel, stride, padding, activation: act.activation, bias, src };
         result = { layer, explicitActivation: act.explicit };
@@ -88,6 +87,10 @@ export function lowerLayer(ctx: LowerContext, call: Call, defaultPadding: Paddin
   }
   r.finish(usage(call.name));
   return result;
+}
+
+function writesKernel(call: Call): boolean {
+  return call.args.some((a) => (a.kind === 'keyvalue' ? a.key === 'kernel' : a.kind === 'word' && isUnitWord(a.name, 'k')));
 }
 
 function reportUnknownLayer(ctx: LowerContext, call: Call): void {
