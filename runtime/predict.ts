@@ -9,7 +9,8 @@ import { loadModel } from './artifacts/model-io.ts';
 import { RUN_FILES } from './artifacts/run-dir.ts';
 import { selectBackend, type BackendPreference } from './backend/select.ts';
 import { DecodeError, decodeFile } from './data/decode.ts';
-import { DataError, type ImageSet, type LoadedData } from './data/types.ts';
+import type { ImageSet, LoadedData } from './data/types.ts';
+import { RunFolderError } from './errors.ts';
 import type { Feed } from './feed.ts';
 import { imageFeed } from './feed.ts';
 import { outputsProbabilities } from './model.ts';
@@ -21,12 +22,34 @@ export interface Prediction {
   error?: string;
 }
 
+const RUN_HINT = 'pass a run folder whose run finished at least one epoch, e.g. runs/s1/<run-id>';
+
+/** Why an image file cannot be used, or null for a failure that is not about the file (a bug: rethrown). */
+function unreadable(e: unknown): string | null {
+  if (e instanceof DecodeError) return e.reason;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'file not found';
+  if (code === 'EISDIR') return 'a folder, not an image';
+  if (code === 'EACCES' || code === 'EPERM') return 'no permission to read it';
+  return null;
+}
+
+function readRunIR(runDir: string): ExperimentIR {
+  const file = path.join(runDir, RUN_FILES.ir);
+  if (!fs.existsSync(file)) throw new RunFolderError(`not a run folder (no ${RUN_FILES.ir})`, runDir, RUN_HINT);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as ExperimentIR;
+  } catch (e) {
+    throw new RunFolderError(`${RUN_FILES.ir} is not valid JSON (${(e as Error).message})`, runDir, 'the run folder is damaged: train the run again');
+  }
+}
+
 export async function predict(runDir: string, images: string[], opts: { backend?: BackendPreference; cacheDir?: string }): Promise<Prediction[]> {
   const modelDir = path.join(runDir, RUN_FILES.model);
   if (!fs.existsSync(path.join(modelDir, 'model.json'))) {
-    throw new DataError('has no trained model', runDir, 'pass a run folder whose run finished at least one epoch, e.g. runs/s1/<run-id>');
+    throw new RunFolderError(`has no trained model (no ${RUN_FILES.model}/model.json)`, runDir, RUN_HINT);
   }
-  const ir = JSON.parse(fs.readFileSync(path.join(runDir, RUN_FILES.ir), 'utf8')) as ExperimentIR;
+  const ir = readRunIR(runDir);
   await selectBackend({ prefer: opts.backend ?? 'auto' });
   const [h, w, c] = ir.data.input;
   const decoded: Uint8Array[] = [];
@@ -37,8 +60,9 @@ export async function predict(runDir: string, images: string[], opts: { backend?
       decoded.push(await decodeFile(image, [h, w, c]));
       ok.push(image);
     } catch (e) {
-      if (!(e instanceof DecodeError) && (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      failed.push({ image, label: null, probabilities: {}, error: e instanceof DecodeError ? e.reason : 'file not found' });
+      const reason = unreadable(e);
+      if (reason === null) throw e;
+      failed.push({ image, label: null, probabilities: {}, error: reason });
     }
   }
   const results: Prediction[] = [];

@@ -3,6 +3,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { RunSummary } from '../artifacts/run-dir.ts';
+import { RunFolderError } from '../errors.ts';
 import type { EpochEvent } from '../events.ts';
 import type { ResultRow } from '../sweep.ts';
 
@@ -36,19 +37,36 @@ export interface SweepRecord {
   bestRun: RunRecord | null;
 }
 
-const readJson = async <T>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
 const exists = (path: string) => stat(path).then(() => true, () => false);
+const FOLDER_HINT = 'pass a run folder (with summary.json) or a sweep folder (with sweep.json) under runs/';
+
+/** A file the folder must have; a missing one means the user passed the wrong folder, not a bug. */
+async function readRequired(dir: string, name: string): Promise<string> {
+  try {
+    return await readFile(join(dir, name), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    throw new RunFolderError(`not a run or sweep folder (no ${name})`, dir, FOLDER_HINT);
+  }
+}
+
+async function readJson<T>(dir: string, name: string): Promise<T> {
+  const text = await readRequired(dir, name);
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new RunFolderError(`${name} is not valid JSON (${(e as Error).message})`, dir, 'the folder is damaged: run the experiment again');
+  }
+}
 
 export async function isSweepDir(dir: string): Promise<boolean> {
   return exists(join(dir, 'sweep.json'));
 }
 
 export async function loadRun(dir: string): Promise<RunRecord> {
-  const [spec, summary, metrics] = await Promise.all([
-    readFile(join(dir, 'spec.emo'), 'utf8'),
-    readJson<RunSummary>(join(dir, 'summary.json')),
-    readFile(join(dir, 'metrics.jsonl'), 'utf8').catch(() => ''),
-  ]);
+  // summary.json first: it is what makes a folder a run folder, so its absence is the error to report.
+  const summary = await readJson<RunSummary>(dir, 'summary.json');
+  const [spec, metrics] = await Promise.all([readRequired(dir, 'spec.emo'), readFile(join(dir, 'metrics.jsonl'), 'utf8').catch(() => '')]);
   const epochs = metrics
     .split('\n')
     .filter((l) => l.trim())
@@ -72,10 +90,8 @@ async function previousRun(dir: string): Promise<RunRecord['previous']> {
 }
 
 export async function loadSweep(dir: string): Promise<SweepRecord> {
-  const [meta, results] = await Promise.all([
-    readJson<{ sweep: string; points: SweepPoint[] }>(join(dir, 'sweep.json')),
-    readJson<SweepResultRow[] | { rows: SweepResultRow[] }>(join(dir, 'results.json')),
-  ]);
+  const meta = await readJson<{ sweep: string; points: SweepPoint[] }>(dir, 'sweep.json');
+  const results = await readJson<SweepResultRow[] | { rows: SweepResultRow[] }>(dir, 'results.json');
   const rows = Array.isArray(results) ? results : results.rows;
   const best = rows.find((r) => r.best) ?? null;
   const bestPoint = best && meta.points.find((p) => p.point === best.point);

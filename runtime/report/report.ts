@@ -1,7 +1,9 @@
 // `emoc report RUN|SWEEP`: writes report.html (self-contained) and report.md into the folder.
 
-import { rename, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../artifacts/atomic.ts';
+import { RunFolderError } from '../errors.ts';
 import { isSweepDir, loadRun, loadSweep } from './load.ts';
 import { page } from './html.ts';
 import { unifiedDiff } from './line-diff.ts';
@@ -21,17 +23,14 @@ export const lineSpecDiff: SpecDiffHook = (previous, current) =>
 /** Writes the reports of a run folder or a sweep folder; returns the paths written. */
 export async function writeReport(dir: string, options: ReportOptions = {}): Promise<{ html: string; md: string }> {
   const specDiff = options.specDiff ?? lineSpecDiff;
+  if (!(await stat(dir).then((st) => st.isDirectory(), () => false))) {
+    throw new RunFolderError('no such folder', dir, 'pass a run folder or a sweep folder under runs/');
+  }
   const parts = (await isSweepDir(dir)) ? await sweepReport(await loadSweep(dir), specDiff) : await runReport(await loadRun(dir), specDiff);
   const html = join(dir, 'report.html');
   const md = join(dir, 'report.md');
-  await writeAtomically(html, page(parts.title, parts.html));
-  await writeAtomically(md, parts.md.endsWith('\n') ? parts.md : parts.md + '\n');
+  // Temp file then rename (artifacts/atomic.ts): a reader, or a crash, never sees half a report.
+  writeFileAtomic(html, page(parts.title, parts.html));
+  writeFileAtomic(md, parts.md.endsWith('\n') ? parts.md : parts.md + '\n');
   return { html, md };
-}
-
-/** Temp file then rename: a reader (or a crash) never sees half a report. */
-async function writeAtomically(path: string, content: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, path);
 }

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { readSummary, type RunSummary } from '../../runtime/artifacts/run-dir.ts';
-import { UserError } from '../errors.ts';
+import { RunFolderError } from '../../runtime/errors.ts';
 
 interface Row {
   run: string;
@@ -76,9 +76,10 @@ export function registerResults(program: Command): void {
       return v;
     }, 'table')
     .action((dir: string, opts: { sort: keyof Row; asc?: boolean; format: string }) => {
-      if (!fs.existsSync(dir)) throw new UserError(`no such folder: ${dir}`, 'run an experiment first: emoc run specs/s1.emo');
+      const hint = 'run an experiment first (emoc run specs/s1.emo), or pass the folder you gave run --runs';
+      if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new RunFolderError('no such folder', dir, hint);
       const rows = findRuns(dir).map(({ dir: d, summary }) => toRow(d, summary, dir));
-      if (rows.length === 0) throw new UserError(`no finished runs under ${dir}`, 'run an experiment first: emoc run specs/s1.emo');
+      if (rows.length === 0) throw new RunFolderError('no finished runs in this folder', dir, hint);
       const dirn = opts.asc ? 1 : -1;
       rows.sort((a, b) => {
         const x = a[opts.sort];
