@@ -5,6 +5,7 @@
 // kept in their own group so the formatter can put them back.
 
 import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { SKIP_GRAMMAR_VALIDATIONS } from './build-mode.ts';
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t]+/, group: Lexer.SKIPPED });
 export const Newline = createToken({ name: 'Newline', pattern: /\r?\n/, line_breaks: true, label: 'end of line' });
@@ -92,4 +93,4 @@ export const allTokens: TokenType[] = [
   Identifier,
 ];
 
-export const emoLexer = new Lexer(allTokens, { ensureOptimizations: true, positionTracking: 'full' });
+export const emoLexer = new Lexer(allTokens, { ensureOptimizations: true, positionTracking: 'full', skipValidations: SKIP_GRAMMAR_VALIDATIONS });

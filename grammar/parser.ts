@@ -19,6 +19,7 @@
 //   sep         = newline | ";" ;
 
 import { CstParser, EOF, tokenMatcher, type CstNode, type IOrAlt, type IToken } from 'chevrotain';
+import { SKIP_GRAMMAR_VALIDATIONS } from './build-mode.ts';
 
 export type Context = 'file' | 'experiment' | 'block';
 import * as T from './lexer.ts';
@@ -35,7 +36,7 @@ export class EmoParser extends CstParser {
   private alts6?: IOrAlt<unknown>[];
 
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: 'onlyOffset' });
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: 'onlyOffset', skipValidations: SKIP_GRAMMAR_VALIDATIONS });
     this.performSelfAnalysis();
   }
 

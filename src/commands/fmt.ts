@@ -4,7 +4,6 @@
 
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { formatEmo } from '../../compiler/format/format.ts';
 import { formatDiagnostics, useColor } from '../diagnostics-printer.ts';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../../runtime/artifacts/atomic.ts';
@@ -28,6 +27,8 @@ export function registerFmt(program: Command): void {
         } catch {
           throw new UserError(`cannot read '${file}'`, 'check the path', 2);
         }
+        // prettier is loaded only by the commands that format (it costs ~100 ms of every start).
+        const { formatEmo } = await import('../../compiler/format/format.ts');
         const result = await formatEmo(text, { filepath: file, useConfig: true });
         if (!result.ok) {
           broken++;

@@ -1,0 +1,48 @@
+// Is dist/ the build of the sources as they are now? Written by scripts/build.mjs, read by bin/emoc.js at
+// every start, so the check has to stay cheap (a stat per input, no directory walk): the stamp lists every
+// input with its size, mtime, ctime and content hash. A file whose size changed is stale; one whose mtime
+// and ctime are both unchanged is taken as unchanged (ctime cannot be set back by cp -p, tar or git, so an
+// edit always moves it); any other file is hashed and compared, so a touched but unchanged file (git
+// checkout, editor save without edits) keeps the build valid. A missing input makes it stale too.
+// Plain JavaScript: it runs before anything can transpile TypeScript.
+
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const STAMP_FILE = 'stamp.json';
+
+/** SHA-256 of a file's bytes. */
+export function hashFile(file) {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** The stamp entry of `rel` (relative to `root`) as it is now. */
+export function stampEntry(root, rel) {
+  const abs = path.join(root, rel);
+  const st = fs.statSync(abs);
+  return { path: rel, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, sha256: hashFile(abs) };
+}
+
+/** null when `distDir` holds a build of the inputs under `root` as they are now, else why not. */
+export function staleReason(root, distDir) {
+  let stamp;
+  try {
+    stamp = JSON.parse(fs.readFileSync(path.join(distDir, STAMP_FILE), 'utf8'));
+  } catch {
+    return 'no build (run: npm run build)';
+  }
+  for (const e of stamp.inputs ?? []) {
+    const abs = path.join(root, e.path);
+    let st;
+    try {
+      st = fs.statSync(abs);
+    } catch {
+      return `${e.path} is gone`;
+    }
+    if (st.size !== e.size) return `${e.path} changed`;
+    if (st.mtimeMs === e.mtimeMs && st.ctimeMs === e.ctimeMs) continue;
+    if (hashFile(abs) !== e.sha256) return `${e.path} changed`;
+  }
+  return stamp.inputs?.length ? null : 'empty build stamp';
+}

@@ -1,0 +1,75 @@
+// The compiled CLI (scripts/build.mjs -> dist/, what `npm install` makes) against the sources through tsx:
+// same output, and bin/emoc.js notices a changed source and leaves the stale build alone. The build runs
+// in a copy of the project in a temp folder, so the repository's own dist/ is never touched.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const COPIED = ['bin', 'scripts', 'grammar', 'compiler', 'runtime', 'src', 'package.json', 'tsconfig.json'];
+let dir: string;
+
+function emoc(args: string[], distMode: '0' | '1' | undefined) {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  if (distMode) env.EMOC_DIST = distMode;
+  else delete env.EMOC_DIST;
+  const r = spawnSync(process.execPath, [path.join(dir, 'bin/emoc.js'), ...args], { cwd: dir, encoding: 'utf8', env });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-build-'));
+  for (const p of COPIED) fs.cpSync(path.join(ROOT, p), path.join(dir, p), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'specs'));
+  fs.copyFileSync(path.join(ROOT, 'specs/s1.emo'), path.join(dir, 'specs/s1.emo'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  const r = spawnSync(process.execPath, [path.join(dir, 'scripts/build.mjs')], { encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+});
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('the built CLI (dist/)', () => {
+  it('holds compiled JavaScript, the wasm kernels and worker scripts where the code looks for them, and the IR validator', () => {
+    for (const f of ['src/cli.js', 'src/commands/check.js', 'runtime/ui/mount.js', 'vendor/chevrotain.js', 'compiler/ir-validator.cjs', 'runtime/backend/wasm/kernels.wasm', 'runtime/backend/wasm/kernel-worker.mjs', 'runtime/data/prefetch-worker.js']) {
+      expect(fs.existsSync(path.join(dir, 'dist', f)), f).toBe(true);
+    }
+    expect(fs.readdirSync(path.join(dir, 'dist'), { recursive: true }).filter((f) => /\.tsx?$/.test(String(f)))).toEqual([]);
+  });
+
+  it.each([[['--version']], [['check', 'specs/s1.emo']], [['compile', 'specs/s1.emo']], [['check', 'specs/missing.emo']]])('%j prints the same as the sources', (args) => {
+    const built = emoc(args, '1');
+    const sources = emoc(args, '0');
+    expect(built.err).not.toContain('EMOC_DIST=1');
+    expect(built).toEqual(sources);
+  });
+
+  it('validates the IR with the generated validator: a schema violation is caught as from the sources', async () => {
+    const { validateIR } = (await import(path.join(dir, 'dist/compiler/schema.js'))) as typeof import('../compiler/schema.ts');
+    const fromSources = await import('../compiler/schema.ts');
+    const ir = JSON.parse(emoc(['compile', 'specs/s1.emo'], '1').out);
+    expect(validateIR(ir)).toBeNull();
+    const broken = { ...ir, layers: [{ kind: 'conv', filters: 0 }] };
+    expect(validateIR(broken)).toMatch(/^ir\/layers\/0/);
+    expect(validateIR(broken)).toBe(fromSources.validateIR(broken));
+  });
+
+  it('is used only while it matches the sources: an edit falls back to the sources, a touch without a change does not', () => {
+    expect(spawnSync(process.execPath, [path.join(dir, 'scripts/build.mjs'), '--check']).status).toBe(0);
+    const cli = path.join(dir, 'src/cli.ts');
+    const text = fs.readFileSync(cli, 'utf8');
+    fs.utimesSync(cli, new Date(), new Date(Date.now() + 5000));
+    expect(emoc(['--version'], '1')).toMatchObject({ code: 0, out: '0.1.0\n' });
+
+    fs.writeFileSync(cli, `${text}\nprocess.stderr.write('edited\\n');\n`);
+    const stale = emoc(['--version'], '1');
+    expect(stale.code).toBe(2);
+    expect(stale.err).toContain('src/cli.ts changed');
+    expect(emoc(['--version'], undefined)).toMatchObject({ code: 0, out: '0.1.0\n', err: 'edited\n' });
+    expect(spawnSync(process.execPath, [path.join(dir, 'scripts/build.mjs'), '--check']).status).toBe(1);
+  });
+});
