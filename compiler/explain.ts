@@ -1,6 +1,9 @@
-// The `emoc explain` table: layer, output shape, parameters, like Keras' model.summary().
+// The `emoc explain` table: layer, output shape, parameters, like Keras' model.summary(), and the
+// estimated activation memory of a batch. A large sweep is listed by its first points and a count.
 
 import type { ExperimentIR, LayerIR } from './ir.ts';
+import { EXPLAIN_POINTS } from './limits.ts';
+import { batchActivationBytes, formatBytes } from './memory.ts';
 import { fmt, UNKNOWN } from './shapes.ts';
 
 export function describeLayer(l: LayerIR): string {
@@ -42,6 +45,7 @@ function table(ir: ExperimentIR): string {
     ...rows.slice(1).map(line),
     rule,
     `  total params: ${count(ir.shapes.totalParams)}   trainable: ${count(ir.shapes.trainableParams)}   non-trainable: ${frozen}`,
+    `  activation memory: about ${formatBytes(batchActivationBytes(ir))} a batch of ${ir.train.batchSize} (forward and gradients)`,
   ].join('\n');
 }
 
@@ -49,12 +53,19 @@ export function explain(experiments: ExperimentIR[]): string {
   const out: string[] = [];
   const sweeps = new Map<string, ExperimentIR[]>();
   for (const ir of experiments) if (ir.sweep) sweeps.set(ir.sweep.sweep, [...(sweeps.get(ir.sweep.sweep) ?? []), ir]);
+  // Only the first points of a large sweep are listed and tabulated: thousands of tables help nobody.
+  const shown = new Set<ExperimentIR>();
   for (const [sweep, points] of sweeps) {
     const axes = Object.keys(points[0].sweep!.values);
-    out.push(`sweep ${sweep}: ${points.length} points over ${axes.join(' x ')}`);
-    for (const p of points) out.push(`  ${p.sweep!.point.padEnd(24)} ${axes.map((a) => `${a}=${p.sweep!.values[a]}`).join('  ')}   params ${count(p.shapes.totalParams)}`);
+    out.push(`sweep ${sweep}: ${points.length.toLocaleString('en-US')} points over ${axes.join(' x ')}`);
+    for (const p of points.slice(0, EXPLAIN_POINTS)) {
+      shown.add(p);
+      out.push(`  ${p.sweep!.point.padEnd(24)} ${axes.map((a) => `${a}=${p.sweep!.values[a]}`).join('  ')}   params ${count(p.shapes.totalParams)}`);
+    }
+    const rest = points.length - EXPLAIN_POINTS;
+    if (rest > 0) out.push(`  ... and ${rest.toLocaleString('en-US')} more points (FILE#POINT explains one)`);
     out.push('');
   }
-  for (const ir of experiments) out.push(table(ir), '');
+  for (const ir of experiments) if (!ir.sweep || shown.has(ir)) out.push(table(ir), '');
   return `${out.join('\n')}\n`;
 }

@@ -14,11 +14,12 @@ function outSize(size: number, window: number, stride: number, padding: 'same' |
 }
 
 /** The word the layer was written as, for the length of a diagnostic's span. */
-function sourceWord(layer: LayerIR): string {
+export function sourceWord(layer: LayerIR): string {
   return layer.kind === 'activation' ? layer.fn : layer.kind === 'globalavgpool' ? 'avgpool' : layer.kind;
 }
 
-const spanOf = (layer: LayerIR): Span => {
+/** Where a layer was written: its line and column, as wide as its word. */
+export const layerSpan = (layer: LayerIR): Span => {
   const line = layer.src?.line ?? 1;
   const column = layer.src?.column ?? 1;
   return { start: { offset: 0, line, column }, end: { offset: 0, line, column: column + sourceWord(layer).length } };
@@ -31,7 +32,7 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
   // How many layers of each kind so far, for names like 'conv #3' (counted as we go, not per layer).
   const seenOfKind = new Map<string, number>();
   const report = (layer: LayerIR, code: 'E030' | 'E031' | 'E032', message: string, hint: string) => {
-    diagnostics.push(diagnostic(code, layer.src?.file ?? file, spanOf(layer), message, hint));
+    diagnostics.push(diagnostic(code, layer.src?.file ?? file, layerSpan(layer), message, hint));
     failed = true;
   };
 

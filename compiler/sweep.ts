@@ -6,6 +6,7 @@
 import type { Arg, Call, Pipeline, Section, Span, Value } from '../grammar/ast.ts';
 import type { SectionName } from '../grammar/lexer.ts';
 import { diagnostic, type Diagnostic } from './diagnostics.ts';
+import { DEFAULT_MAX_POINTS } from './limits.ts';
 import type { ResolvedExperiment } from './resolve.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -24,7 +25,16 @@ export interface ExpandedPoint {
 
 const LAYER_SECTIONS = new Set(['model', 'head']);
 
-export function expandSweep(exp: ResolvedExperiment, settingNames: (section: string) => readonly string[] | undefined): { points: ExpandedPoint[]; diagnostics: Diagnostic[] } {
+export interface SweepOptions {
+  /** Refuse (E044) a sweep with more points than this; default DEFAULT_MAX_POINTS. */
+  maxPoints?: number;
+}
+
+export function expandSweep(
+  exp: ResolvedExperiment,
+  settingNames: (section: string) => readonly string[] | undefined,
+  opts: SweepOptions = {},
+): { points: ExpandedPoint[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const file = exp.file;
   const { sweep, ...rest } = exp.sections;
@@ -85,6 +95,24 @@ export function expandSweep(exp: ResolvedExperiment, settingNames: (section: str
   }
 
   if (!sweep || axes.length === 0) return { points: [{ point: null, values: {}, sections: withoutUnresolved(rest) }], diagnostics };
+
+  // Count before building: seven axes of ten values are ten million points, which would take minutes and
+  // gigabytes to lower. BigInt so that the count in the message is exact however many axes there are.
+  const sizes = axes.map((a) => a.values.length);
+  const count = sizes.reduce((n, k) => n * BigInt(k), 1n);
+  const limit = opts.maxPoints ?? DEFAULT_MAX_POINTS;
+  if (count > BigInt(limit)) {
+    diagnostics.push(
+      diagnostic(
+        'E044',
+        file,
+        sweep.keywordSpan,
+        `the sweep of '${exp.experiment.name}' has ${count.toLocaleString('en-US')} points (${sizes.join(' x ')}), more than the limit of ${limit.toLocaleString('en-US')}`,
+        `use fewer axes or values, or raise the limit with --max-points ${count}`,
+      ),
+    );
+    return { points: [], diagnostics };
+  }
 
   const points: ExpandedPoint[] = [];
   const labels = new Map<string, Span>();
@@ -161,8 +189,16 @@ function plain(v: Value): string | number {
   }
 }
 
-function cartesian<T>(lists: T[][]): T[][] {
-  return lists.reduce<T[][]>((acc, list) => acc.flatMap((prefix) => list.map((x) => [...prefix, x])), [[]]);
+/** The combinations one at a time, first axis slowest (the order points are listed and run in). */
+function* cartesian<T>(lists: T[][]): Generator<T[]> {
+  if (lists.some((l) => l.length === 0)) return;
+  const at = lists.map(() => 0);
+  for (;;) {
+    yield at.map((k, i) => lists[i][k]);
+    let i = lists.length - 1;
+    while (i >= 0 && ++at[i] === lists[i].length) at[i--] = 0;
+    if (i < 0) return;
+  }
 }
 
 /** Every `$name` used in the sections, with where. */

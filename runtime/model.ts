@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Activation, ExperimentIR, LayerIR } from '../compiler/ir.ts';
+import { endsInSoftmax } from '../compiler/softmax.ts';
 import { FusedBatchNormalization } from './fused-batch-norm.ts';
 
 /** L2-normalises the last axis: the write-up's embedding tap as a layer. */
@@ -125,8 +126,7 @@ export function buildModel(ir: ExperimentIR, inputWidth?: number): tfl.Sequentia
   return model;
 }
 
-/** Does the model end in softmax (probabilities) or in raw scores (logits)? */
+/** Does the model end in softmax (probabilities) or in raw scores (logits)? Decided by the compiler. */
 export function outputsProbabilities(ir: ExperimentIR): boolean {
-  const last = ir.layers.at(-1);
-  return !!last && ((last.kind === 'activation' && last.fn === 'softmax') || (last.kind === 'fc' && last.activation === 'softmax'));
+  return endsInSoftmax(ir.layers);
 }

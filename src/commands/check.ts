@@ -3,16 +3,16 @@
 import type { Command } from 'commander';
 import { compile } from '../../compiler/compile.ts';
 import { CODES, hasErrors } from '../../compiler/diagnostics.ts';
+import { withLimitFlags, limitOptions, type LimitFlags } from '../compile-flags.ts';
 import { formatDiagnostics, useColor } from '../diagnostics-printer.ts';
 
 export function registerCheck(program: Command): void {
-  program
-    .command('check')
+  withLimitFlags(program.command('check'))
     .description('check specs and print diagnostics like a compiler')
     .argument('[files...]', '.emo spec files')
     .option('--json', 'print diagnostics as JSON')
     .option('--codes', 'list every diagnostic code and its meaning')
-    .action((files: string[], opts: { json?: boolean; codes?: boolean }) => {
+    .action((files: string[], opts: { json?: boolean; codes?: boolean } & LimitFlags) => {
       if (opts.codes) {
         for (const [code, meaning] of Object.entries(CODES)) process.stdout.write(`${code}  ${meaning}\n`);
         return;
@@ -21,7 +21,7 @@ export function registerCheck(program: Command): void {
       let failed = false;
       const all = [];
       for (const file of files) {
-        const result = compile(file);
+        const result = compile(file, limitOptions(opts));
         all.push(...result.diagnostics);
         failed ||= hasErrors(result.diagnostics);
         if (!opts.json) {

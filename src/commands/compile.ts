@@ -1,23 +1,23 @@
 // emoc compile FILE [--json]: print the IR (validated against the schema).
 
 import type { Command } from 'commander';
+import { withLimitFlags, limitOptions, type LimitFlags } from '../compile-flags.ts';
 import { selectPoints } from '../select.ts';
 import { compileOrExit } from '../compile-or-exit.ts';
 
 export function registerCompile(program: Command): void {
-  program
-    .command('compile')
+  withLimitFlags(program.command('compile'))
     .description('print the typed IR of a spec (every default explicit), validated against its JSON Schema')
     .argument('<file>', '.emo spec file; FILE#point selects one sweep point')
     .option('--json', 'print JSON (the default; kept for scripts that pass it)')
     .option('--schema', 'print the IR JSON Schema instead')
-    .action(async (file: string, opts: { schema?: boolean }) => {
+    .action(async (file: string, opts: { schema?: boolean } & LimitFlags) => {
       if (opts.schema) {
         const { IR_SCHEMA } = await import('../../compiler/schema.ts');
         process.stdout.write(`${JSON.stringify(IR_SCHEMA, null, 2)}\n`);
         return;
       }
-      const { experiments } = compileOrExit(file);
+      const { experiments } = compileOrExit(file, limitOptions(opts));
       const selected = selectPoints(experiments, file);
       process.stdout.write(`${JSON.stringify(selected.length === 1 ? selected[0] : selected, null, 2)}\n`);
     });

@@ -10,15 +10,16 @@ import { renderDiff } from '../../compiler/diff/render.ts';
 import { compareRuns, renderRuns, type RunMetrics } from '../../compiler/diff/runs.ts';
 import type { ExperimentIR } from '../../compiler/ir.ts';
 import { formatDiagnostics, useColor } from '../diagnostics-printer.ts';
+import { withLimitFlags, limitOptions, type LimitFlags } from '../compile-flags.ts';
 import { UserError } from '../errors.ts';
 import { selectPoints } from '../select.ts';
 import { findRuns } from './results.ts';
 
 /** The one experiment FILE[#point] names; anything else is a usage error (exit 2). */
-export function experimentAt(fileWithPoint: string): ExperimentIR {
+export function experimentAt(fileWithPoint: string, limits: LimitFlags = {}): ExperimentIR {
   const file = fileWithPoint.replace(/#.*$/, '');
   if (!fs.existsSync(file)) throw new UserError(`cannot read '${file}'`, 'check the path', 2);
-  const result = compile(file, { checkPackages: false });
+  const result = compile(file, { checkPackages: false, ...limitOptions(limits) });
   if (!result.ok) {
     process.stderr.write(formatDiagnostics(result.diagnostics, { color: useColor(process.stderr), texts: result.program.texts }));
     throw new UserError(`${file} has errors`, `run: emoc check ${file}`, 2);
@@ -44,16 +45,15 @@ export function latestRun(ir: ExperimentIR, root: string): RunMetrics | null {
 }
 
 export function registerDiff(program: Command): void {
-  program
-    .command('diff')
+  withLimitFlags(program.command('diff'))
     .description('compare two experiments at the IR level (layers, settings, shapes); exit 0 equal, 1 different, 2 error')
     .argument('<a>', 'first spec; FILE#point picks a sweep point or an experiment')
     .argument('<b>', 'second spec')
     .option('--json', 'print the differences as JSON')
     .option('--runs [dir]', 'add the metrics of both experiments’ latest finished runs (default folder: runs)')
-    .action((a: string, b: string, opts: { json?: boolean; runs?: string | boolean }) => {
-      const irA = experimentAt(a);
-      const irB = experimentAt(b);
+    .action((a: string, b: string, opts: { json?: boolean; runs?: string | boolean } & LimitFlags) => {
+      const irA = experimentAt(a, opts);
+      const irB = experimentAt(b, opts);
       const d = diffExperiments(irA, irB);
       d.a.file = a.replace(/#.*$/, '');
       d.b.file = b.replace(/#.*$/, '');

@@ -3,15 +3,15 @@
 import type { Command } from 'commander';
 import { explain } from '../../compiler/explain.ts';
 import { compileOrExit } from '../compile-or-exit.ts';
+import { withLimitFlags, limitOptions, type LimitFlags } from '../compile-flags.ts';
 import { selectPoints } from '../select.ts';
 
 export function registerExplain(program: Command): void {
-  program
-    .command('explain')
+  withLimitFlags(program.command('explain'))
     .description('print each layer with its output shape and parameter count; for a sweep, its points')
     .argument('<file>', '.emo spec file; FILE#point selects one sweep point')
-    .action((file: string) => {
-      const { experiments } = compileOrExit(file);
+    .action((file: string, opts: LimitFlags) => {
+      const { experiments } = compileOrExit(file, limitOptions(opts));
       process.stdout.write(explain(selectPoints(experiments, file)));
     });
 }

@@ -10,6 +10,7 @@ import { COMPILER_RULE, RULES } from '../../compiler/lint/rules/index.ts';
 import { toSarif } from '../../compiler/lint/sarif.ts';
 import type { Finding } from '../../compiler/lint/types.ts';
 import { formatDiagnostics, useColor } from '../diagnostics-printer.ts';
+import { withLimitFlags, limitOptions, type LimitFlags } from '../compile-flags.ts';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../../runtime/artifacts/atomic.ts';
 
@@ -21,25 +22,24 @@ export function rulesTable(): string {
   return `${rows.map(([id, sev, doc]) => `${id.padEnd(w0)}  ${sev.padEnd(7)}  ${doc}`).join('\n')}\n`;
 }
 
-async function lintOne(file: string, fix: boolean): Promise<LintResult> {
+async function lintOne(file: string, fix: boolean, limits: LimitFlags): Promise<LintResult> {
   const config = loadConfig(file, RULE_IDS);
   if (config.errors.length) throw new UserError(config.errors.join('\n'), 'fix the config file', 2);
-  let result = lintFile(file, { config });
+  let result = lintFile(file, { config, compile: limitOptions(limits) });
   if (fix && !result.compile.diagnostics.some((d) => ['E001', 'E002', 'E003', 'E004'].includes(d.code))) {
     const text = result.texts.get(result.file);
     const fixed = text === undefined ? null : await fixText(result.file, text, result.findings);
     if (fixed && fixed.text !== text) {
       writeFileAtomic(file, fixed.text);
       process.stderr.write(`${file}: applied ${fixed.applied} fix${fixed.applied === 1 ? '' : 'es'}\n`);
-      result = lintFile(file, { config });
+      result = lintFile(file, { config, compile: limitOptions(limits) });
     }
   }
   return result;
 }
 
 export function registerLint(program: Command): void {
-  program
-    .command('lint')
+  withLimitFlags(program.command('lint'))
     .description('find likely mistakes in specs (rules with ids; see --rules)')
     .argument('[files...]', '.emo spec files')
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, (v) => {
@@ -49,7 +49,7 @@ export function registerLint(program: Command): void {
     .option('--fix', 'apply the safe fixes (then format the spec)')
     .option('--rules', 'list every rule: id, default severity, what it catches')
     .addHelpText('after', '\nSwitch rules off with # emoc-disable RULE (file), # emoc-disable-next-line RULE (line), or in emoc.config.json:\n  { "lint": { "rules": { "RULE": "off" | "warning" | "error" }, "maxParamsAfterFlatten": 1000000 } }')
-    .action(async (files: string[], opts: { format: string; fix?: boolean; rules?: boolean }) => {
+    .action(async (files: string[], opts: { format: string; fix?: boolean; rules?: boolean } & LimitFlags) => {
       if (opts.rules) {
         process.stdout.write(rulesTable());
         return;
@@ -58,7 +58,7 @@ export function registerLint(program: Command): void {
       const findings: Finding[] = [];
       const texts = new Map<string, string>();
       for (const file of files) {
-        const result = await lintOne(file, !!opts.fix);
+        const result = await lintOne(file, !!opts.fix, opts);
         findings.push(...result.findings);
         for (const [f, t] of result.texts) texts.set(f, t);
         if (opts.format === 'human') {

@@ -8,11 +8,12 @@ import { BACKENDS, isOneOf } from '../../compiler/vocabulary.ts';
 import type { BackendPreference } from '../../runtime/backend/select.ts';
 import type { EventSink } from '../../runtime/events.ts';
 import { compileOrExit } from '../compile-or-exit.ts';
+import { withLimitFlags, limitOptions, type LimitFlags } from '../compile-flags.ts';
 import { UserError } from '../errors.ts';
 import { jsonPrinter, plainPrinter } from '../printers.ts';
 import { selectPoints } from '../select.ts';
 
-export interface RunFlags {
+export interface RunFlags extends LimitFlags {
   backend: BackendPreference;
   threads?: number;
   json?: boolean;
@@ -38,8 +39,7 @@ function backendChoice(value: string): BackendPreference {
 }
 
 export function registerRun(program: Command): void {
-  program
-    .command('run')
+  withLimitFlags(program.command('run'))
     .description('train the experiment(s) of a spec and write run artifacts under runs/')
     .argument('[file]', '.emo spec; FILE#point runs one sweep point')
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, backendChoice, 'auto')
@@ -64,7 +64,7 @@ export function registerRun(program: Command): void {
         specText = run.specText;
       } else {
         if (!file) throw new UserError('missing spec file', 'usage: emoc run FILE[#point]', 2);
-        experiments = selectPoints(compileOrExit(file).experiments, file);
+        experiments = selectPoints(compileOrExit(file, limitOptions(flags)).experiments, file);
         specText = fs.readFileSync(file.replace(/#.*$/, ''), 'utf8');
       }
       experiments = experiments.map((ir) => applyOverrides(ir, flags));

@@ -7,8 +7,8 @@ import { layerCallIn, layerLocation } from '../locate.ts';
 import type { LintContext, Rule, RuleFinding, TextEdit } from '../types.ts';
 
 import { layerName } from '../../diff/diff.ts';
+import { finalSoftmax, isSoftmax } from '../../softmax.ts';
 
-const isSoftmax = (l: LayerIR) => (l.kind === 'activation' && l.fn === 'softmax') || ((l.kind === 'fc' || l.kind === 'conv') && l.activation === 'softmax');
 const count = (n: number) => n.toLocaleString('en-US');
 
 /** Each experiment with a layer stack and shapes that could be inferred to its end. */
@@ -23,7 +23,8 @@ export const softmaxMissing: Rule = {
   check: (ctx) =>
     stacks(ctx).flatMap((ir): RuleFinding[] => {
       const last = ir.layers.at(-1)!;
-      if (ir.layers.some(isSoftmax)) return [];
+      // A stack with a softmax that does not end it is the compiler's E036 (layer after the final softmax).
+      if (finalSoftmax(ir.layers) >= 0) return [];
       const where = layerCallIn(last, ctx);
       const fix: TextEdit[] | undefined = where && where.file === ctx.file ? [{ file: where.file, start: where.call.span.end.offset, end: where.call.span.end.offset, text: ' | softmax' }] : undefined;
       return [{ at: layerLocation(last, ctx), message: `${ir.name} ends with ${layerName(ir.layers, ir.layers.length - 1)}, not softmax`, hint: 'end the stack with: | softmax', fix }];

@@ -1,0 +1,206 @@
+// Experiment-level checks, after each section was lowered on its own (like Langium's validator): each
+// check is one small function over one compiled experiment (or sweep point) with the sections it came
+// from, returning the diagnostics of its code(s). Adding a rule means adding a function to CHECKS.
+
+import type { Call, Section, Span } from '../grammar/ast.ts';
+import type { SectionName } from '../grammar/lexer.ts';
+import { BACKBONES, canFinetune } from './backbones.ts';
+import { diagnostic, type Diagnostic } from './diagnostics.ts';
+import type { AugmentIR, DataIR, ExperimentIR } from './ir.ts';
+import { DEFAULT_MEMORY_LIMIT_BYTES } from './limits.ts';
+import { batchActivationBytes, formatBytes } from './memory.ts';
+import { packageInstalled } from './packages.ts';
+import { layerSpan, sourceWord } from './shapes.ts';
+import { finalSoftmax } from './softmax.ts';
+
+export interface ValidateOptions {
+  /** Whether to check that optional backbone packages are installed (off in pure-syntax tools). */
+  checkPackages?: boolean;
+  /** W002 past this many bytes of activations per batch; default DEFAULT_MEMORY_LIMIT_BYTES. */
+  memoryLimitBytes?: number;
+}
+
+/** One experiment or sweep point: its IR and the effective sections it was lowered from. */
+export interface PointContext {
+  file: string;
+  /** Where the experiment is named, for problems that belong to the whole experiment. */
+  nameSpan: Span;
+  experimentName: string;
+  sections: Partial<Record<SectionName, Section>>;
+  ir: ExperimentIR;
+  opts: ValidateOptions;
+}
+
+type Check = (ctx: PointContext) => Diagnostic[];
+
+/** The stack that holds the layers: the head on a backbone, else the model. */
+export function layerStack(sections: Partial<Record<SectionName, Section>>): Section | undefined {
+  return sections.backbone ? sections.head : sections.model;
+}
+
+/** The network's input: the crop size when training crops, else the test crop, else the image size. */
+export function networkInput(data: DataIR, augment: AugmentIR): number[] {
+  const [h, w, c] = data.input;
+  const size = cropSize(augment);
+  return size ? [size[0], size[1], c] : [h, w, c];
+}
+
+function cropSize(augment: AugmentIR): [number, number] | null {
+  const crop = augment.train.find((a) => a.kind === 'tencrop' || a.kind === 'randomcrop');
+  return crop && 'size' in crop ? crop.size : augment.test.kind === 'tencrop' ? augment.test.size : null;
+}
+
+/** The first call named `name` in a settings section. */
+function setting(section: Section | undefined, name: string): Call | undefined {
+  return section?.body?.find((p) => p.calls[0].name === name)?.calls[0];
+}
+
+/** E027/E026: a model from scratch, or a backbone with a head; never both, never neither. */
+const sectionsAgree: Check = ({ file, sections: s, nameSpan, experimentName }) => {
+  if (s.backbone && s.model) {
+    return [diagnostic('E027', file, s.model.keywordSpan, 'a spec has either a model (from scratch) or a backbone with a head, not both', "rename 'model' to 'head' to train it on the backbone's features")];
+  }
+  if (!s.backbone && s.head) {
+    return [diagnostic('E026', file, s.head.keywordSpan, 'a head needs a backbone to sit on', "add: backbone faceres { tap avgpool }, or rename 'head' to 'model'")];
+  }
+  if (!layerStack(s)) {
+    return [
+      diagnostic('E026', file, nameSpan, `experiment '${experimentName}' has no ${s.backbone ? 'head' : 'model'}`, s.backbone ? 'add: head { fc 7 | softmax }' : 'add a model block with its layers'),
+    ];
+  }
+  return [];
+};
+
+/** E026: a model or head block with no layers. */
+const stackNotEmpty: Check = ({ file, sections, ir }) => {
+  const stack = layerStack(sections);
+  if (!stack || (stack.body ?? []).length > 0) return [];
+  return [diagnostic('E026', file, stack.keywordSpan, `the ${stack.keyword} block has no layers`, `add layers, for example: ${stack.keyword} { flatten; fc ${ir.data.classes.length} | softmax }`)];
+};
+
+/** E022: a registry backbone whose package is not installed. */
+const backbonePackage: Check = ({ file, sections, ir, opts }) => {
+  const bb = ir.backbone;
+  if (!bb || opts.checkPackages === false || bb.weights !== null) return [];
+  const spec = BACKBONES[bb.name];
+  if (!spec || packageInstalled(spec.package)) return [];
+  return [diagnostic('E022', file, sections.backbone!.header[0].span, `backbone '${bb.name}' needs the package ${spec.package}, which is not installed`, `run: npm install ${spec.package}`)];
+};
+
+/** E034: fine-tuning a backbone the runtime cannot fine-tune. */
+const finetunable: Check = ({ file, sections, ir }) => {
+  if (!ir.backbone || ir.backbone.frozen) return [];
+  const verdict = canFinetune(ir.backbone.name);
+  if (verdict.ok) return [];
+  const ft = setting(sections.backbone, 'finetune');
+  return [diagnostic('E034', file, ft?.nameSpan ?? sections.backbone!.keywordSpan, `cannot fine-tune: ${verdict.reason}`, "use 'frozen' (the default)")];
+};
+
+/** E033: a crop larger than the images (with a backbone too: its views are cropped before it sees them). */
+const cropFits: Check = ({ file, sections, nameSpan, ir }) => {
+  const size = cropSize(ir.augment);
+  const [h, w] = ir.data.input;
+  if (!size || (size[0] <= h && size[1] <= w)) return [];
+  return [diagnostic('E033', file, sections.augment?.keywordSpan ?? nameSpan, `a ${size[0]}x${size[1]} crop does not fit the ${h}x${w} input`, `use a crop smaller than ${h}x${w}`)];
+};
+
+/** E035: one network input size for training and test crops (a backbone resizes each view itself). */
+const cropsAgree: Check = ({ file, sections, nameSpan, ir }) => {
+  const { train, test } = ir.augment;
+  const crop = train.find((a) => a.kind === 'tencrop' || a.kind === 'randomcrop');
+  if (ir.backbone || test.kind !== 'tencrop' || !crop || !('size' in crop)) return [];
+  if (test.size[0] === crop.size[0] && test.size[1] === crop.size[1]) return [];
+  return [
+    diagnostic('E035', file, sections.augment?.keywordSpan ?? nameSpan, `test crops (${test.size.join('x')}) and training crops (${crop.size.join('x')}) differ in size`, 'the network takes one input size: use the same crop size'),
+  ];
+};
+
+/**
+ * E036: nothing after the final softmax. Training reads "ends in softmax" to know whether the outputs
+ * are probabilities; a dropout (or anything) after it would make the loss take log-softmax of them.
+ */
+const nothingAfterSoftmax: Check = ({ file, ir }) => {
+  const at = finalSoftmax(ir.layers);
+  const next = at >= 0 ? ir.layers[at + 1] : undefined;
+  if (!next) return [];
+  const word = sourceWord(next);
+  return [
+    diagnostic('E036', next.src?.file ?? file, layerSpan(next), `'${word}' after the final softmax: the network must end with the softmax's class probabilities`, `move '${word}' before the last fc, or remove it`),
+  ];
+};
+
+/**
+ * E037: a frozen backbone's features are computed once per view and cached, so every training view
+ * must be one of a fixed set; a random crop makes new ones every epoch (runtime/backbone-feed.ts).
+ */
+const fixedBackboneViews: Check = ({ file, sections, ir }) => {
+  if (!ir.backbone || !ir.augment.train.some((a) => a.kind === 'randomcrop')) return [];
+  const call = setting(sections.augment, 'randomcrop');
+  return [
+    diagnostic('E037', file, call?.nameSpan ?? sections.augment?.keywordSpan ?? sections.backbone!.keywordSpan, "randomcrop makes new views every epoch, which a frozen backbone's feature cache cannot hold", 'use flip or tencrop with a frozen backbone'),
+  ];
+};
+
+/**
+ * E038: a registry backbone's graph fixes its input size, and the runtime resizes every image to it
+ * (runtime/backbones/load.ts), so another `input` would be silently ignored: refuse it.
+ */
+const backboneInput: Check = ({ file, sections, ir }) => {
+  const bb = ir.backbone;
+  const spec = bb && bb.weights === null ? BACKBONES[bb.name] : undefined;
+  if (!bb || !spec || bb.input.every((d, i) => d === spec.input[i])) return [];
+  const call = setting(sections.backbone, 'input');
+  const span = call?.args[0]?.span ?? call?.nameSpan ?? sections.backbone!.keywordSpan;
+  const want = spec.input.join('x');
+  return [diagnostic('E038', file, span, `backbone '${bb.name}' takes ${want} images, not ${bb.input.join('x')}`, `remove 'input': every image is resized to ${want} for ${bb.name}`)];
+};
+
+/** W002: a batch whose activations (forward and gradients) need more memory than the limit. */
+const activationMemory: Check = ({ file, sections, nameSpan, ir, opts }) => {
+  const bytes = batchActivationBytes(ir);
+  const limit = opts.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
+  if (!(bytes > limit)) return [];
+  const input = setting(sections.data, 'input');
+  const span = input?.args[0]?.span ?? sections.data?.keywordSpan ?? nameSpan;
+  return [
+    diagnostic(
+      'W002',
+      file,
+      span,
+      `a batch of ${ir.train.batchSize} needs about ${formatBytes(bytes)} of activation memory (forward and gradients), more than the limit of ${formatBytes(limit)}`,
+      'use a smaller input or batch, or raise the limit with --memory-limit GIB',
+    ),
+  ];
+};
+
+const CHECKS: readonly Check[] = [
+  sectionsAgree,
+  stackNotEmpty,
+  backbonePackage,
+  finetunable,
+  cropFits,
+  cropsAgree,
+  nothingAfterSoftmax,
+  fixedBackboneViews,
+  backboneInput,
+  activationMemory,
+];
+
+/** Every experiment-level problem of one experiment or sweep point. */
+export function validatePoint(ctx: PointContext): Diagnostic[] {
+  return CHECKS.flatMap((check) => check(ctx));
+}
+
+/** E043: a sweep point named like another experiment of the file. */
+export function nameClashes(points: readonly { name: string; experiment: string; file: string; nameSpan: Span }[]): Diagnostic[] {
+  const owner = new Map<string, string>();
+  const out: Diagnostic[] = [];
+  for (const p of points) {
+    const other = owner.get(p.name);
+    if (other !== undefined && other !== p.experiment) {
+      out.push(diagnostic('E043', p.file, p.nameSpan, `sweep point '${p.name}' has the same name as another experiment`, 'rename the sweep or the experiment'));
+    }
+    owner.set(p.name, p.experiment);
+  }
+  return out;
+}
