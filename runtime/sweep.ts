@@ -113,7 +113,7 @@ export async function runSweep(opts: Omit<RunOptions, 'ir'> & { experiments: Exp
 }
 
 /** results.json and results.md from the point runs' summaries; the best validation accuracy marked. */
-export function writeResults(sweepDir: string, record: SweepRecord): ResultRow[] {
+function writeResults(sweepDir: string, record: SweepRecord): ResultRow[] {
   const rows: ResultRow[] = record.points.map((p) => {
     const s = readSummary(path.join(sweepDir, p.runDir));
     return {
@@ -136,7 +136,7 @@ export function writeResults(sweepDir: string, record: SweepRecord): ResultRow[]
 
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 
-export function resultsMarkdown(title: string, rows: ResultRow[]): string {
+function resultsMarkdown(title: string, rows: ResultRow[]): string {
   const lines = [
     `# ${title}`,
     '',

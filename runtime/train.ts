@@ -5,12 +5,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ExperimentIR, Metric } from '../compiler/ir.ts';
+import { DivergedError } from './errors.ts';
 import type { EpochEvent, EventSink, RunStatus, SplitMetrics } from './events.ts';
 import type { Feed } from './feed.ts';
 import { addToConfusion, emptyConfusion, metricsFromConfusion } from './metrics.ts';
 import { outputsProbabilities, setDropoutStep } from './model.ts';
 import { learningRate } from './schedule.ts';
 import { TrainStep } from './train-step.ts';
+import { EmocAdamOptimizer } from './backend/wasm/adam.ts';
 
 /** Everything needed to continue a run exactly where it stopped. */
 export interface TrainState {
@@ -51,7 +53,8 @@ export interface TrainResult {
 
 export function makeOptimizer(ir: ExperimentIR): tf.Optimizer {
   const o = ir.train.optimizer;
-  return o.kind === 'adam' ? tf.train.adam(o.lr, o.beta1, o.beta2, o.epsilon) : tf.train.momentum(o.lr, o.momentum, o.nesterov);
+  // EmocAdamOptimizer is tfjs' Adam (same results, state and checkpoints) in one kernel per variable on wasm.
+  return o.kind === 'adam' ? new EmocAdamOptimizer(o.lr, o.beta1, o.beta2, o.epsilon) : tf.train.momentum(o.lr, o.momentum, o.nesterov);
 }
 
 /** Per-class loss weights in class order. */
@@ -123,7 +126,12 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
         const { loss: lossValue, predicted } = step.run(x, y, n);
         timing.stepMs += performance.now() - stepStart;
         if (!Number.isFinite(lossValue)) {
-          throw new Error(`the training loss became ${lossValue} at epoch ${state.epoch + 1}, batch ${state.batch + 1}: lower the learning rate`);
+          const lr = ir.train.optimizer.lr;
+          throw new DivergedError(
+            `the training loss became ${lossValue} at epoch ${state.epoch + 1}, batch ${state.batch + 1}`,
+            ir.file,
+            `lower the learning rate (now ${ir.train.optimizer.kind} lr=${lr}), e.g. to lr=${lr / 10}`,
+          );
         }
         state.running.lossSum += lossValue * n;
         state.running.samples += n;

@@ -16,13 +16,13 @@ export class UserError extends Error {
 }
 
 /** A bug in emoc (sysexits EX_SOFTWARE): the only failure printed with a stack trace. */
-export const INTERNAL_ERROR_EXIT = 70;
+const INTERNAL_ERROR_EXIT = 70;
 
 /**
  * Exit code per runtime error kind. Every kind is something the user can fix (the spec, a folder, a flag,
  * the learning rate), so each is 1; the table is typed by the kind list, so a new kind must be given one.
  */
-export const RUNTIME_EXIT_CODES: Record<RuntimeErrorKind, number> = {
+const RUNTIME_EXIT_CODES: Record<RuntimeErrorKind, number> = {
   data: 1,
   backend: 1,
   resume: 1,

@@ -45,7 +45,7 @@ export interface LoadedBackbone {
   dispose(): void;
 }
 
-/** Loads the IR's backbone (registry name, or 'graph' with a path) and checks its tap widths. */
+/** Loads the IR's backbone (from the registry, or the user's own graph model from its weights path) and checks its tap widths. */
 export async function loadBackbone(ir: BackboneIR, baseDir: string): Promise<LoadedBackbone> {
   const found = resolveBackboneFile(ir.name, ir.weights, baseDir);
   if ('error' in found) throw new ModelFileError(found.error, ir.weights ?? `backbone ${ir.name}`, found.hint);
@@ -170,7 +170,7 @@ function toModelInput(
 }
 
 /** Per-tap [n, w_t] arrays into one [n, sum w_t] row-major array. */
-export function interleave(parts: Float32Array[], n: number): Float32Array {
+function interleave(parts: Float32Array[], n: number): Float32Array {
   const widths = parts.map((p) => (n === 0 ? 0 : p.length / n));
   const total = widths.reduce((a, b) => a + b, 0);
   const out = new Float32Array(n * total);

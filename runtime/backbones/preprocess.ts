@@ -57,7 +57,7 @@ const PREPROCESSORS: Record<string, Prep> = {
   },
 };
 
-export const PREPROCESS_NAMES = Object.keys(PREPROCESSORS);
+const PREPROCESS_NAMES = Object.keys(PREPROCESSORS);
 
 /** Applies preprocessing `name`; call inside tf.tidy. Throws on a name this module does not know. */
 export function preprocess(name: string, x: tf.Tensor4D, modelChannels: number): tf.Tensor4D {

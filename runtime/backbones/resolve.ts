@@ -8,9 +8,6 @@ import { BACKBONES, type BackboneSpec } from '../../compiler/backbones.ts';
 
 export type ResolvedBackboneFile = { path: string } | { error: string; hint: string };
 
-/** Name the compiler gives a user-converted graph model (`backbone facenet from "path"`). */
-export const GRAPH_BACKBONE = 'graph';
-
 /**
  * Locates the model.json for backbone `name`.
  * A path from the spec wins (relative to `baseDir`, the spec's folder); otherwise the registry's

@@ -17,7 +17,7 @@ export interface ReportOptions {
   specDiff?: SpecDiffHook;
 }
 
-export const lineSpecDiff: SpecDiffHook = (previous, current) =>
+const lineSpecDiff: SpecDiffHook = (previous, current) =>
   unifiedDiff(previous.spec, current.spec, [`${previous.runId}/spec.emo`, `${current.runId}/spec.emo`]);
 
 /** Writes the reports of a run folder or a sweep folder; returns the paths written. */

@@ -66,7 +66,7 @@ export interface LineChartOptions {
   max?: number;
 }
 
-export const LABEL_WIDTH = 7;
+const LABEL_WIDTH = 7;
 
 /**
  * Several series on one asciichart plot, stretched to the width, followed by a row with a ▲ under

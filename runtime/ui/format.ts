@@ -35,7 +35,7 @@ export function rate(lr: number): string {
 }
 
 /** Cuts to `width` characters, marking the cut with an ellipsis. */
-export function clip(text: string, width: number): string {
+function clip(text: string, width: number): string {
   if (width <= 0) return '';
   return text.length <= width ? text : text.slice(0, Math.max(0, width - 1)) + '…';
 }

@@ -21,8 +21,6 @@ export interface Viewport {
   color: boolean;
 }
 
-/** Terminals this small get the compact sections only; below 80x24 nothing is promised. */
-export const MIN_VIEWPORT = { width: 80, height: 24 };
 const TALL_CHARTS_FROM = 40;
 const MAX_LOG_LINES = 6;
 

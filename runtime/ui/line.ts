@@ -22,7 +22,7 @@ export const seg = (text: string, tone?: Tone, bold?: boolean): Segment => ({ te
 export const plain = (text: string): Line => [{ text }];
 export const blank: Line = [];
 
-export function segmentWidth(s: Segment): number {
+function segmentWidth(s: Segment): number {
   return s.ansi ? stripAnsi(s.text).length : s.text.length;
 }
 
@@ -49,7 +49,7 @@ export function fitLine(line: Line, width: number): Line {
   return out;
 }
 
-export function padLine(line: Line, width: number): Line {
+function padLine(line: Line, width: number): Line {
   const fitted = fitLine(line, width);
   const w = lineWidth(fitted);
   return w < width ? [...fitted, { text: ' '.repeat(width - w) }] : fitted;

@@ -30,7 +30,7 @@ export interface MountedDashboard {
   done: () => Promise<void>;
 }
 
-export const DEFAULT_FPS = 8;
+const DEFAULT_FPS = 8;
 
 /** The run ended and no sweep point follows: a key press then has nothing to stop. */
 function nothingLeftToStop(state: DashboardState): boolean {

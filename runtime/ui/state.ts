@@ -240,7 +240,7 @@ function bestByValAcc(points: SweepPointRow[]): string | null {
 }
 
 /** Batches this invocation has trained so far and still has to train, for rate and ETA. */
-export function batchCounts(run: RunView): { done: number; remaining: number } {
+function batchCounts(run: RunView): { done: number; remaining: number } {
   const { epochs, batchesPerEpoch, resumedFromEpoch } = run.start;
   const firstEpoch = (resumedFromEpoch ?? 0) + 1;
   const p = run.progress;

@@ -19,8 +19,6 @@ interface Row {
   showBest: boolean;
 }
 
-export const CURVES_HEIGHT = 6;
-
 export function curvesLines(run: RunView, width: number): Line[] {
   const h = run.history;
   if (h.length === 0) return [[seg('curves ', 'muted', true), seg('appear after the first epoch', 'muted')]];

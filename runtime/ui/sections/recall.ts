@@ -19,8 +19,3 @@ export function recallLines(classes: string[], recall: number[], caption: string
   const half = Math.ceil(rows.length / 2);
   return [title, ...sideBySide(rows.slice(0, half), rows.slice(half), columnWidth)];
 }
-
-/** Lines recallLines will produce, so the layout can budget for it before rendering. */
-export function recallHeight(classes: number, width: number): number {
-  return 1 + (width >= 64 && classes > 3 ? Math.ceil(classes / 2) : classes);
-}
