@@ -1,7 +1,6 @@
 // emoc run FILE[#point]: train the experiment(s) a spec describes; --resume RUN continues one.
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ExperimentIR } from '../../compiler/ir.ts';
 import { BACKENDS, isOneOf } from '../../compiler/vocabulary.ts';
