@@ -10,6 +10,7 @@ import { appendLineAtomic, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } 
 import { loadModel, loadTensors, saveModel, saveTensors } from './artifacts/model-io.ts';
 import { newRunId, readSummary, RUN_FILES, safeName, type RunSummary } from './artifacts/run-dir.ts';
 import { currentBackendThreads, selectBackend, type BackendInfo, type BackendPreference } from './backend/select.ts';
+import { defaultCacheRoot } from './cache/features.ts';
 import { generateBuiltinFaces } from './data/builtin-faces.ts';
 import { loadData } from './data/load.ts';
 import { countPerClass } from './data/sets.ts';
@@ -53,13 +54,15 @@ function builtinImages(d: ExperimentIR['data']) {
   return generateBuiltinFaces({ images: d.source.images, height, width, channels: channels as 1 | 3, classes: d.classes, valSplit: d.valSplit });
 }
 
-async function loadExperimentData(ir: ExperimentIR, opts: { limitPerClass?: number; onProgress?: (done: number, total: number) => void }): Promise<LoadedData> {
+async function loadExperimentData(ir: ExperimentIR, opts: { limitPerClass?: number; onProgress?: (done: number, total: number) => void; cacheDir?: string }): Promise<LoadedData> {
   return loadData(ir.data, {
     baseDir: path.dirname(ir.file),
     seed: ir.train.seed,
     builtin: builtinImages,
     limitPerClass: opts.limitPerClass,
     onProgress: opts.onProgress,
+    // Decoded image files are cached beside the backbone features, so a second run skips decoding.
+    cacheDir: opts.cacheDir ?? defaultCacheRoot(),
   });
 }
 
@@ -84,7 +87,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   if (resuming) assertResumable(runDir, ir);
   const backend = await selectBackend({ prefer: opts.backend ?? 'auto', threads: opts.threads });
   // Data problems (a missing folder, an empty class) stop here, before a run folder exists.
-  const data = await loadExperimentData(ir, { limitPerClass: opts.limitPerClass });
+  const data = await loadExperimentData(ir, { limitPerClass: opts.limitPerClass, cacheDir: opts.cacheDir });
   fs.mkdirSync(runDir, { recursive: true });
   if (!resuming) {
     writeFileAtomic(path.join(runDir, RUN_FILES.spec), opts.specText);

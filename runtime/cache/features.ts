@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { DATA_CACHE_DIR } from './decoded.ts';
 import { CorruptEntryError, readEntry, readEntryHeader, writeEntry, type EntryMeta } from './entry.ts';
 import { hashImages, type ImagesForKey } from './hash.ts';
 
@@ -177,7 +178,10 @@ async function entryFiles(root: string): Promise<string[]> {
   for (const d of dirs) {
     const dir = join(root, d);
     if (!(await stat(dir)).isDirectory()) continue;
-    for (const f of await readdir(dir)) if (f.endsWith('.feat') || f.endsWith('.tmp')) out.push(join(dir, f));
+    // The decoded-data cache's folder holds its own temp files (decoded.ts lists them); a backbone that
+    // happens to be called 'data' still has its .feat files found here.
+    const ownTemp = d !== DATA_CACHE_DIR;
+    for (const f of await readdir(dir)) if (f.endsWith('.feat') || (ownTemp && f.endsWith('.tmp'))) out.push(join(dir, f));
   }
   return out.sort();
 }
@@ -200,7 +204,8 @@ export async function listCache(root: string = defaultCacheRoot()): Promise<Cach
   return rows;
 }
 
-const STALE_TEMP_MS = 60 * 60 * 1000;
+/** A temp file older than this is an abandoned write, not one in flight. */
+export const STALE_TEMP_MS = 60 * 60 * 1000;
 
 export interface ClearFilter {
   backbone?: string;

@@ -5,9 +5,13 @@
 // to exactly [h, w] (face datasets are pre-cropped near-square faces, so stretching keeps the whole face
 // where a centre crop would cut off chin or forehead). A file that cannot be decoded throws DecodeError,
 // which the loaders catch, count and name; nothing here knows about tensors.
+//
+// JPEGs that need nothing but decoding (already at the input size, no orientation or colour profile)
+// skip sharp's per-image overhead through jpeg-fast.ts; the pixels are the same bytes either way.
 
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import type { OutputInfo, Sharp } from 'sharp';
+import { decodeJpegFast } from './jpeg-fast.ts';
 
 /** An image that cannot be used: the loaders skip it and record origin + reason. */
 export class DecodeError extends Error {
@@ -30,19 +34,33 @@ function checkSize([h, w, c]: Size): void {
 }
 
 /** The first line of a libvips message: the rest is usually a repeat or a stack of decoder internals. */
-function shortReason(err: unknown): string {
+export function shortReason(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   return msg.split('\n')[0].trim() || 'unreadable image';
 }
 
+/**
+ * Names the pipeline below for the decoded-data cache key (runtime/cache/decoded.ts): change it whenever
+ * a change here changes decoded pixels, so cached data sets decoded the old way are not reused.
+ */
+export const DECODE_PIPELINE = 'rotate(exif) flatten(#000000) resize(fill) colourspace(b-w|srgb) v1';
+
+// sharp (libvips, a large native module) is loaded on first use: JPEGs on the fast path, FER2013 CSV
+// rows at 48x48x1 and the decoding workers' start never need it.
+let sharpModule: Promise<typeof import('sharp')> | null = null;
+function loadSharp(): Promise<typeof import('sharp')> {
+  sharpModule ??= import('sharp').then((m) => m.default);
+  return sharpModule;
+}
+
 /** Runs the shared sharp pipeline and checks the output really is h*w*c bytes. */
-async function toPixels(img: sharp.Sharp, origin: string, [h, w, c]: Size): Promise<Uint8Array> {
+async function toPixels(img: Sharp, origin: string, [h, w, c]: Size): Promise<Uint8Array> {
   let pipeline = img
     .rotate() // apply EXIF orientation, so phone photos are upright
     .flatten({ background: '#000000' }) // alpha -> black, so transparent PNGs decode like their opaque pixels over zero padding
     .resize(w, h, { fit: 'fill' });
   pipeline = c === 1 ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
-  let out: { data: Buffer; info: sharp.OutputInfo };
+  let out: { data: Buffer; info: OutputInfo };
   try {
     out = await pipeline.raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
@@ -80,7 +98,15 @@ function convertChannels(src: Uint8Array, pixels: number, from: number, to: numb
 export async function decodeImage(bytes: Uint8Array, size: Size, origin: string): Promise<Uint8Array> {
   checkSize(size);
   if (bytes.length === 0) throw new DecodeError(origin, 'empty file');
-  let img: sharp.Sharp;
+  return (await decodeJpegFast(bytes, size)) ?? decodeWithSharp(bytes, size, origin);
+}
+
+/** decodeImage through sharp alone: the reference the fast path must match, and every other image. */
+export async function decodeWithSharp(bytes: Uint8Array, size: Size, origin: string): Promise<Uint8Array> {
+  checkSize(size);
+  if (bytes.length === 0) throw new DecodeError(origin, 'empty file');
+  const sharp = await loadSharp();
+  let img: Sharp;
   try {
     img = sharp(bytes, { failOn: 'truncated' });
   } catch (err) {
@@ -109,6 +135,7 @@ export async function resizeGrey(pixels: Uint8Array, height: number, width: numb
   if (pixels.length !== height * width) throw new DecodeError(origin, `expected ${height * width} pixels, got ${pixels.length}`);
   const [h, w, c] = size;
   if (h === height && w === width && c === 1) return pixels.slice();
+  const sharp = await loadSharp();
   return toPixels(sharp(pixels, { raw: { width, height, channels: 1 } }), origin, size);
 }
 

@@ -9,9 +9,8 @@
 // training split must have a folder for every listed class; a validation split may miss one (noted).
 
 import { lstat, realpath } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { matchClasses } from './classes.ts';
-import { decodeFile } from './decode.ts';
 import { findName, IMAGE_EXTENSIONS, readFolder, requireDir, splitImages } from './files.ts';
 import type { PendingImage, ScannedSource } from './scan.ts';
 import { DataError } from './types.ts';
@@ -60,7 +59,9 @@ async function scanClassRoot(abs: string, display: string, classes: readonly str
   const taken = new Map<number, number>();
   for (const [folder, label] of match.labels) {
     if (!folderOf.has(label)) folderOf.set(label, join(display, folder));
-    const inside = await readFolder(join(abs, folder), join(display, folder));
+    const absFolder = join(abs, folder);
+    const displayFolder = join(display, folder);
+    const inside = await readFolder(absFolder, displayFolder);
     notes.push(...inside.notes);
     const { images, others } = splitImages(inside.files);
     if (others.length > 0) {
@@ -71,9 +72,9 @@ async function scanClassRoot(abs: string, display: string, classes: readonly str
       // The limit counts per class, across merged folders (e.g. happy/ and happiness/).
       if (limitPerClass !== undefined && (taken.get(label) ?? 0) >= limitPerClass) break;
       taken.set(label, (taken.get(label) ?? 0) + 1);
-      const path = join(abs, folder, name);
-      const origin = join(display, folder, name);
-      items.push({ origin, label, decode: (size) => decodeFile(path, size, origin) });
+      // Plain concatenation: names from readdir have no separators, and path.join per file is a
+      // measurable share of loading 30,000 images from the data cache.
+      items.push({ origin: displayFolder + sep + name, label, file: absFolder + sep + name });
     }
   }
   return { items, folderOf, notes };

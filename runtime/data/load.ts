@@ -2,12 +2,14 @@
 // training starts.
 //
 // Each source kind has a scanner (folder.ts, fer2013.ts) that finds images and matches classes; this
-// module then does what every source shares: decode with bounded concurrency (unreadable images are
-// skipped, counted and named), stop on empty classes or an all-unreadable source, and hold out a
-// stratified validation split when the source has none. No tensors here: this runs in a worker too.
+// module then does what every source shares: decode (image files on every core and through the
+// decoded-data cache, see decode-files.ts; unreadable images are skipped, counted and named), stop on
+// empty classes or an all-unreadable source, and hold out a stratified validation split when the source
+// has none. No tensors here: this runs in a worker too.
 
 import type { DataIR } from '../../compiler/ir.ts';
-import { DECODE_CONCURRENCY, DecodeError, mapLimit, type Size } from './decode.ts';
+import { DECODE_CONCURRENCY, decodeFile, DecodeError, mapLimit, type Size } from './decode.ts';
+import { decodeFiles } from './decode-files.ts';
 import { scanFer2013 } from './fer2013.ts';
 import { scanFolder, scanSfew } from './folder.ts';
 import type { PendingImage, ScannedSource } from './scan.ts';
@@ -25,6 +27,10 @@ export interface LoadOptions {
   builtin?: (d: DataIR, seed: number) => { train: ImageSet; val: ImageSet };
   /** At most this many images per class per split, the first in file order (quick runs and tests). */
   limitPerClass?: number;
+  /** Cache folder for decoded image files (e.g. `.emoc/cache`); none: every load decodes. */
+  cacheDir?: string;
+  /** Worker threads for decoding image files; default: one per core for large sets, none for small. */
+  decodeWorkers?: number;
 }
 
 export async function loadData(data: DataIR, opts: LoadOptions): Promise<LoadedData> {
@@ -61,7 +67,7 @@ async function decodeSource(source: ScannedSource, data: DataIR, opts: LoadOptio
 
   const size = data.input as Size;
   const pending = [...source.train, ...(source.val ?? [])];
-  const decoded = await decodeAll(pending, size, opts.onProgress);
+  const decoded = await decodeAll(pending, size, source.where, opts);
   const skipped: SkippedImage[] = [...source.skipped, ...decoded.skipped];
 
   const trainOk = decoded.ok.filter((d) => d.index < source.train.length);
@@ -82,7 +88,7 @@ async function decodeSource(source: ScannedSource, data: DataIR, opts: LoadOptio
     (label) => `class '${classes[label]}' has no readable images in '${source.classWhere(label)}' (all skipped as unreadable)`,
   );
 
-  const notes = [...source.notes];
+  const notes = [...source.notes, ...decoded.notes];
   if (decoded.skipped.length > 0) notes.push(`${decoded.skipped.length} unreadable image(s) skipped`);
   let split: { train: ImageSet; val: ImageSet };
   if (source.val === null) {
@@ -117,20 +123,36 @@ interface Decoded {
   pixels: Uint8Array;
 }
 
-/** Decodes everything with bounded concurrency; DecodeErrors become skipped entries, in input order. */
-async function decodeAll(items: readonly PendingImage[], size: Size, onProgress?: (done: number, total: number) => void): Promise<{ ok: Decoded[]; skipped: SkippedImage[] }> {
-  let done = 0;
-  onProgress?.(0, items.length);
-  const results = await mapLimit(items, DECODE_CONCURRENCY, (it) => it.decode(size), () => onProgress?.(++done, items.length));
+/**
+ * Decodes everything; DecodeErrors become skipped entries, in input order. Image files go through
+ * decode-files.ts (all cores, the data cache); other sources (CSV rows) through their own decode, a
+ * few at a time.
+ */
+async function decodeAll(items: readonly PendingImage[], size: Size, where: string, opts: LoadOptions): Promise<{ ok: Decoded[]; skipped: SkippedImage[]; notes: string[] }> {
+  let results: Array<Uint8Array | DecodeError>;
+  let notes: string[] = [];
+  if (items.length > 0 && items.every((it) => it.file !== undefined)) {
+    const files = items.map((it) => ({ file: it.file!, origin: it.origin }));
+    ({ results, notes } = await decodeFiles(files, size, { cacheDir: opts.cacheDir, source: where, workers: opts.decodeWorkers, onProgress: opts.onProgress }));
+  } else {
+    let done = 0;
+    opts.onProgress?.(0, items.length);
+    const decodeOne = (it: PendingImage) => (it.decode ? it.decode(size) : decodeFile(it.file!, size, it.origin));
+    const settled = await mapLimit(items, DECODE_CONCURRENCY, decodeOne, () => opts.onProgress?.(++done, items.length));
+    results = settled.map((r) => {
+      if (r.status === 'fulfilled') return r.value;
+      if (r.reason instanceof DecodeError) return r.reason;
+      throw r.reason; // a bug or a system failure (out of memory), not a bad image: do not hide it
+    });
+  }
   const ok: Decoded[] = [];
   const skipped: SkippedImage[] = [];
   results.forEach((r, index) => {
     const it = items[index];
-    if (r.status === 'fulfilled') ok.push({ index, origin: it.origin, label: it.label, pixels: r.value });
-    else if (r.reason instanceof DecodeError) skipped.push({ origin: r.reason.origin, reason: r.reason.reason });
-    else throw r.reason; // a bug or a system failure (out of memory), not a bad image: do not hide it
+    if (r instanceof DecodeError) skipped.push({ origin: r.origin, reason: r.reason });
+    else ok.push({ index, origin: it.origin, label: it.label, pixels: r });
   });
-  return { ok, skipped };
+  return { ok, skipped, notes };
 }
 
 function toSet(items: readonly Decoded[], [h, w, c]: Size): ImageSet {

@@ -9,8 +9,11 @@ export interface PendingImage {
   origin: string;
   /** Index into the experiment's class list. */
   label: number;
-  /** Decodes to [h, w, c] HWC uint8; throws DecodeError when the image is unusable. */
-  decode(size: Size): Promise<Uint8Array>;
+  /** The image file, when the image is one: the loader reads, decodes and caches files in bulk. */
+  file?: string;
+  /** For images that are not files (CSV rows): decodes to [h, w, c] HWC uint8; throws DecodeError when
+   * the image is unusable. Every image has a file or a decode. */
+  decode?(size: Size): Promise<Uint8Array>;
 }
 
 export interface ScannedSource {
