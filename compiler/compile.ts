@@ -50,6 +50,9 @@ export function compile(file: string, opts: CompileOptions = {}): CompileResult 
   diagnostics.push(...resolved.diagnostics);
   const experiments: ExperimentIR[] = [];
   const named: Parameters<typeof nameClashes>[0][number][] = [];
+  // Checks read files too (a user graph's model.json): once per compile, not once per sweep point.
+  const read = new Map<string, string | undefined>();
+  const validateOpts = { ...opts, readFile: (f: string) => (read.has(f) ? read.get(f) : read.set(f, readFile(f)).get(f)) };
 
   for (const exp of resolved.experiments) {
     const { points, diagnostics: sweepDiagnostics } = expandSweep(exp, (s) => SETTINGS[s], { maxPoints: opts.maxPoints });
@@ -79,7 +82,7 @@ export function compile(file: string, opts: CompileOptions = {}): CompileResult 
         train,
         shapes,
       };
-      diagnostics.push(...validatePoint({ file: exp.file, nameSpan: exp.experiment.nameSpan, experimentName: exp.experiment.name, sections: s, ir, opts }));
+      diagnostics.push(...validatePoint({ file: exp.file, nameSpan: exp.experiment.nameSpan, experimentName: exp.experiment.name, sections: s, ir, opts: validateOpts }));
       named.push({ name, experiment: exp.experiment.name, file: exp.file, nameSpan: exp.experiment.nameSpan });
       experiments.push(ir);
     }

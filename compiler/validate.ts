@@ -2,14 +2,17 @@
 // check is one small function over one compiled experiment (or sweep point) with the sections it came
 // from, returning the diagnostics of its code(s). Adding a rule means adding a function to CHECKS.
 
+import * as path from 'node:path';
 import type { Call, Section, Span } from '../grammar/ast.ts';
 import type { SectionName } from '../grammar/lexer.ts';
 import { BACKBONES, canFinetune } from './backbones.ts';
 import { diagnostic, type Diagnostic } from './diagnostics.ts';
 import type { AugmentIR, DataIR, ExperimentIR } from './ir.ts';
+import { graphInputShape } from './graph-input.ts';
 import { DEFAULT_MEMORY_LIMIT_BYTES } from './limits.ts';
 import { batchActivationBytes, formatBytes } from './memory.ts';
 import { packageInstalled } from './packages.ts';
+import type { ReadFile } from './resolve.ts';
 import { layerSpan, sourceWord } from './shapes.ts';
 import { finalSoftmax } from './softmax.ts';
 
@@ -18,6 +21,8 @@ export interface ValidateOptions {
   checkPackages?: boolean;
   /** W002 past this many bytes of activations per batch; default DEFAULT_MEMORY_LIMIT_BYTES. */
   memoryLimitBytes?: number;
+  /** How files are read (a user graph's model.json, for its input size); undefined reads none. */
+  readFile?: ReadFile;
 }
 
 /** One experiment or sweep point: its IR and the effective sections it was lowered from. */
@@ -142,17 +147,30 @@ const fixedBackboneViews: Check = ({ file, sections, ir }) => {
 };
 
 /**
- * E038: a registry backbone's graph fixes its input size, and the runtime resizes every image to it
- * (runtime/backbones/load.ts), so another `input` would be silently ignored: refuse it.
+ * E038: an input size the backbone cannot take. A registry backbone's graph fixes its size and the
+ * runtime resizes every image to it (runtime/backbones/load.ts), so another `input` would be silently
+ * ignored; the same holds for a user's graph whose model.json fixes the size of its input placeholder.
  */
-const backboneInput: Check = ({ file, sections, ir }) => {
+const backboneInput: Check = ({ file, sections, ir, opts }) => {
   const bb = ir.backbone;
-  const spec = bb && bb.weights === null ? BACKBONES[bb.name] : undefined;
-  if (!bb || !spec || bb.input.every((d, i) => d === spec.input[i])) return [];
   const call = setting(sections.backbone, 'input');
+  if (!bb) return [];
   const span = call?.args[0]?.span ?? call?.nameSpan ?? sections.backbone!.keywordSpan;
-  const want = spec.input.join('x');
-  return [diagnostic('E038', file, span, `backbone '${bb.name}' takes ${want} images, not ${bb.input.join('x')}`, `remove 'input': every image is resized to ${want} for ${bb.name}`)];
+  const got = bb.input.join('x');
+  if (bb.weights === null) {
+    const spec = BACKBONES[bb.name];
+    if (!spec || bb.input.every((d, i) => d === spec.input[i])) return [];
+    const want = spec.input.join('x');
+    return [diagnostic('E038', file, span, `backbone '${bb.name}' takes ${want} images, not ${got}`, `remove 'input': every image is resized to ${want} for ${bb.name}`)];
+  }
+  if (!call || !opts.readFile) return [];
+  // Relative to the spec, as the runtime resolves it; a converter's output folder holds model.json.
+  const modelPath = path.resolve(path.dirname(ir.file), bb.weights);
+  const text = opts.readFile(modelPath) ?? opts.readFile(path.join(modelPath, 'model.json'));
+  const fixed = text === undefined ? null : graphInputShape(text);
+  if (!fixed || fixed.every((d, i) => d === bb.input[i])) return [];
+  const want = fixed.join('x');
+  return [diagnostic('E038', file, span, `the graph model '${bb.weights}' takes ${want} images, not ${got}`, `write: input ${want} (the size its input placeholder fixes)`)];
 };
 
 /** W002: a batch whose activations (forward and gradients) need more memory than the limit. */

@@ -185,6 +185,28 @@ describe('what a frozen backbone cannot take is a compile error', () => {
     expect(r.diagnostics[0].hint).toBe("remove 'input': every image is resized to 224x224x3 for faceres");
     expect(run(BACKBONE('flip', 'input 224x224x3')).diagnostics).toEqual([]);
   });
+
+  it("a user's graph model: input must match the size its model.json placeholder fixes, any size when open", () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'graph-'));
+    const placeholder = (dims: number[]) => JSON.stringify({ format: 'graph-model', modelTopology: { node: [{ name: 'x', op: 'Placeholder', attr: { shape: { shape: { dim: dims.map((d) => ({ size: String(d) })) } } } }] } });
+    fs.writeFileSync(path.join(dir, 'fixed.json'), placeholder([-1, 96, 96, 3]));
+    fs.mkdirSync(path.join(dir, 'open'));
+    fs.writeFileSync(path.join(dir, 'open', 'model.json'), placeholder([-1, -1, -1, 3]));
+    const spec = (weights: string) => L('experiment e {', '  backbone mynet {', `    weights "${weights}"`, '    tap "feat"', '    input 112x112x3', '  }', '  head { fc 7 | softmax }', '}');
+    const compileIn = (text: string) => compile(path.join(dir, 'main.emo'), { text, checkPackages: false });
+    const fixed = compileIn(spec('fixed.json'));
+    expect(golden(fixed.diagnostics)).toEqual([['E038', 5, 11, "the graph model 'fixed.json' takes 96x96x3 images, not 112x112x3"]]);
+    expect(fixed.diagnostics[0].hint).toBe('write: input 96x96x3 (the size its input placeholder fixes)');
+    expect(compileIn(spec('open')).diagnostics).toEqual([]);
+  });
+
+  it('reads the input a converted graph fixes, as tfjs-converter does: the first placeholder', async () => {
+    const { graphInputShape } = await import('../compiler/graph-input.ts');
+    // @vladmandic/human's emotion model takes 64x64 grey images (its model.json: input_1 [-1, 64, 64, 1]).
+    expect(graphInputShape(fs.readFileSync(path.join(ROOT, 'node_modules/@vladmandic/human/models/emotion.json'), 'utf8'))).toEqual([64, 64, 1]);
+    expect(graphInputShape('{ not json')).toBe(null);
+    expect(graphInputShape(JSON.stringify({ modelTopology: { node: [{ op: 'Placeholder', attr: {} }] } }))).toBe(null);
+  });
 });
 
 describe('activation memory of a batch (W002)', () => {
