@@ -18,6 +18,11 @@ export abstract class EmocRuntimeError extends Error {
     super(message);
     this.name = new.target.name;
   }
+
+  /** `where: message`, the line the CLI prints after `emoc: ` (and a sweep logs for a failed point). */
+  get located(): string {
+    return this.where ? `${this.where}: ${this.message}` : this.message;
+  }
 }
 
 /** A data folder, CSV or image that cannot be used as it is. */

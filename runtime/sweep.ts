@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { ExperimentIR } from '../compiler/ir.ts';
 import { writeFileAtomic, writeJsonAtomic } from './artifacts/atomic.ts';
 import { newRunId, readSummary, safeName } from './artifacts/run-dir.ts';
+import { EmocRuntimeError } from './errors.ts';
 import type { RunStatus } from './events.ts';
 import { runExperiment, type RunOptions } from './run.ts';
 
@@ -93,8 +94,11 @@ export async function runSweep(opts: Omit<RunOptions, 'ir'> & { experiments: Exp
     try {
       status = (await runExperiment({ ...opts, ir, runDir, resume })).status;
     } catch (e) {
+      // One point's failure (typed or a bug) must not cost the finished points their results: it is
+      // recorded, and results.json is still written from every point that has a summary.
       status = 'failed';
-      sink({ type: 'log', level: 'warn', message: `point ${rec.point} failed: ${(e as Error).message}` });
+      const why = e instanceof EmocRuntimeError ? `${e.located} (hint: ${e.hint})` : (e as Error).message;
+      sink({ type: 'log', level: 'warn', message: `point ${rec.point} failed: ${why}` });
     }
     rec.status = status;
     writeJsonAtomic(recordPath, record);

@@ -35,7 +35,7 @@ const RUNTIME_EXIT_CODES: Record<RuntimeErrorKind, number> = {
 /** What the CLI prints for a failure (ending in a newline) and the exit code it leaves with. */
 export function reportFailure(e: unknown): { text: string; exitCode: number } {
   if (e instanceof EmocRuntimeError) {
-    return { text: userLines(e.where ? `${e.where}: ${e.message}` : e.message, e.hint), exitCode: RUNTIME_EXIT_CODES[e.kind] };
+    return { text: userLines(e.located, e.hint), exitCode: RUNTIME_EXIT_CODES[e.kind] };
   }
   if (e instanceof UserError) return { text: userLines(e.message, e.hint), exitCode: e.exitCode };
   return { text: `emoc: internal error: ${(e as Error)?.stack ?? String(e)}\n`, exitCode: INTERNAL_ERROR_EXIT };

@@ -116,6 +116,24 @@ describe('emoc run', () => {
     expect(summary.message).toMatch(/training loss became/);
   }, 60_000);
 
+  it('keeps a sweep point that finished when a later point diverges, and says why the other failed', () => {
+    fs.writeFileSync(path.join(tmp, 'sweep.emo'), spec('sw', 'fc 7', '$lr').replace('  }\n}\n', '  }\n  sweep {\n    lr in [0.01, 1e38]\n    name "lr{lr}"\n  }\n}\n'));
+    const r = emoc(['run', 'sweep.emo', '--runs', 'runs', '--backend', 'cpu', '--no-dashboard']);
+    expect(r.code).toBe(1);
+    const log = r.out + r.err;
+    expect(log).not.toContain('    at ');
+    expect(log).toMatch(/point lr1e\+38 failed: \S*sweep\.emo: the training loss became \S+ at epoch 1, batch \d+ \(hint: lower the learning rate/);
+    const [sweepId] = fs.readdirSync(path.join(tmp, 'runs', 'sw'));
+    const sweepDir = path.join(tmp, 'runs', 'sw', sweepId!);
+    const rows = JSON.parse(fs.readFileSync(path.join(sweepDir, 'results.json'), 'utf8')) as { point: string; status: string }[];
+    expect(rows.map((x) => [x.point, x.status])).toEqual([
+      ['lr0.01', 'finished'],
+      ['lr1e+38', 'failed'],
+    ]);
+    expect(fs.existsSync(path.join(sweepDir, 'lr0.01', 'model', 'model.json'))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(sweepDir, 'lr0.01', 'summary.json'), 'utf8')).status).toBe('finished');
+  }, 60_000);
+
   it('names the missing package when a backend is forced that is not installed', () => {
     // @tensorflow/tfjs-node is not among emoc's dependencies, so forcing it must fail cleanly.
     const r = emoc(['run', 'tiny.emo', '--runs', 'runs-tf', '--backend', 'tensorflow', '--no-dashboard']);
