@@ -1,7 +1,7 @@
 // Typed reading of a call's arguments, reporting every problem as a diagnostic on the argument's span.
 
 import type { Arg, Call, KeyValueArg, Span, Value } from '../grammar/ast.ts';
-import { diagnostic, type Code, type Diagnostic } from './diagnostics.ts';
+import { diagnostic, withFix, type Code, type Diagnostic, type Fix } from './diagnostics.ts';
 
 export class CallReader {
   readonly positional: Value[] = [];
@@ -25,14 +25,19 @@ export class CallReader {
       }
       const i = this.keyed.findIndex((k) => k.key === a.key);
       if (i >= 0) {
-        this.report('E015', a.keySpan, `'${a.key}' is given twice`, 'keep one');
+        // The last one is the one in force, so the fix drops the earlier one with the blank before it.
+        const earlier = this.keyed[i];
+        const j = call.args.indexOf(earlier);
+        const start = (j > 0 ? call.args[j - 1].span : call.nameSpan).end.offset;
+        const fix = { title: `remove the earlier '${a.key}='`, start, end: earlier.span.end.offset, replacement: '' };
+        this.report('E015', a.keySpan, `'${a.key}' is given twice`, 'keep one', fix);
         this.keyed[i] = a;
       } else this.keyed.push(a);
     }
   }
 
-  report(code: Code, span: Span, message: string, hint?: string): void {
-    this.diagnostics.push(diagnostic(code, this.file, span, message, hint));
+  report(code: Code, span: Span, message: string, hint?: string, fix?: Fix): void {
+    this.diagnostics.push(withFix(diagnostic(code, this.file, span, message, hint), fix));
   }
 
   /** The next positional value not yet consumed that satisfies `test`. */

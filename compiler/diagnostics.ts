@@ -16,7 +16,24 @@ export interface Diagnostic {
   column: number;
   endLine: number;
   endColumn: number;
+  /** 0-based offsets of the span in the file's text, `endOffset` exclusive: where a fix or an editor acts. */
+  offset: number;
+  endOffset: number;
   hint?: string;
+  /** A mechanical edit that resolves the problem (`emoc lint --fix` applies it). */
+  fix?: Fix;
+}
+
+/**
+ * Replace [start, end) of the diagnostic's file with `replacement`. Only for edits whose result is
+ * certain from the text alone (a missing softmax, a single did-you-mean, a duplicate to drop).
+ */
+export interface Fix {
+  /** What the edit does, as a command: "replace 'maxpol' with 'maxpool'". */
+  title: string;
+  start: number;
+  end: number;
+  replacement: string;
 }
 
 export const CODES = {
@@ -72,8 +89,20 @@ export function diagnostic(code: Code, file: string, span: Span, message: string
     column: span.start.column,
     endLine: span.end.line,
     endColumn: span.end.column,
+    offset: span.start.offset,
+    endOffset: span.end.offset,
     ...(hint ? { hint } : {}),
   };
+}
+
+/** The diagnostic with `fix` attached. */
+export function withFix(d: Diagnostic, fix: Fix | undefined): Diagnostic {
+  return fix ? { ...d, fix } : d;
+}
+
+/** A fix that replaces the span's text. */
+export function replaceFix(span: Span, replacement: string, title: string): Fix {
+  return { title, start: span.start.offset, end: span.end.offset, replacement };
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -3,6 +3,7 @@
 // Shape errors are diagnostics on the layer that caused them.
 
 import type { Span } from '../grammar/ast.ts';
+import { originOf } from './lower/origin.ts';
 import { diagnostic, type Diagnostic } from './diagnostics.ts';
 import type { LayerIR, LayerShape, ShapesIR } from './ir.ts';
 
@@ -18,8 +19,10 @@ export function sourceWord(layer: LayerIR): string {
   return layer.kind === 'activation' ? layer.fn : layer.kind === 'globalavgpool' ? 'avgpool' : layer.kind;
 }
 
-/** Where a layer was written: its line and column, as wide as its word. */
+/** Where a layer was written: its name's span, or (an IR read back from JSON) its line and column, as wide as its word. */
 export const layerSpan = (layer: LayerIR): Span => {
+  const origin = originOf(layer);
+  if (origin) return origin.call.nameSpan;
   const line = layer.src?.line ?? 1;
   const column = layer.src?.column ?? 1;
   return { start: { offset: 0, line, column }, end: { offset: 0, line, column: column + sourceWord(layer).length } };

@@ -623,3 +623,47 @@ describe('the CLI prints diagnostics like a compiler', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('diagnostics keep their offsets and carry mechanical fixes', () => {
+  // Offsets are 0-based into the text; each expected value is counted by hand from the lines below.
+  const MODEL_7 = ['  model {', '    flatten', '    fc 7', '  }', '}'];
+  const one = (text: string, code: string) => {
+    const ds = run(text).diagnostics.filter((d) => d.code === code);
+    expect(ds.length, code).toBe(1);
+    return ds[0];
+  };
+
+  it('a misspelt layer: the span of the word, and the fix that writes the suggestion', () => {
+    // line 1 "experiment e {\n" is offsets 0-14, line 2 "  model {\n" 15-24, line 3 starts at 25.
+    const d = one(L('experiment e {', '  model {', '    maxpol 2', '    flatten', '    fc 7', '  }', '}'), 'E011');
+    expect([d.line, d.column, d.offset, d.endOffset]).toEqual([3, 5, 29, 35]);
+    expect(d.fix).toEqual({ title: "replace 'maxpol' with 'maxpool'", start: 29, end: 35, replacement: 'maxpool' });
+  });
+
+  it('an unknown word with nothing close has a hint but no fix', () => {
+    const d = one(L('experiment e {', '  model {', '    zzzzzz 2', '    flatten', '    fc 7', '  }', '}'), 'E011');
+    expect(d.fix).toBeUndefined();
+  });
+
+  it('a key given twice: the fix drops the earlier one (the later one is in force)', () => {
+    // line 3 starts at 25: "    optimizer adam lr=0.1 lr=0.001"; 'adam' ends at 43, 'lr=0.1' is 44-49, the second 'lr' 51-52.
+    const d = one(L('experiment e {', '  train {', '    optimizer adam lr=0.1 lr=0.001', '  }', ...MODEL_7), 'E015');
+    expect([d.line, d.column, d.offset, d.endOffset]).toEqual([3, 27, 51, 53]);
+    expect(d.fix).toEqual({ title: "remove the earlier 'lr='", start: 43, end: 50, replacement: '' });
+  });
+
+  it('a setting given twice: the fix drops the earlier line, from the end of the line before it', () => {
+    // line 3 "    seed 1\n" is 25-35 ('seed 1' ends at 35), line 4 "    epochs 5\n" 36-48, line 5 starts at 49.
+    const d = one(L('experiment e {', '  train {', '    seed 1', '    epochs 5', '    epochs 10', '  }', ...MODEL_7), 'E015');
+    expect([d.line, d.column, d.offset]).toEqual([5, 5, 53]);
+    expect(d.fix).toEqual({ title: "remove the earlier 'epochs'", start: 35, end: 48, replacement: '' });
+  });
+
+  it('a class listed twice: the fix drops the repeat with its comma', () => {
+    // line 2 "  data { classes [happy, sad, happy] }" starts at 15; in it 'sad' is columns 26-28 (offsets 40-42)
+    // and the second 'happy' columns 31-35 (offsets 45-49).
+    const d = one(L('experiment e {', '  data { classes [happy, sad, happy] }', ...MODEL_7), 'E015');
+    expect([d.line, d.column, d.offset, d.endOffset]).toEqual([2, 31, 45, 50]);
+    expect(d.fix).toEqual({ title: "remove the second 'happy'", start: 43, end: 50, replacement: '' });
+  });
+});

@@ -2,7 +2,15 @@
 // spec is also in the canonical layout. Edits that overlap an earlier one are left for the next run.
 
 import { formatEmo } from '../format/format.ts';
-import type { Finding, TextEdit } from './types.ts';
+import type { Fix } from '../diagnostics.ts';
+import type { Finding } from './types.ts';
+
+/** Replace [start, end) of a text with `text`. */
+export interface TextEdit {
+  start: number;
+  end: number;
+  text: string;
+}
 
 export function applyEdits(text: string, edits: readonly TextEdit[]): { text: string; applied: number } {
   const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
@@ -20,12 +28,14 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): { text: st
 
 /** The spec's text with every fix for `file` applied and formatted; null when nothing was fixable. */
 export async function fixText(file: string, text: string, findings: readonly Finding[]): Promise<{ text: string; applied: number } | null> {
-  const edits = findings.flatMap((f) => f.fix ?? []).filter((e) => e.file === file);
+  const edits = findings.flatMap(({ fix, file: at }) => (fix && at === file ? [edit(fix)] : []));
   if (edits.length === 0) return null;
   const { text: edited, applied } = applyEdits(text, dedupeEdits(edits));
   const formatted = await formatEmo(edited, { filepath: file, useConfig: true });
   return { text: formatted.ok ? formatted.text : edited, applied };
 }
+
+const edit = (fix: Fix): TextEdit => ({ start: fix.start, end: fix.end, text: fix.replacement });
 
 function dedupeEdits(edits: TextEdit[]): TextEdit[] {
   const seen = new Set<string>();

@@ -50,22 +50,19 @@ function safely(rule: Rule, ctx: LintContext): RuleFinding[] {
   try {
     return rule.check!(ctx);
   } catch (e) {
-    return [{ at: { file: ctx.file, line: 1, column: 1, endLine: 1, endColumn: 1 }, message: `internal error in rule ${rule.id}: ${(e as Error).message}` }];
+    const at = { file: ctx.file, line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
+    return [{ at, message: `internal error in rule ${rule.id}: ${(e as Error).message}` }];
   }
 }
 
 function toFinding(rule: Rule, severity: 'error' | 'warning', f: RuleFinding): Finding {
-  return { code: rule.id, rule: rule.id, severity, message: f.message, ...f.at, ...(f.hint ? { hint: f.hint } : {}), ...(f.fix ? { fix: f.fix } : {}) };
+  const extra = { ...(f.hint ? { hint: f.hint } : {}), ...(f.fix ? { fix: f.fix } : {}) };
+  return { code: rule.id, rule: rule.id, severity, message: f.message, ...f.at, ...extra };
 }
 
 /** Sweep points report the same finding once per point; keep one, in source order. */
 function dedupe(findings: Finding[]): Finding[] {
-  const fixes = new Map(findings.map((f) => [`${f.file}:${f.line}:${f.column}:${f.code}:${f.message}`, f.fix]));
-  return normalizeDiagnostics(findings).map((d) => {
-    const f = d as Finding;
-    const fix = fixes.get(`${f.file}:${f.line}:${f.column}:${f.code}:${f.message}`);
-    return fix ? { ...f, fix } : f;
-  });
+  return normalizeDiagnostics(findings) as Finding[];
 }
 
 export function hasErrorFindings(findings: readonly Finding[]): boolean {

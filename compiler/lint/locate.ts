@@ -1,44 +1,41 @@
 // Where in the source an IR element or a setting came from, for a finding's location and its fix.
 
-import type { Call, EmoFile, Experiment, Pipeline, Span } from '../../grammar/ast.ts';
+import type { Experiment, Span } from '../../grammar/ast.ts';
 import type { ExperimentIR, LayerIR } from '../ir.ts';
+import { originOf, type LayerOrigin } from '../lower/origin.ts';
 import type { LintContext, Location } from './types.ts';
 
 export function spanLocation(span: Span, file: string): Location {
-  return { file: span.file ?? file, line: span.start.line, column: span.start.column, endLine: span.end.line, endColumn: span.end.column };
+  const { start, end } = span;
+  const position = { line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+  return { file: span.file ?? file, ...position, offset: start.offset, endOffset: end.offset };
 }
 
 /** A layer's source position; the span covers the word it was written as. */
 export function layerLocation(layer: LayerIR, ctx: LintContext): Location {
-  const call = layerCall(layer, ctx);
-  if (call) return spanLocation(call.nameSpan, ctx.file);
+  const origin = originOf(layer);
+  if (origin) return spanLocation(origin.call.nameSpan, origin.file);
+  // An IR that did not come from this compile (read back from JSON) has only its line and column.
   const line = layer.src?.line ?? 1;
   const column = layer.src?.column ?? 1;
-  return { file: layer.src?.file ?? ctx.file, line, column, endLine: line, endColumn: column + 1 };
+  const file = layer.src?.file ?? ctx.file;
+  const offset = offsetOf(ctx.result.program.texts.get(file) ?? '', line, column);
+  return { file, line, column, endLine: line, endColumn: column + 1, offset, endOffset: offset + 1 };
 }
 
 /** The call a layer was lowered from, with the pipeline holding it. */
-export function layerCallIn(layer: LayerIR, ctx: LintContext): { call: Call; pipeline: Pipeline; file: string } | undefined {
-  if (!layer.src) return undefined;
-  const ast = ctx.result.program.files.get(layer.src.file);
-  if (!ast) return undefined;
-  for (const p of pipelinesOf(ast)) {
-    for (const call of p.calls) {
-      if (call.nameSpan.start.line === layer.src.line && call.nameSpan.start.column === layer.src.column) return { call, pipeline: p, file: layer.src.file };
-    }
-  }
-  return undefined;
+export function layerCallIn(layer: LayerIR): LayerOrigin | undefined {
+  return originOf(layer);
 }
 
-function layerCall(layer: LayerIR, ctx: LintContext): Call | undefined {
-  return layerCallIn(layer, ctx)?.call;
-}
-
-function* pipelinesOf(ast: EmoFile): Generator<Pipeline> {
-  for (const item of ast.items) {
-    const sections = item.kind === 'experiment' ? item.sections : [item];
-    for (const s of sections) yield* s.body ?? [];
+function offsetOf(text: string, line: number, column: number): number {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf('\n', offset);
+    if (nl < 0) return text.length;
+    offset = nl + 1;
   }
+  return Math.min(text.length, offset + column - 1);
 }
 
 /** The AST experiment an IR (or one of its sweep points) was compiled from. */
@@ -57,5 +54,6 @@ export function settingLocation(ir: ExperimentIR, ctx: LintContext, section: str
   const call = own?.body?.map((p) => p.calls[0]).find((c) => settings.includes(c.name));
   if (call) return spanLocation(call.span, ctx.file);
   if (own) return spanLocation(own.keywordSpan, ctx.file);
-  return exp ? spanLocation(exp.nameSpan, ctx.file) : { file: ctx.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+  if (exp) return spanLocation(exp.nameSpan, ctx.file);
+  return { file: ctx.file, line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
 }

@@ -2,41 +2,27 @@
 // their code), so every printer of diagnostics prints them too.
 
 import type { CompileResult } from '../compile.ts';
-import type { Diagnostic } from '../diagnostics.ts';
+import type { Diagnostic, Fix } from '../diagnostics.ts';
 import type { ExperimentIR } from '../ir.ts';
 
 export type RuleSeverity = 'error' | 'warning';
 export type RuleSetting = RuleSeverity | 'off';
 
-/** Replace [start, end) of the spec's text with `text`. */
-export interface TextEdit {
-  file: string;
-  start: number;
-  end: number;
-  text: string;
-}
-
+/** A finding's `fix` (from the Diagnostic) is safe to apply without asking: emoc lint --fix applies it. */
 export interface Finding extends Diagnostic {
   /** The rule's stable id; for compile diagnostics no rule claims, 'compiler' (and `code` keeps E0xx). */
   rule: string;
-  /** A fix that is safe to apply without asking (emoc lint --fix). */
-  fix?: TextEdit[];
 }
 
-export interface Location {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-}
+/** Where a finding is: a diagnostic's position fields. */
+export type Location = Pick<Diagnostic, 'file' | 'line' | 'column' | 'endLine' | 'endColumn' | 'offset' | 'endOffset'>;
 
-/** What a rule reports; lint adds the rule id and the severity in force. */
+/** What a rule reports; lint adds the rule id and the severity in force. The fix edits `at.file`. */
 export interface RuleFinding {
   at: Location;
   message: string;
   hint?: string;
-  fix?: TextEdit[];
+  fix?: Fix;
 }
 
 export interface LintOptions {

@@ -6,7 +6,6 @@ import { describeValue, type CallReader } from '../args.ts';
 import { BACKBONES, type BackboneSpec } from '../backbones.ts';
 import { GRAPH_BACKBONE_INPUT } from '../defaults.ts';
 import type { BackboneIR } from '../ir.ts';
-import { didYouMean } from '../suggest.ts';
 import { GRAPH_PREPROCESS } from '../vocabulary.ts';
 import type { LowerContext } from './context.ts';
 import { readSize3 } from './sizes.ts';
@@ -27,7 +26,7 @@ export function lowerBackbone(ctx: LowerContext, section: Section | undefined): 
   const spec: BackboneSpec | undefined = BACKBONES[name];
   if (!spec && weights === null) {
     const fallback = `known backbones: ${KNOWN}; or give weights "path/model.json" for your own graph model`;
-    ctx.report('E020', header!.span, `unknown backbone '${name}'`, didYouMean(name, Object.keys(BACKBONES), fallback));
+    ctx.reportUnknown('E020', header!.span, `unknown backbone '${name}'`, name, Object.keys(BACKBONES), fallback);
     return null;
   }
   const inp = s.get('input');
@@ -62,7 +61,7 @@ export function lowerBackbone(ctx: LowerContext, section: Section | undefined): 
     if (choices.includes(word)) preprocess = word;
     else {
       const message = `backbone '${name}' takes preprocess ${choices.join(' or ')}`;
-      ctx.report('E013', p?.span ?? pre.call.span, message, didYouMean(word, choices));
+      ctx.reportUnknown('E013', p?.span ?? pre.call.span, message, word, choices);
     }
   }
   const src = ctx.src(section.keywordSpan);
@@ -100,7 +99,7 @@ function readTaps(ctx: LowerContext, r: CallReader, name: string, spec: Backbone
     else if (item.kind === 'word') {
       const known = spec ? [...Object.keys(spec.taps), 'concat'] : [];
       const fallback = spec ? `taps of ${name}: ${known.join(', ')}; or a graph node name in quotes` : 'give a graph node name in quotes';
-      ctx.report('E021', item.span, `unknown tap '${item.name}' for backbone '${name}'`, didYouMean(item.name, known, fallback));
+      ctx.reportUnknown('E021', item.span, `unknown tap '${item.name}' for backbone '${name}'`, item.name, known, fallback);
     } else ctx.report('E013', item.span, `a tap is a name or a quoted node name, not ${describeValue(item)}`);
   }
   if (items.length === 0) ctx.report('E012', v?.span ?? r.call.span, 'tap needs at least one tap', hint);

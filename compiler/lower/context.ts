@@ -3,9 +3,9 @@
 
 import type { Call, Section, Span } from '../../grammar/ast.ts';
 import { CallReader } from '../args.ts';
-import { diagnostic, type Code, type Diagnostic } from '../diagnostics.ts';
+import { diagnostic, withFix, type Code, type Diagnostic, type Fix } from '../diagnostics.ts';
 import type { SrcRef } from '../ir.ts';
-import { didYouMean } from '../suggest.ts';
+import { suggestFix } from '../suggest.ts';
 import { isOneOf, LAYER_NAMES, SETTINGS } from '../vocabulary.ts';
 
 export class LowerContext {
@@ -14,8 +14,14 @@ export class LowerContext {
     readonly diagnostics: Diagnostic[],
   ) {}
 
-  report(code: Code, span: Span, message: string, hint?: string): void {
-    this.diagnostics.push(diagnostic(code, this.file, span, message, hint));
+  report(code: Code, span: Span, message: string, hint?: string, fix?: Fix): void {
+    this.diagnostics.push(withFix(diagnostic(code, this.file, span, message, hint), fix));
+  }
+
+  /** An unknown word at `span`: "did you mean" the closest candidate, with the fix that writes it. */
+  reportUnknown(code: Code, span: Span, message: string, word: string, candidates: Iterable<string>, fallback?: string): void {
+    const { hint, fix } = suggestFix(word, span, candidates, fallback);
+    this.report(code, span, message, hint, fix);
   }
 
   src(span: Span): SrcRef {
@@ -39,15 +45,31 @@ export class LowerContext {
         this.report('E025', p.calls[1].nameSpan, `'|' joins layers; ${where}`, 'put each setting on its own line');
       }
       if (!known.includes(call.name)) {
-        const hint = isOneOf(LAYER_NAMES, call.name)
-          ? `'${call.name}' is a layer: it belongs in a model or head block`
-          : didYouMean(call.name, known, `${section.keyword} settings: ${known.join(', ')}`);
-        this.report('E010', call.nameSpan, `unknown ${section.keyword} setting '${call.name}'`, hint);
+        const message = `unknown ${section.keyword} setting '${call.name}'`;
+        const layerHint = `'${call.name}' is a layer: it belongs in a model or head block`;
+        if (isOneOf(LAYER_NAMES, call.name)) this.report('E010', call.nameSpan, message, layerHint);
+        else this.reportUnknown('E010', call.nameSpan, message, call.name, known, `${section.keyword} settings: ${known.join(', ')}`);
         continue;
       }
-      if (out.has(call.name)) this.report('E015', call.nameSpan, `'${call.name}' is set twice in ${section.keyword}`, 'keep one');
+      const earlier = out.get(call.name);
+      if (earlier) {
+        // The last one is the one in force, so the fix drops the earlier one.
+        const fix = { title: `remove the earlier '${call.name}'`, ...removal(section, earlier.call) };
+        this.report('E015', call.nameSpan, `'${call.name}' is set twice in ${section.keyword}`, 'keep one', fix);
+      }
       out.set(call.name, new CallReader(call, this.file, this.diagnostics, known));
     }
     return out;
   }
+}
+
+/**
+ * The text to delete to drop a setting's line: from the end of the line before it in the section (so
+ * its line break and indentation go too), or from its own start when it is the first.
+ */
+function removal(section: Section, call: Call): { start: number; end: number; replacement: string } {
+  const body = section.body ?? [];
+  const i = body.findIndex((p) => p.calls[0] === call);
+  const start = i > 0 ? body[i - 1].span.end.offset : body[i].span.start.offset;
+  return { start, end: body[i].span.end.offset, replacement: '' };
 }

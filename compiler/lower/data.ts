@@ -36,7 +36,7 @@ export function lowerData(ctx: LowerContext, section: Section | undefined): Data
     const choice = pre.take((v) => v.kind === 'word');
     const word = choice?.kind === 'word' ? choice.name : '';
     if (isOneOf(PREPROCESS_MODES, word)) preprocess = word;
-    else ctx.report('E013', choice?.span ?? pre.call.span, `preprocess is ${orList(PREPROCESS_MODES)}`, didYouMean(word, PREPROCESS_MODES));
+    else ctx.reportUnknown('E013', choice?.span ?? pre.call.span, `preprocess is ${orList(PREPROCESS_MODES)}`, word, PREPROCESS_MODES);
     pre.finish();
   }
   return { source, classes, input, valSplit, preprocess };
@@ -87,10 +87,18 @@ function readClasses(ctx: LowerContext, r: CallReader, source: Source): string[]
       continue;
     }
     const name = item.kind === 'word' ? item.name : item.value;
-    if (names.includes(name)) ctx.report('E015', item.span, `class '${name}' is listed twice`, 'list each class once');
+    if (names.includes(name)) {
+      // A repeat is never the first item: drop it with the comma before it.
+      const k = list.items.indexOf(item);
+      const start = list.items[k - 1].span.end.offset;
+      const fix = { title: `remove the second '${name}'`, start, end: item.span.end.offset, replacement: '' };
+      ctx.report('E015', item.span, `class '${name}' is listed twice`, 'list each class once', fix);
+    }
     else if (source.kind === 'builtin' && !isOneOf(EMOTIONS, name)) {
       const message = `unknown class '${name}': the built-in faces have ${EMOTIONS.join(', ')}`;
-      ctx.report('E024', item.span, message, didYouMean(name, EMOTIONS));
+      // A quoted class would lose its quotes in a plain replacement: only words get the fix.
+      if (item.kind === 'word') ctx.reportUnknown('E024', item.span, message, name, EMOTIONS);
+      else ctx.report('E024', item.span, message, didYouMean(name, EMOTIONS));
     } else names.push(name);
   }
   if (names.length >= 2) return names;

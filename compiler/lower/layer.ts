@@ -4,7 +4,6 @@
 import type { Call } from '../../grammar/ast.ts';
 import { BATCH_NORM, POOL_SIZE } from '../defaults.ts';
 import type { LayerIR, Padding } from '../ir.ts';
-import { didYouMean } from '../suggest.ts';
 import { ACTIVATIONS, isOneOf, LAYER_NAMES, MODEL_DIRECTIVES, SETTINGS } from '../vocabulary.ts';
 import type { LowerContext } from './context.ts';
 import { isUnitWord, readActivation, readBias, readKeyPair, readPadding, readUnits, usage } from './layer-args.ts';
@@ -96,5 +95,5 @@ function writesKernel(call: Call): boolean {
 function reportUnknownLayer(ctx: LowerContext, call: Call): void {
   const isSetting = Object.values(SETTINGS).some((s) => s.includes(call.name));
   const fallback = isSetting ? `'${call.name}' is a setting, not a layer` : `layers: ${LAYER_NAMES.join(', ')}`;
-  ctx.report('E011', call.nameSpan, `unknown layer '${call.name}'`, didYouMean(call.name, [...LAYER_NAMES, ...MODEL_DIRECTIVES], fallback));
+  ctx.reportUnknown('E011', call.nameSpan, `unknown layer '${call.name}'`, call.name, [...LAYER_NAMES, ...MODEL_DIRECTIVES], fallback);
 }

@@ -5,6 +5,7 @@ import type { Activation, LayerIR, Padding } from '../ir.ts';
 import { ACTIVATIONS, isOneOf, PADDINGS } from '../vocabulary.ts';
 import type { LowerContext } from './context.ts';
 import { lowerLayer, type LoweredLayer } from './layer.ts';
+import { recordOrigin } from './origin.ts';
 
 export function lowerLayers(ctx: LowerContext, section: Section): LayerIR[] {
   let defaultActivation: Activation | null = null;
@@ -14,7 +15,9 @@ export function lowerLayers(ctx: LowerContext, section: Section): LayerIR[] {
     for (const call of p.calls) {
       if (call.name !== 'default') {
         const built = lowerLayer(ctx, call, defaultPadding);
-        if (built) lowered.push(built);
+        if (!built) continue;
+        lowered.push(built);
+        recordOrigin(built.layer, { call, pipeline: p, file: call.nameSpan.file ?? ctx.file });
         continue;
       }
       // `default padding` applies to the layers after it, `default activation` to the whole stack.

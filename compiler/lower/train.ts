@@ -5,7 +5,6 @@ import type { Section } from '../../grammar/ast.ts';
 import { checkRange, type CallReader } from '../args.ts';
 import { ADAM, DEFAULTS, EARLY_STOP, SCHEDULE, SGD } from '../defaults.ts';
 import type { OptimizerIR, ScheduleIR, TrainIR } from '../ir.ts';
-import { didYouMean } from '../suggest.ts';
 import { CLASS_WEIGHT_MODES, isOneOf, METRICS, OPTIMIZERS, orList, SCHEDULES } from '../vocabulary.ts';
 import type { LowerContext } from './context.ts';
 
@@ -58,7 +57,7 @@ function readOptimizer(ctx: LowerContext, r: CallReader): OptimizerIR {
     optimizer = { kind: 'sgd', lr: lr ?? SGD.lr, momentum, nesterov: r.flag('nesterov') };
   } else {
     const message = word ? `unknown optimizer '${word}'` : 'optimizer needs a name';
-    ctx.report('E013', kind?.span ?? r.call.span, message, didYouMean(word, OPTIMIZERS, `optimizers: ${OPTIMIZERS.join(', ')}`));
+    ctx.reportUnknown('E013', kind?.span ?? r.call.span, message, word, OPTIMIZERS, `optimizers: ${OPTIMIZERS.join(', ')}`);
   }
   r.finish(optimizer.kind === 'adam' ? 'adam takes lr=, beta1=, beta2=, epsilon=' : 'sgd takes lr=, momentum=, nesterov');
   return optimizer;
@@ -77,7 +76,7 @@ function readSchedule(ctx: LowerContext, r: CallReader): ScheduleIR {
   else if (name === 'cosine') schedule = { kind: 'cosine', minLr: r.number('min', { min: 0 }) ?? SCHEDULE.minLr };
   else if (name !== 'constant') {
     const message = name ? `unknown schedule '${name}'` : 'schedule needs a kind';
-    ctx.report('E013', kind?.span ?? r.call.span, message, didYouMean(name, SCHEDULES, `schedules: ${SCHEDULES.join(', ')}`));
+    ctx.reportUnknown('E013', kind?.span ?? r.call.span, message, name, SCHEDULES, `schedules: ${SCHEDULES.join(', ')}`);
   }
   r.finish();
   return schedule;
@@ -92,8 +91,8 @@ function readEarlyStop(ctx: LowerContext, r: CallReader): TrainIR['earlyStop'] {
   const m = r.take((v) => v.kind === 'word');
   const word = m?.kind === 'word' ? m.name : '';
   if (!isOneOf(METRICS, word)) {
-    const hint = didYouMean(word, METRICS, 'for example: early-stop val_acc patience=5');
-    ctx.report('E013', m?.span ?? r.call.span, `early-stop watches ${orList(METRICS)}`, hint);
+    const fallback = 'for example: early-stop val_acc patience=5';
+    ctx.reportUnknown('E013', m?.span ?? r.call.span, `early-stop watches ${orList(METRICS)}`, word, METRICS, fallback);
   }
   const earlyStop = {
     metric: isOneOf(METRICS, word) ? word : EARLY_STOP.metric,

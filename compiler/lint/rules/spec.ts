@@ -66,7 +66,8 @@ export const unusedImport: Rule = {
       const declared = [...closure(ctx, target)].flatMap((f) => declarations(ctx.result.program.files.get(f)!));
       if (declared.some((d) => used.has(d))) return [];
       const text = ctx.result.program.texts.get(main.file) ?? '';
-      return [{ at: spanLocation(imp.span, ctx.file), message: `nothing from '${imp.path}' is used`, hint: 'remove the import', fix: [{ file: main.file, start: imp.span.start.offset, end: lineEnd(text, imp.span.end.offset), text: '' }] }];
+      const fix = { title: `remove the import of '${imp.path}'`, start: imp.span.start.offset, end: lineEnd(text, imp.span.end.offset), replacement: '' };
+      return [{ at: spanLocation(imp.span, ctx.file), message: `nothing from '${imp.path}' is used`, hint: 'remove the import', fix }];
     });
   },
 };

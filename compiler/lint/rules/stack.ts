@@ -4,7 +4,8 @@ import type { Activation, ExperimentIR, LayerIR } from '../../ir.ts';
 import { ACTIVATIONS } from '../../vocabulary.ts';
 import { UNKNOWN } from '../../shapes.ts';
 import { layerCallIn, layerLocation } from '../locate.ts';
-import type { LintContext, Rule, RuleFinding, TextEdit } from '../types.ts';
+import type { Fix } from '../../diagnostics.ts';
+import type { LintContext, Rule, RuleFinding } from '../types.ts';
 
 import { layerName } from '../../diff/diff.ts';
 import { finalSoftmax, isSoftmax } from '../../softmax.ts';
@@ -25,9 +26,13 @@ export const softmaxMissing: Rule = {
       const last = ir.layers.at(-1)!;
       // A stack with a softmax that does not end it is the compiler's E036 (layer after the final softmax).
       if (finalSoftmax(ir.layers) >= 0) return [];
-      const where = layerCallIn(last, ctx);
-      const fix: TextEdit[] | undefined = where && where.file === ctx.file ? [{ file: where.file, start: where.call.span.end.offset, end: where.call.span.end.offset, text: ' | softmax' }] : undefined;
-      return [{ at: layerLocation(last, ctx), message: `${ir.name} ends with ${layerName(ir.layers, ir.layers.length - 1)}, not softmax`, hint: 'end the stack with: | softmax', fix }];
+      const where = layerCallIn(last);
+      const name = layerName(ir.layers, ir.layers.length - 1);
+      const end = where?.call.span.end.offset;
+      const title = `add softmax after ${name}`;
+      const fix: Fix | undefined = end === undefined ? undefined : { title, start: end, end, replacement: ' | softmax' };
+      const message = `${ir.name} ends with ${name}, not softmax`;
+      return [{ at: layerLocation(last, ctx), message, hint: 'end the stack with: | softmax', fix }];
     }),
 };
 
@@ -42,15 +47,16 @@ export const softmaxDoubled: Rule = {
       const out: RuleFinding[] = [];
       for (const i of at.slice(1)) {
         const layer = ir.layers[i];
-        const where = layerCallIn(layer, ctx);
-        let fix: TextEdit[] | undefined;
+        const where = layerCallIn(layer);
+        const name = layerName(ir.layers, i);
+        let fix: Fix | undefined;
         // Only a separate softmax layer right after another softmax is dropped automatically.
-        if (where && where.file === ctx.file && layer.kind === 'activation' && at.includes(i - 1)) {
+        if (where && layer.kind === 'activation' && at.includes(i - 1)) {
           const k = where.pipeline.calls.indexOf(where.call);
           const start = k > 0 ? where.pipeline.calls[k - 1].span.end.offset : where.pipeline.span.start.offset;
-          fix = [{ file: where.file, start, end: where.call.span.end.offset, text: '' }];
+          fix = { title: `remove ${name}`, start, end: where.call.span.end.offset, replacement: '' };
         }
-        out.push({ at: layerLocation(layer, ctx), message: `softmax is applied again at ${layerName(ir.layers, i)}`, hint: 'keep one softmax, at the end', fix });
+        out.push({ at: layerLocation(layer, ctx), message: `softmax is applied again at ${name}`, hint: 'keep one softmax, at the end', fix });
       }
       const first = at[0];
       if (at.length === 1 && first < ir.layers.length - 1 && ir.layers.slice(first + 1).some((l) => l.kind !== 'dropout')) {
