@@ -7,6 +7,7 @@
 //   4. MobileNetV1-160 inference (the size of a frozen backbone), wasm and PyTorch;
 //   5. every layer kind alone (forward, forward+backward), wasm and PyTorch side by side;
 //   6. the training loop's input wait (data pipeline) as a share of the step.
+//   7. loading ../shared/data/fer2013 cold (empty decoded-data cache) and warm (bench/data-load.ts).
 // Every section states the machine, backend and threads. Targets are reported, never asserted in tests.
 
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import type { FerRun } from './fer-sizes.ts';
 import { benchFrontend, TARGET_MS } from './frontend.ts';
 import { formatLayers, type LayerTiming } from './layers.ts';
 import { benchInputWait, formatInputWait } from './input-wait.ts';
+import { benchDataLoad, formatDataLoad } from './data-load.ts';
 import type { BackendInfo } from '../runtime/backend/select.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -124,3 +126,5 @@ for (const threads of [1, m.cores]) {
 }
 
 console.log(`## Data pipeline\n${formatInputWait(benchInputWait())}`);
+
+console.log(`\n## Data loading (FER2013 folder, cold and warm)\n${formatDataLoad(await benchDataLoad())}`);
