@@ -90,6 +90,13 @@ const oneFilePerModule = {
 const started = performance.now();
 const out = `${DIST}.tmp-${process.pid}`;
 fs.rmSync(out, { recursive: true, force: true });
+// esbuild has printed the errors with their locations; the stack trace would add nothing. The old dist/
+// stays as it was (bin/emoc.js will see that it is stale and run the sources).
+process.on('uncaughtException', (e) => {
+  fs.rmSync(out, { recursive: true, force: true });
+  process.stderr.write(`emoc build failed: ${e.message.split('\n')[0]}\n`);
+  process.exit(1);
+});
 const files = sourceFiles();
 const modules = files.filter(isModule);
 
