@@ -145,6 +145,9 @@ function kernelChecks(): void {
       [[2, 21, 19, 4], 9, 4, 'same', 'relu6'],
       [[2, 10, 9, 5], 3, [2, 1], 1, 'linear'],
       [[1, 7, 7, 2], 1, 2, 'valid', 'relu'],
+      // Rows of 6 and 7 output pixels: a 4-pixel tile, then the 2-pixel tile (and a single pixel).
+      [[3, 12, 12, 8], 5, 2, 'same', 'relu'],
+      [[2, 7, 7, 4], 3, 1, 'same', 'linear'],
     ];
     for (const [xs, k, stride, pad, activation] of cases) {
       const before = pool.calls.get('convForward') ?? 0;

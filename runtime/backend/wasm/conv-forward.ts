@@ -10,7 +10,7 @@
 // activations, dilation, NCHW, other dtypes) goes to the stock kernels.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { ptr, simd, type WasmBackendLike } from './heap.ts';
+import { f32Bits, ptr, simd, type WasmBackendLike } from './heap.ts';
 import { stockKernel } from './ops.ts';
 import type { SimdKernelPool } from './simd-kernels.ts';
 
@@ -22,13 +22,6 @@ const CLAMP: Record<string, [number, number]> = {
   relu: [0, Infinity],
   relu6: [0, 6],
 };
-
-/** The bits of v as a float32, as an int32 (kernel arguments are integers). */
-const bitsView = new DataView(new ArrayBuffer(4));
-function f32Bits(v: number): number {
-  bitsView.setFloat32(0, v);
-  return bitsView.getInt32(0);
-}
 
 /** The filter [K, N] packed in strips of 8 output channels ([N/8, K, 8]); the caller frees it. */
 function packFilter(b: WasmBackendLike, pool: SimdKernelPool, filter: TI, k: number, n: number): TI {

@@ -35,6 +35,13 @@ export function ptr(backend: WasmBackendLike, t: TI): number {
   return d.memoryOffset;
 }
 
+/** The bits of v as a float32, as an int32 (kernel arguments are integers: pass floats this way). */
+const bitsView = new DataView(new ArrayBuffer(4));
+export function f32Bits(v: number): number {
+  bitsView.setFloat32(0, v);
+  return bitsView.getInt32(0);
+}
+
 /** A float32 output of `shape`, zero-filled. */
 export function zerosOnHeap(backend: WasmBackendLike, shape: number[]): TI {
   const t = backend.makeOutput(shape, 'float32');

@@ -15,7 +15,7 @@
 //   Identity              the stock kernel copies
 //   FusedBatchNorm        one SIMD pass
 // emoc's own (called by name from runtime/fused-batch-norm.ts and relu's gradient):
-//   EmocBatchNormTrain, EmocBatchNormGrad, EmocReluGrad
+//   EmocBatchNormTrain, EmocBatchNormGrad, EmocReluGrad, EmocAdam (adam.ts: the optimizer step)
 //
 // Where emoc's SIMD kernel pool runs (simd-kernels.ts: it starts with the backend) the kernels use it;
 // the composed forms stay as the fallback (EMOC_WASM_SIMD_KERNELS=0, no SIMD, shapes the SIMD kernels
@@ -25,6 +25,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { replaceWasmKernel } from './heap.ts';
 import { setStockKernel } from './ops.ts';
+import { ADAM, adamKernel } from './adam.ts';
 import { avgPoolGrad } from './avg-pool-grad.ts';
 import { batchMatMul } from './batch-mat-mul.ts';
 import { BN_GRAD, BN_TRAIN, batchNormGrad, batchNormTrain, fusedBatchNorm } from './batch-norm.ts';
@@ -66,6 +67,7 @@ export const WASM_KERNELS: readonly WasmKernelEntry[] = [
   entry(BN_TRAIN, batchNormTrain),
   entry(BN_GRAD, batchNormGrad),
   entry(RELU_GRAD, reluGradKernel),
+  entry(ADAM, adamKernel),
 ];
 
 /** Gradients emoc replaces in tfjs' registry (shared by every backend; each keeps a fallback). */

@@ -16,7 +16,7 @@ import * as v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 
-const KERNEL_NAMES = ['maxPoolGrad2x2', 'convFilterGrad', 'convInputGrad', 'sumParts', 'channelSums', 'bnGradSums', 'channelAffine', 'reluGrad', 'copyWindow', 'packStrips8', 'convForward'] as const;
+const KERNEL_NAMES = ['maxPoolGrad2x2', 'convFilterGrad', 'convInputGrad', 'sumParts', 'channelSums', 'bnGradSums', 'channelAffine', 'reluGrad', 'copyWindow', 'packStrips8', 'convForward', 'adamUpdate'] as const;
 export type SimdKernelName = (typeof KERNEL_NAMES)[number];
 
 // Control slot of one worker, in Int32 words: SEQ (call number, -1 = shut down), DONE (last call

@@ -71,8 +71,8 @@ export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, from: i32, to: i3
  * where xp is the input already padded as the forward pass read it ([N, Hp, Wp, Cin]) and j runs
  * over the KW*Cin values of one kernel row, which are contiguous in xp. J may be KW*Cin rounded up
  * to a multiple of 4 (the rows past KW*Cin read the next pixel and are dropped by the caller, which
- * leaves room after xp's last row). Blocks of 4 j x 8 co stay in registers across a row of output
- * pixels. Cout must be a multiple of 4.
+ * leaves room after xp's last row). Blocks of 4 j x 8 co stay in registers across a group of rows
+ * of output pixels (filterGradRows). Cout must be a multiple of 4.
  */
 export function convFilterGrad(
   xp: usize, dy: usize, dw: usize, from: i32, to: i32,
@@ -88,30 +88,48 @@ function filterGradRows(
   xp: usize, dy: usize, dw: usize, from: i32, to: i32,
   OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, J: i32, sh: i32, sw: i32,
 ): void {
+  // Groups of rows of about 128 output pixels share one load and store of each accumulator block
+  // (a row of 6 pixels, as at FER sizes, would otherwise spend more on those than on the sums); the
+  // group's dy (128 pixels x Cout) stays in L1/L2 while every block of dw passes over it.
+  const group = max(1, 128 / OW);
+  for (let g = from; g < to; g += group) {
+    filterGradGroup(xp, dy, dw, g, min(g + group, to), OH, OW, Hp, Wp, Cin, Cout, KH, J, sh, sw);
+  }
+}
+
+function filterGradGroup(
+  xp: usize, dy: usize, dw: usize, from: i32, to: i32,
+  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, J: i32, sh: i32, sw: i32,
+): void {
   const xStep = <usize>(sw * Cin) << 2; // bytes between neighbouring output pixels in an xp row
   const dyStep = <usize>Cout << 2;
+  const dyRowBytes = <usize>OW * dyStep;
   const wRow = <usize>Cout << 2; // bytes per j row of dw
-  for (let r = from; r < to; r++) {
-    const n = r / OH;
-    const oh = r - n * OH;
-    const dyRow = dy + <usize>r * <usize>OW * dyStep;
-    for (let kh = 0; kh < KH; kh++) {
-      const xRow = xp + ((<usize>(n * Hp + oh * sh + kh) * <usize>Wp * <usize>Cin) << 2);
-      const wK = dw + <usize>(kh * J) * wRow;
-      let cb = 0;
-      for (; cb + 8 <= Cout; cb += 8) {
-        let j = 0;
-        for (; j + 4 <= J; j += 4) {
-          const w0 = wK + <usize>j * wRow + (<usize>cb << 2);
-          const w1 = w0 + wRow;
-          const w2 = w1 + wRow;
-          const w3 = w2 + wRow;
-          let s00 = v128.load(w0), s01 = v128.load(w0, 16);
-          let s10 = v128.load(w1), s11 = v128.load(w1, 16);
-          let s20 = v128.load(w2), s21 = v128.load(w2, 16);
-          let s30 = v128.load(w3), s31 = v128.load(w3, 16);
-          let px = xRow + (<usize>j << 2);
-          let pd = dyRow + (<usize>cb << 2);
+  const xRowBytes = (<usize>Wp * <usize>Cin) << 2;
+  const n0 = from / OH;
+  const oh0 = from - n0 * OH;
+  for (let kh = 0; kh < KH; kh++) {
+    const wK = dw + <usize>(kh * J) * wRow;
+    // Row `from`'s kernel row kh in xp; the loops below step it row by row.
+    const xStart = xp + <usize>(n0 * Hp + oh0 * sh + kh) * xRowBytes;
+    const dyStart = dy + <usize>from * dyRowBytes;
+    let cb = 0;
+    for (; cb + 8 <= Cout; cb += 8) {
+      let j = 0;
+      for (; j + 4 <= J; j += 4) {
+        const w0 = wK + <usize>j * wRow + (<usize>cb << 2);
+        const w1 = w0 + wRow;
+        const w2 = w1 + wRow;
+        const w3 = w2 + wRow;
+        let s00 = v128.load(w0), s01 = v128.load(w0, 16);
+        let s10 = v128.load(w1), s11 = v128.load(w1, 16);
+        let s20 = v128.load(w2), s21 = v128.load(w2, 16);
+        let s30 = v128.load(w3), s31 = v128.load(w3, 16);
+        let xRow = xStart + (<usize>j << 2);
+        let pd = dyStart + (<usize>cb << 2);
+        let oh = oh0;
+        for (let r = from; r < to; r++) {
+          let px = xRow;
           for (let ow = 0; ow < OW; ow++) {
             const b0 = v128.load(pd);
             const b1 = v128.load(pd, 16);
@@ -130,16 +148,27 @@ function filterGradRows(
             px += xStep;
             pd += dyStep;
           }
-          v128.store(w0, s00); v128.store(w0, s01, 16);
-          v128.store(w1, s10); v128.store(w1, s11, 16);
-          v128.store(w2, s20); v128.store(w2, s21, 16);
-          v128.store(w3, s30); v128.store(w3, s31, 16);
+          // Next row: sh rows down in the same image, or the first row of the next image.
+          oh++;
+          if (oh < OH) xRow += <usize>sh * xRowBytes;
+          else {
+            oh = 0;
+            xRow += <usize>(Hp - (OH - 1) * sh) * xRowBytes;
+          }
         }
-        for (; j < J; j++) {
-          const w0 = wK + <usize>j * wRow + (<usize>cb << 2);
-          let s0 = v128.load(w0), s1 = v128.load(w0, 16);
-          let px = xRow + (<usize>j << 2);
-          let pd = dyRow + (<usize>cb << 2);
+        v128.store(w0, s00); v128.store(w0, s01, 16);
+        v128.store(w1, s10); v128.store(w1, s11, 16);
+        v128.store(w2, s20); v128.store(w2, s21, 16);
+        v128.store(w3, s30); v128.store(w3, s31, 16);
+      }
+      for (; j < J; j++) {
+        const w0 = wK + <usize>j * wRow + (<usize>cb << 2);
+        let s0 = v128.load(w0), s1 = v128.load(w0, 16);
+        let xRow = xStart + (<usize>j << 2);
+        let pd = dyStart + (<usize>cb << 2);
+        let oh = oh0;
+        for (let r = from; r < to; r++) {
+          let px = xRow;
           for (let ow = 0; ow < OW; ow++) {
             const a = v128.load32_splat(px);
             s0 = madd(a, v128.load(pd), s0);
@@ -147,22 +176,38 @@ function filterGradRows(
             px += xStep;
             pd += dyStep;
           }
-          v128.store(w0, s0); v128.store(w0, s1, 16);
+          oh++;
+          if (oh < OH) xRow += <usize>sh * xRowBytes;
+          else {
+            oh = 0;
+            xRow += <usize>(Hp - (OH - 1) * sh) * xRowBytes;
+          }
         }
+        v128.store(w0, s0); v128.store(w0, s1, 16);
       }
-      for (; cb < Cout; cb += 4) {
-        for (let j = 0; j < J; j++) {
-          const w0 = wK + <usize>j * wRow + (<usize>cb << 2);
-          let s0 = v128.load(w0);
-          let px = xRow + (<usize>j << 2);
-          let pd = dyRow + (<usize>cb << 2);
+    }
+    for (; cb < Cout; cb += 4) {
+      for (let j = 0; j < J; j++) {
+        const w0 = wK + <usize>j * wRow + (<usize>cb << 2);
+        let s0 = v128.load(w0);
+        let xRow = xStart + (<usize>j << 2);
+        let pd = dyStart + (<usize>cb << 2);
+        let oh = oh0;
+        for (let r = from; r < to; r++) {
+          let px = xRow;
           for (let ow = 0; ow < OW; ow++) {
             s0 = madd(v128.load32_splat(px), v128.load(pd), s0);
             px += xStep;
             pd += dyStep;
           }
-          v128.store(w0, s0);
+          oh++;
+          if (oh < OH) xRow += <usize>sh * xRowBytes;
+          else {
+            oh = 0;
+            xRow += <usize>(Hp - (OH - 1) * sh) * xRowBytes;
+          }
         }
+        v128.store(w0, s0);
       }
     }
   }
@@ -531,6 +576,31 @@ export function convForward(
         v128.store(o2, f32x4.pmin(f32x4.pmax(s20, vlo), vhi)); v128.store(o2, f32x4.pmin(f32x4.pmax(s21, vlo), vhi), 16);
         v128.store(o3, f32x4.pmin(f32x4.pmax(s30, vlo), vhi)); v128.store(o3, f32x4.pmin(f32x4.pmax(s31, vlo), vhi), 16);
       }
+      // Two pixels left (a row of 6, as S1's second convolution has at 48x48): a 2x8 tile, which
+      // loads each filter block once for both.
+      for (; ow + 2 <= oe; ow += 2) {
+        let s00 = b0, s01 = b1, s10 = b0, s11 = b1;
+        for (let kh = 0; kh < KH; kh++) {
+          const x0 = xTop + <usize>kh * xRowBytes + <usize>ow * px;
+          const x1 = x0 + px;
+          let pw = ws + <usize>kh * khBytes;
+          for (let j: usize = 0; j < (<usize>J << 2); j += 4) {
+            const w0 = v128.load(pw);
+            const w1 = v128.load(pw, 16);
+            const a0 = v128.load32_splat(x0 + j);
+            const a1 = v128.load32_splat(x1 + j);
+            s00 = madd(a0, w0, s00);
+            s01 = madd(a0, w1, s01);
+            s10 = madd(a1, w0, s10);
+            s11 = madd(a1, w1, s11);
+            pw += 32;
+          }
+        }
+        const o0 = yRow + <usize>ow * yPixel + (<usize>nb << 2);
+        const o1 = o0 + yPixel;
+        v128.store(o0, f32x4.pmin(f32x4.pmax(s00, vlo), vhi)); v128.store(o0, f32x4.pmin(f32x4.pmax(s01, vlo), vhi), 16);
+        v128.store(o1, f32x4.pmin(f32x4.pmax(s10, vlo), vhi)); v128.store(o1, f32x4.pmin(f32x4.pmax(s11, vlo), vhi), 16);
+      }
       for (; ow < oe; ow++) {
         let s0 = b0, s1 = b1;
         for (let kh = 0; kh < KH; kh++) {
@@ -548,5 +618,46 @@ export function convForward(
       }
     }
     }
+  }
+}
+
+/**
+ * One Adam step for elements [from, to) of a variable w with moments m, v and gradient g, into
+ * wOut, mOut, vOut, with the operations (and f32 roundings) of tfjs' AdamOptimizer, in its order:
+ *   m' = m*b1 + g*omb1          v' = v*b2 + (g*g)*omb2
+ *   w' = ((m'/c1) / (sqrt(v'/c2) + eps)) * negLr + w
+ * where omb1 = 1 - b1, omb2 = 1 - b2 (as f32), c1 = 1 - b1^t, c2 = 1 - b2^t, negLr = -lr. Scalars
+ * arrive as f32 bit patterns. No fused multiply-add here: each product is rounded as tfjs rounds it.
+ */
+export function adamUpdate(
+  w: usize, m: usize, v: usize, g: usize, wOut: usize, mOut: usize, vOut: usize, from: i32, to: i32,
+  b1Bits: i32, omb1Bits: i32, b2Bits: i32, omb2Bits: i32, c1Bits: i32, c2Bits: i32, epsBits: i32, negLrBits: i32,
+): void {
+  const b1 = reinterpret<f32>(b1Bits), omb1 = reinterpret<f32>(omb1Bits);
+  const b2 = reinterpret<f32>(b2Bits), omb2 = reinterpret<f32>(omb2Bits);
+  const c1 = reinterpret<f32>(c1Bits), c2 = reinterpret<f32>(c2Bits);
+  const eps = reinterpret<f32>(epsBits), negLr = reinterpret<f32>(negLrBits);
+  const vb1 = f32x4.splat(b1), vomb1 = f32x4.splat(omb1), vb2 = f32x4.splat(b2), vomb2 = f32x4.splat(omb2);
+  const vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2), veps = f32x4.splat(eps), vlr = f32x4.splat(negLr);
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    const o = <usize>i << 2;
+    const gi = v128.load(g + o);
+    const mi = f32x4.add(f32x4.mul(v128.load(m + o), vb1), f32x4.mul(gi, vomb1));
+    const vi = f32x4.add(f32x4.mul(v128.load(v + o), vb2), f32x4.mul(f32x4.mul(gi, gi), vomb2));
+    const step = f32x4.mul(f32x4.div(f32x4.div(mi, vc1), f32x4.add(f32x4.sqrt(f32x4.div(vi, vc2)), veps)), vlr);
+    v128.store(mOut + o, mi);
+    v128.store(vOut + o, vi);
+    v128.store(wOut + o, f32x4.add(step, v128.load(w + o)));
+  }
+  for (; i < to; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const mi: f32 = load<f32>(m + o) * b1 + gi * omb1;
+    const vi: f32 = load<f32>(v + o) * b2 + (gi * gi) * omb2;
+    const step: f32 = ((mi / c1) / (Mathf.sqrt(vi / c2) + eps)) * negLr;
+    store<f32>(mOut + o, mi);
+    store<f32>(vOut + o, vi);
+    store<f32>(wOut + o, step + load<f32>(w + o));
   }
 }
