@@ -10,7 +10,7 @@ import { ResumeError } from './errors.ts';
 const RESUME_HINT = 'pass the folder of an interrupted run (one with a checkpoint/), e.g. runs/s1/<run-id>';
 
 /** The checkpoint's training state file; it is written last, so its presence means the checkpoint is whole. */
-export function checkpointStatePath(runDir: string): string {
+function checkpointStatePath(runDir: string): string {
   return path.join(runDir, RUN_FILES.checkpoint, 'state.json');
 }
 
@@ -23,6 +23,26 @@ export function assertResumable(runDir: string, ir: Pick<ExperimentIR, 'file'>):
     throw new ResumeError(`this run already ${summary.status === 'finished' ? 'finished' : 'stopped early'}; there is nothing to resume`, runDir, newRun);
   }
   throw new ResumeError('has no checkpoint: only an interrupted run (Ctrl-C, q) can be resumed', runDir, newRun);
+}
+
+const DAMAGED_HINT = 'the checkpoint is damaged (changed or cut short): start a new run from the spec';
+
+/** The training state an interrupted run left in its checkpoint. */
+export function readCheckpointState<T>(runDir: string): T {
+  try {
+    return JSON.parse(fs.readFileSync(checkpointStatePath(runDir), 'utf8')) as T;
+  } catch (e) {
+    throw new ResumeError(`${RUN_FILES.checkpoint}/state.json cannot be read (${(e as Error).message})`, runDir, DAMAGED_HINT);
+  }
+}
+
+/** Runs `restore` (optimizer state from the checkpoint); a failure means damaged files, so it is a ResumeError. */
+export async function restoreFromCheckpoint(runDir: string, what: string, restore: () => Promise<void>): Promise<void> {
+  try {
+    await restore();
+  } catch (e) {
+    throw new ResumeError(`the checkpoint's ${what} cannot be restored (${(e as Error).message})`, runDir, DAMAGED_HINT);
+  }
 }
 
 /** Reads the experiment and spec text a run folder was started with, after checking it can be resumed. */

@@ -18,7 +18,7 @@ import type { LoadedData } from './data/types.ts';
 import type { EventSink, RunStatus } from './events.ts';
 import { imageFeed, type Feed } from './feed.ts';
 import { buildModel, outputsProbabilities } from './model.ts';
-import { assertResumable, checkpointStatePath } from './resume.ts';
+import { assertResumable, readCheckpointState, restoreFromCheckpoint } from './resume.ts';
 import { evaluate, initialState, makeOptimizer, train, type TrainState } from './train.ts';
 
 export interface RunOptions {
@@ -128,9 +128,10 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     optimizer = makeOptimizer(ir);
     if (resuming) {
       const ckpt = path.join(runDir, RUN_FILES.checkpoint);
-      state = JSON.parse(fs.readFileSync(checkpointStatePath(runDir), 'utf8')) as TrainState;
+      state = readCheckpointState<TrainState>(runDir);
       model = await loadModel(path.join(ckpt, 'model'));
-      await restoreOptimizer(optimizer, path.join(ckpt, 'optimizer'));
+      const o = optimizer;
+      await restoreFromCheckpoint(runDir, 'optimizer state', () => restoreOptimizer(o, path.join(ckpt, 'optimizer')));
     } else {
       model = buildModel(ir, feed.inputShape[0]);
     }

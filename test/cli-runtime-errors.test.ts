@@ -89,6 +89,20 @@ describe('emoc run --resume', () => {
     expect(fs.readdirSync(path.join(tmp, dir)).sort()).toEqual(['ir.json', 'spec.emo']);
   });
 
+  it('refuses a damaged checkpoint as a resume error, not a crash', () => {
+    const dir = path.join('runs', 'tiny', 'damaged');
+    fs.mkdirSync(path.join(tmp, dir, 'checkpoint'), { recursive: true });
+    for (const f of ['ir.json', 'spec.emo']) fs.copyFileSync(path.join(tmp, finished, f), path.join(tmp, dir, f));
+    fs.writeFileSync(path.join(tmp, dir, 'checkpoint', 'state.json'), '{"epoch": 1, "bat');
+    const r = emoc(['run', '--resume', dir, '--backend', 'cpu', '--no-dashboard']);
+    expect(r.code).toBe(1);
+    const { line, hint } = failure(r.err);
+    expect(line).toMatch(new RegExp(`^emoc: ${dir}: checkpoint/state\\.json cannot be read \\(`));
+    expect(hint).toContain('damaged');
+    // The checkpoint stays for a second look; nothing of it is deleted by the failed attempt.
+    expect(fs.readFileSync(path.join(tmp, dir, 'checkpoint', 'state.json'), 'utf8')).toBe('{"epoch": 1, "bat');
+  });
+
   it('refuses a finished run and leaves every file of it as it was', () => {
     const before = snapshot(path.join(tmp, finished));
     expect(JSON.parse(before['summary.json'] ? Buffer.from(before['summary.json'], 'base64').toString() : '{}').status).toBe('finished');
