@@ -31,11 +31,6 @@ export async function hashWeights(modelJsonPath: string): Promise<string> {
   return digest;
 }
 
-/** sha256 of a file's bytes (for an image's source file, when the caller knows it). */
-export async function hashFile(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
-}
-
 export interface ImagesForKey {
   height: number;
   width: number;
