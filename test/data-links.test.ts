@@ -1,7 +1,8 @@
 // Data folders assembled from symbolic links (issue 12): linked splits, class folders and image files
 // load like the real folders, the run log names the links followed, and link loops are DataErrors.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,5 +112,34 @@ describe('symbolic links in data folders', () => {
     const root = await dataError(load('looproot'));
     expect(root.message).toBe(`'looproot' is a symbolic link loop: it leads back to itself`);
     expect(root.hint).toMatch(/ls -l/);
+  });
+});
+
+describe('a link loop through the CLI', () => {
+  it('`emoc run` stops with one located line and a hint, exit 1, no stack trace, no run folder', () => {
+    writeFileSync(
+      join(dir, 'loop.emo'),
+      `experiment loop {
+  data {
+    source folder "self"
+    input 48x48x1
+  }
+  model {
+    flatten
+    fc 7 | softmax
+  }
+  train {
+    epochs 1
+    batch 8
+    optimizer sgd lr=0.1
+  }
+}
+`,
+    );
+    const r = spawnSync(process.execPath, [join(repo, 'bin/emoc.js'), 'run', 'loop.emo', '--backend', 'cpu', '--no-dashboard', '--runs', 'runs'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toEqual([`emoc: ${join(dir, 'self/happy')}: 'self/happy' is a symbolic link loop: it leads back to itself`, expect.stringMatching(/^ {2}hint: point the link at/)]);
+    expect(existsSync(join(dir, 'runs'))).toBe(false);
   });
 });
