@@ -48,6 +48,23 @@ describe('the built CLI (dist/)', () => {
     expect(built).toEqual(sources);
   });
 
+  it.each([[['--version']], [['--help']], [['check', 'specs/s1.emo']]])('%j loads none of the heavy libraries (TensorFlow.js, ink, vega, sharp, prettier, playwright, ajv)', (args) => {
+    // A module-resolution hook records every module the process loads.
+    const log = path.join(dir, `loaded-${args.join('-').replace(/[^\w-]/g, '_')}.txt`);
+    fs.writeFileSync(path.join(dir, 'hooks.mjs'), `import fs from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); fs.appendFileSync(process.env.LOADED_LOG, r.url + '\\n'); return r; }\n`);
+    fs.writeFileSync(path.join(dir, 'record.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
+    const r = spawnSync(process.execPath, ['--import', path.join(dir, 'record.mjs'), path.join(dir, 'bin/emoc.js'), ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, EMOC_DIST: '1', LOADED_LOG: log },
+    });
+    expect(r.status).toBe(0);
+    const loaded = fs.readFileSync(log, 'utf8').split('\n');
+    expect(loaded.some((u) => u.includes('/dist/src/cli.js'))).toBe(true);
+    const heavy = /\/node_modules\/(@tensorflow\/|ink\/|react\/|vega|sharp\/|prettier\/|playwright|ajv\/)/;
+    expect(loaded.filter((u) => heavy.test(u))).toEqual([]);
+  });
+
   it('validates the IR with the generated validator: a schema violation is caught as from the sources', async () => {
     const { validateIR } = (await import(path.join(dir, 'dist/compiler/schema.js'))) as typeof import('../compiler/schema.ts');
     const fromSources = await import('../compiler/schema.ts');
