@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DataIR } from '../compiler/ir.ts';
-import { listDecoded } from '../runtime/cache/decoded.ts';
+import { KEEP_PER_SOURCE, listDecoded } from '../runtime/cache/decoded.ts';
 import { listAllCache } from '../runtime/cache/listing.ts';
 import { loadData } from '../runtime/data/load.ts';
 import type { LoadedData } from '../runtime/data/types.ts';
@@ -75,7 +75,7 @@ describe('the decoded-data cache', () => {
     expect(hit(again)).toBe(true);
   });
 
-  it('is invalidated by a changed image, and the new entry replaces the old one', async () => {
+  it('is invalidated by a changed image', async () => {
     const before = await load();
     // One byte of the compressed data, so the file keeps its length (a key of lengths or dates would miss it).
     const file = firstImage('train', 'happy');
@@ -88,7 +88,21 @@ describe('the decoded-data cache', () => {
     const fresh = await load('faces', undefined);
     expect([pixels(after), after.skipped]).not.toEqual([pixels(before), before.skipped]);
     expect([pixels(after), after.skipped]).toEqual([pixels(fresh), fresh.skipped]);
-    expect(await listDecoded(cache)).toHaveLength(1);
+    expect(hit(await load())).toBe(true);
+  });
+
+  it('keeps a few entries per folder: a quick trial and the full run both hit; older edits are pruned', async () => {
+    await load();
+    const quick = () => loadData(ir(), { baseDir: dir, seed: 1, cacheDir: cache, limitPerClass: 1 });
+    expect(written(await quick())).toBe(true);
+    expect(hit(await load())).toBe(true);
+    expect(hit(await quick())).toBe(true);
+    const file = firstImage('val', 'sad');
+    for (let edit = 0; edit < KEEP_PER_SOURCE + 1; edit++) {
+      copyFileSync(join(sample, 'val/sad', readdirSync(join(sample, 'val/sad')).sort()[10 + edit]), file);
+      expect(written(await load())).toBe(true);
+    }
+    expect(await listDecoded(cache)).toHaveLength(KEEP_PER_SOURCE);
     expect(hit(await load())).toBe(true);
   });
 

@@ -101,9 +101,15 @@ export async function readDecoded(root: string, key: string, n: number, size: re
 }
 
 /**
+ * Entries kept per data folder and input size. More than one, so a quick trial (`--limit-per-class`) and
+ * the full run on the same folder do not evict each other; few, since each edit of an image makes a
+ * new entry and the old ones would only take space (74 MB each for FER2013).
+ */
+export const KEEP_PER_SOURCE = 3;
+
+/**
  * Writes the entry for `key` (failed images as zeros in the payload, their reasons in the header), then
- * removes older entries of the same source and size: after an image changes, the old entry would
- * only take space.
+ * removes the oldest entries of the same source and size beyond KEEP_PER_SOURCE.
  */
 export async function writeDecoded(root: string, key: string, source: string, size: [number, number, number], images: readonly CachedImage[]): Promise<void> {
   const per = size[0] * size[1] * size[2];
@@ -115,9 +121,10 @@ export async function writeDecoded(root: string, key: string, source: string, si
   });
   const meta: DecodedMeta = { source, size, images: images.length, failed: failures.length, createdAt: new Date().toISOString() };
   await writeFrame<DecodedHeader>(decodedEntryPath(root, key), MAGIC, { version: FORMAT_VERSION, key, meta, failures }, payload);
-  for (const row of await listDecoded(root)) {
-    if (row.ok && row.key !== key && row.meta?.source === source && row.meta.size.join('x') === size.join('x')) await rm(row.path, { force: true });
-  }
+  const siblings = (await listDecoded(root))
+    .filter((r) => r.ok && r.key !== key && r.meta?.source === source && r.meta.size.join('x') === size.join('x'))
+    .sort((a, b) => (b.meta!.createdAt < a.meta!.createdAt ? -1 : b.meta!.createdAt > a.meta!.createdAt ? 1 : 0));
+  for (const old of siblings.slice(KEEP_PER_SOURCE - 1)) await rm(old.path, { force: true });
 }
 
 export interface DecodedListing {
