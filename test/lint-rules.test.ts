@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../compiler/lint/config.ts';
+import { fixText } from '../compiler/lint/fix.ts';
 import { lintFile, RULE_IDS } from '../compiler/lint/lint.ts';
 import { RULES } from '../compiler/lint/rules/index.ts';
 import { toSarif } from '../compiler/lint/sarif.ts';
@@ -16,6 +17,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = path.join(ROOT, 'test/fixtures/lint');
 const CLI = path.join(ROOT, 'bin/emoc.js');
 const fixture = (name: string) => path.relative(ROOT, path.join(FIXTURES, name));
+const placesOf = (file: string) => lintFile(file).findings.map((f) => [f.rule, f.line, f.column]);
 const rulesOf = (file: string, text?: string) => lintFile(file, { compile: text === undefined ? {} : { text } }).findings.map((f) => f.rule);
 const emoc = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
 
@@ -26,14 +28,90 @@ describe('rules', () => {
     for (const r of RULES) expect(r.doc.length, r.id).toBeGreaterThan(10);
   });
 
-  it('catches the mistakes of a compiling spec', () => {
-    expect(new Set(rulesOf(fixture('mistakes.emo')))).toEqual(
-      new Set(['unused-import', 'test-crop-without-training-crop', 'stride-exceeds-kernel', 'dropout-range', 'activation-before-softmax', 'softmax-doubled', 'bn-after-last-fc', 'learning-rate-range', 'sweep-single-value']),
-    );
+  // Each finding as [rule, line, column], in source order. The positions are read off the fixture's text
+  // (see the numbered lines in each comment): a layer's finding is at its word, a setting's at its line.
+  it('catches the mistakes of a compiling spec, each at its place', () => {
+    expect(placesOf(fixture('mistakes.emo'))).toEqual([
+      ['unused-import', 2, 1], //                      2: import "../../../specs/face-data.emo"
+      ['test-crop-without-training-crop', 11, 5], //  11:     test tencrop 56
+      ['stride-exceeds-kernel', 16, 5], //            16:     conv 16 k3 s4 | bn | maxpool 2
+      ['dropout-range', 18, 5], //                    18:     dropout 0.9
+      ['activation-before-softmax', 19, 5], //        19:     fc 7 relu | softmax | bn | softmax
+      ['bn-after-last-fc', 19, 27], //                    the bn after the first softmax
+      ['softmax-doubled', 19, 32], //                     the second softmax
+      ['learning-rate-range', 23, 5], //              23:     optimizer adam lr=0.5
+      ['sweep-single-value', 27, 19], //              27:     train.seed in [1]  (the list)
+    ]);
   });
 
-  it('reports compile errors under rule ids, and never throws on a broken spec', () => {
-    expect(new Set(rulesOf(fixture('compile-errors.emo')))).toEqual(new Set(['class-count-mismatch', 'feature-map-collapse', 'unknown-tap', 'duplicate-name', 'crop-not-smaller']));
+  it('reports compile errors under rule ids, each at its place', () => {
+    expect(placesOf(fixture('compile-errors.emo'))).toEqual([
+      ['class-count-mismatch', 5, 5], //   5:     fc 5 | softmax  (7 classes)
+      ['feature-map-collapse', 14, 38], // 14:     conv 8 k5 s2 valid | maxpool 8 | maxpool 8  (32 -> 14 -> 1 -> none)
+      ['unknown-tap', 22, 9], //          22:     tap avgpol
+      ['duplicate-name', 29, 12], //      29: experiment five-outputs {  (the second one)
+      ['crop-not-smaller', 41, 5], //     41:     tencrop 64  (input 64x64)
+      ['crop-not-smaller', 42, 5], //     42:     test tencrop 64
+    ]);
+  });
+
+  it('softmax-missing and the fixable softmax-doubled and unused-import, each at its place with its edit', () => {
+    const text = fs.readFileSync(path.join(FIXTURES, 'fixable.emo'), 'utf8');
+    const findings = lintFile(fixture('fixable.emo')).findings;
+    expect(findings.map((f) => [f.rule, f.line, f.column])).toEqual([
+      ['unused-import', 1, 1], //    1: import "../../../specs/face-data.emo"
+      ['softmax-doubled', 5, 22], // 5:     fc 7 | softmax | softmax
+      ['softmax-missing', 9, 20], // 9:   model { flatten; fc 7 }
+    ]);
+    const importEnd = text.indexOf('\n') + 1;
+    const firstSoftmaxEnd = text.indexOf('softmax') + 'softmax'.length;
+    const lastFc = text.lastIndexOf('fc 7') + 'fc 7'.length;
+    expect(findings.map((f) => f.fix && [f.fix.start, f.fix.end, f.fix.replacement])).toEqual([
+      [0, importEnd, ''], // the whole import line
+      [firstSoftmaxEnd, firstSoftmaxEnd + ' | softmax'.length, ''], // ' | softmax' after the first one
+      [lastFc, lastFc, ' | softmax'],
+    ]);
+    for (const f of findings) expect(f.fix?.title.length, f.rule).toBeGreaterThan(5);
+  });
+
+  it('large-dense-after-flatten is at the fc after flatten', () => {
+    expect(placesOf('specs/s2.emo')).toEqual([['large-dense-after-flatten', 16, 5]]); // 16:     fc 128
+  });
+
+  it('the position tests above cover every rule', () => {
+    const files = ['mistakes.emo', 'compile-errors.emo', 'fixable.emo'].map(fixture).concat('specs/s2.emo');
+    const seen = new Set(files.flatMap((f) => rulesOf(f)));
+    expect([...seen].sort()).toEqual(RULES.map((r) => r.id).sort());
+  });
+
+  it('lint --fix applies the compiler fixes too: a did-you-mean and a duplicate', async () => {
+    const text = [
+      'experiment e {', //                              1
+      '  train {', //                                   2
+      '    epochs 5', //                                3
+      '    epochs 10', //                               4
+      '    optimiser adam', //                          5
+      '  }', //                                         6
+      '  model {', //                                   7
+      '    flatten', //                                 8
+      '    fc 7 | softmax', //                          9
+      '  }', //                                         10
+      '}', //                                           11
+      '',
+    ].join('\n');
+    const findings = lintFile('/virtual/fix.emo', { compile: { text, readFile: () => undefined } }).findings;
+    expect(findings.map((f) => [f.rule, f.code, f.line, f.column])).toEqual([
+      ['compiler', 'E015', 4, 5],
+      ['compiler', 'E010', 5, 5],
+    ]);
+    const fixed = await fixText('/virtual/fix.emo', text, findings);
+    expect(fixed?.applied).toBe(2);
+    // Then formatted: the canonical layout has a blank line between sections.
+    const want = 'experiment e {\n  train {\n    epochs 10\n    optimizer adam\n  }\n\n  model {\n    flatten\n    fc 7 | softmax\n  }\n}\n';
+    expect(fixed?.text).toBe(want);
+  });
+
+  it('never throws on a broken spec', () => {
     const broken = lintFile('broken.emo', { compile: { text: 'experiment e {\n  model { conv 8 k3 = ; fc [\n' } });
     expect(broken.findings.length).toBeGreaterThan(0);
     expect(broken.findings.every((f) => f.rule === 'compiler' && f.code.startsWith('E'))).toBe(true);
@@ -41,7 +119,6 @@ describe('rules', () => {
 
   it('flags S2\'s 3.3M-parameter fc after flatten, not S1\'s', () => {
     const s2 = lintFile('specs/s2.emo').findings;
-    expect(s2.map((f) => [f.rule, f.line])).toEqual([['large-dense-after-flatten', 16]]);
     expect(s2[0].message).toContain('3,276,928');
     expect(lintFile('specs/s1.emo').findings).toEqual([]);
   });
