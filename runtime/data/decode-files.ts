@@ -7,7 +7,7 @@
 // The cache never changes what a run sees: a hit gives the bytes the decode gave when it was written,
 // and a corrupt entry or a failed write only costs time (a note says so).
 
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { CorruptEntryError } from '../cache/framed.ts';
 import { decodedEntryPath, decodedKey, readDecoded, writeDecoded, type CachedImage } from '../cache/decoded.ts';
 import { DECODE_PIPELINE, DecodeError, shortReason, type Size } from './decode.ts';
@@ -54,7 +54,11 @@ export async function decodeFiles(items: readonly FileImage[], size: Size, opts:
     }
   });
   const digest = opts.cacheDir === undefined ? undefined : decodedKey(size, DECODE_PIPELINE, { lengths, unreadable, bytes: reader.pieces() });
-  const shown = (path: string) => relative(process.cwd(), path) || path;
+  // Relative to the working folder when inside it (.emoc/cache/...), else absolute.
+  const shown = (path: string) => {
+    const rel = relative(process.cwd(), path);
+    return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+  };
 
   if (opts.cacheDir !== undefined && digest !== undefined) {
     try {
