@@ -77,7 +77,8 @@ export function registerResults(program: Command): void {
     }, 'table')
     .action((dir: string, opts: { sort: keyof Row; asc?: boolean; format: string }) => {
       const hint = 'run an experiment first (emoc run specs/s1.emo), or pass the folder you gave run --runs';
-      if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new RunFolderError('no such folder', dir, hint);
+      const st = fs.statSync(dir, { throwIfNoEntry: false });
+      if (!st?.isDirectory()) throw new RunFolderError(st ? 'not a folder' : 'no such folder', dir, hint);
       const rows = findRuns(dir).map(({ dir: d, summary }) => toRow(d, summary, dir));
       if (rows.length === 0) throw new RunFolderError('no finished runs in this folder', dir, hint);
       const dirn = opts.asc ? 1 : -1;
