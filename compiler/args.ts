@@ -64,7 +64,13 @@ export class CallReader {
   number(name: string, opts: NumberRule & { positional?: boolean; required?: boolean }): number | undefined {
     const v = this.key(name) ?? (opts.positional ? this.take((p) => p.kind === 'number') : undefined);
     if (!v) {
-      if (opts.required) this.report('E012', this.call.span, `'${this.call.name}' needs ${opts.what ?? name}`, opts.example ? `for example: ${opts.example}` : undefined);
+      if (opts.required)
+        this.report(
+          'E012',
+          this.call.span,
+          `'${this.call.name}' needs ${opts.what ?? name}`,
+          opts.example ? `for example: ${opts.example}` : undefined,
+        );
       return undefined;
     }
     return this.checkNumber(v, name, opts);
@@ -72,7 +78,12 @@ export class CallReader {
 
   checkNumber(v: Value, name: string, rule: NumberRule): number | undefined {
     if (v.kind !== 'number') {
-      this.report('E013', v.span, `${rule.what ?? name} must be a number, not ${describeValue(v)}`, rule.example ? `for example: ${rule.example}` : undefined);
+      this.report(
+        'E013',
+        v.span,
+        `${rule.what ?? name} must be a number, not ${describeValue(v)}`,
+        rule.example ? `for example: ${rule.example}` : undefined,
+      );
       return undefined;
     }
     return checkRange(v.value, v.span, name, rule, this);

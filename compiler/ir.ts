@@ -36,9 +36,7 @@ export interface SrcRef {
 
 export type Preprocess = (typeof PREPROCESS_MODES)[number];
 
-export type DataSource =
-  | { kind: 'builtin'; name: (typeof BUILTIN_SOURCES)[number]; images: number }
-  | { kind: PathSource; path: string };
+export type DataSource = { kind: 'builtin'; name: (typeof BUILTIN_SOURCES)[number]; images: number } | { kind: PathSource; path: string };
 
 export type PathSource = (typeof PATH_SOURCES)[number];
 

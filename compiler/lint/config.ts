@@ -47,11 +47,13 @@ export function loadConfig(specFile: string, knownRules: readonly string[]): Lin
   const { rules, maxParamsAfterFlatten } = lint as { rules?: Record<string, unknown>; maxParamsAfterFlatten?: unknown };
   for (const [id, setting] of Object.entries(rules ?? {})) {
     if (!knownRules.includes(id)) config.errors.push(`${file}: unknown lint rule '${id}' (see emoc lint --rules)`);
-    else if (setting !== 'off' && setting !== 'warning' && setting !== 'error') config.errors.push(`${file}: rule '${id}' must be "off", "warning" or "error"`);
+    else if (setting !== 'off' && setting !== 'warning' && setting !== 'error')
+      config.errors.push(`${file}: rule '${id}' must be "off", "warning" or "error"`);
     else config.rules[id] = setting;
   }
   if (maxParamsAfterFlatten !== undefined) {
-    if (typeof maxParamsAfterFlatten !== 'number' || !(maxParamsAfterFlatten >= 0)) config.errors.push(`${file}: maxParamsAfterFlatten must be a number of at least 0`);
+    if (typeof maxParamsAfterFlatten !== 'number' || !(maxParamsAfterFlatten >= 0))
+      config.errors.push(`${file}: maxParamsAfterFlatten must be a number of at least 0`);
     else config.options.maxParamsAfterFlatten = maxParamsAfterFlatten;
   }
   return config;

@@ -32,7 +32,8 @@ export function lintFile(file: string, opts: { config?: LintConfig; compile?: Co
     if (!rule) {
       if (config.rules[COMPILER_RULE.id] === 'off') continue;
       findings.push({ ...d, rule: COMPILER_RULE.id });
-    } else if (severityOf(rule) !== 'off') findings.push({ ...d, code: rule.id, rule: rule.id, severity: severityOf(rule) as Diagnostic['severity'] });
+    } else if (severityOf(rule) !== 'off')
+      findings.push({ ...d, code: rule.id, rule: rule.id, severity: severityOf(rule) as Diagnostic['severity'] });
   }
   for (const rule of RULES) {
     const severity = severityOf(rule);

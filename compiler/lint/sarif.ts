@@ -8,7 +8,10 @@ import type { Finding } from './types.ts';
 const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
 
 export function toSarif(findings: readonly Finding[], opts: { version: string; cwd?: string }): object {
-  const rules = [...RULES.map((r) => ({ id: r.id, doc: r.doc, level: LEVEL[r.severity] })), { id: COMPILER_RULE.id, doc: COMPILER_RULE.doc, level: LEVEL.error }];
+  const rules = [
+    ...RULES.map((r) => ({ id: r.id, doc: r.doc, level: LEVEL[r.severity] })),
+    { id: COMPILER_RULE.id, doc: COMPILER_RULE.doc, level: LEVEL.error },
+  ];
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const cwd = opts.cwd ?? process.cwd();
   return {

@@ -20,7 +20,7 @@ export function lowerData(ctx: LowerContext, section: Section | undefined): Data
   const images = s.get('images');
   if (images) source = readImages(ctx, images, source);
   const cls = s.get('classes');
-  const classes = cls ? readClasses(ctx, cls, source) ?? [...EMOTIONS] : [...EMOTIONS];
+  const classes = cls ? (readClasses(ctx, cls, source) ?? [...EMOTIONS]) : [...EMOTIONS];
   const inp = s.get('input');
   const input = (inp && readSize3(ctx, inp)) || DEFAULTS.input;
   let valSplit = DEFAULTS.valSplit;
@@ -93,8 +93,7 @@ function readClasses(ctx: LowerContext, r: CallReader, source: Source): string[]
       const start = list.items[k - 1].span.end.offset;
       const fix = { title: `remove the second '${name}'`, start, end: item.span.end.offset, replacement: '' };
       ctx.report('E015', item.span, `class '${name}' is listed twice`, 'list each class once', fix);
-    }
-    else if (source.kind === 'builtin' && !isOneOf(EMOTIONS, name)) {
+    } else if (source.kind === 'builtin' && !isOneOf(EMOTIONS, name)) {
       const message = `unknown class '${name}': the built-in faces have ${EMOTIONS.join(', ')}`;
       // A quoted class would lose its quotes in a plain replacement: only words get the fix.
       if (item.kind === 'word') ctx.reportUnknown('E024', item.span, message, name, EMOTIONS);

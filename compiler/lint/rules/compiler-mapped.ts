@@ -32,4 +32,7 @@ export const duplicateName: Rule = {
 };
 
 /** Every other compile diagnostic, with the compiler's own code and severity. */
-export const COMPILER_RULE = { id: 'compiler', doc: 'any other compile diagnostic (see emoc check --codes); severity as the compiler gives it' };
+export const COMPILER_RULE = {
+  id: 'compiler',
+  doc: 'any other compile diagnostic (see emoc check --codes); severity as the compiler gives it',
+};

@@ -12,11 +12,18 @@ export const cropNotSmaller: Rule = {
   check: (ctx) =>
     ctx.experiments.flatMap((ir: ExperimentIR): RuleFinding[] => {
       const [h, w] = ir.data.input;
-      const crops = [...ir.augment.train.flatMap((a) => (a.kind === 'flip' ? [] : [{ setting: a.kind, size: a.size }])), ...(ir.augment.test.kind === 'tencrop' ? [{ setting: 'test', size: ir.augment.test.size }] : [])];
+      const crops = [
+        ...ir.augment.train.flatMap((a) => (a.kind === 'flip' ? [] : [{ setting: a.kind, size: a.size }])),
+        ...(ir.augment.test.kind === 'tencrop' ? [{ setting: 'test', size: ir.augment.test.size }] : []),
+      ];
       // Larger crops are the compiler's E033, reported under this rule; equal ones only lint sees.
       return crops
         .filter((c) => c.size[0] === h && c.size[1] === w)
-        .map((c) => ({ at: settingLocation(ir, ctx, 'augment', [c.setting]), message: `the ${c.size.join('x')} ${c.setting === 'randomcrop' ? 'random crop' : '10-crop'} is the whole ${h}x${w} input`, hint: `crop smaller than the input, for example ${Math.round(h * 0.9)}` }));
+        .map((c) => ({
+          at: settingLocation(ir, ctx, 'augment', [c.setting]),
+          message: `the ${c.size.join('x')} ${c.setting === 'randomcrop' ? 'random crop' : '10-crop'} is the whole ${h}x${w} input`,
+          hint: `crop smaller than the input, for example ${Math.round(h * 0.9)}`,
+        }));
     }),
 };
 
@@ -27,6 +34,12 @@ export const testCropWithoutTrainingCrop: Rule = {
   check: (ctx) =>
     ctx.experiments.flatMap((ir): RuleFinding[] => {
       if (ir.augment.test.kind !== 'tencrop' || ir.augment.train.some((a) => a.kind !== 'flip')) return [];
-      return [{ at: settingLocation(ir, ctx, 'augment', ['test']), message: `${ir.name} averages ${ir.augment.test.size.join('x')} test crops but trains on whole images`, hint: `add: tencrop ${ir.augment.test.size[0]} (or randomcrop) to the augment block` }];
+      return [
+        {
+          at: settingLocation(ir, ctx, 'augment', ['test']),
+          message: `${ir.name} averages ${ir.augment.test.size.join('x')} test crops but trains on whole images`,
+          hint: `add: tencrop ${ir.augment.test.size[0]} (or randomcrop) to the augment block`,
+        },
+      ];
     }),
 };

@@ -4,7 +4,15 @@ import type { Rule } from '../types.ts';
 import { classCountMismatch, duplicateName, featureMapCollapse, unknownTap } from './compiler-mapped.ts';
 import { cropNotSmaller, testCropWithoutTrainingCrop } from './data.ts';
 import { sweepSingleValue, unusedImport } from './spec.ts';
-import { activationBeforeSoftmax, bnAfterLastFc, dropoutRange, largeDenseAfterFlatten, softmaxDoubled, softmaxMissing, strideExceedsKernel } from './stack.ts';
+import {
+  activationBeforeSoftmax,
+  bnAfterLastFc,
+  dropoutRange,
+  largeDenseAfterFlatten,
+  softmaxDoubled,
+  softmaxMissing,
+  strideExceedsKernel,
+} from './stack.ts';
 import { learningRateRange } from './train.ts';
 
 export { COMPILER_RULE } from './compiler-mapped.ts';

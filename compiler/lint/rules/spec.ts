@@ -19,14 +19,24 @@ export const sweepSingleValue: Rule = {
           const call = p.calls[0];
           const list = call.args[1];
           if (call.name === 'name' || list?.kind !== 'list' || list.items.length !== 1) return [];
-          return [{ at: spanLocation(list.span, ctx.file), message: `sweep axis '${call.name}' has one value`, hint: call.name.includes('.') ? `set ${call.name} in its section instead` : `replace $${call.name} with the value and drop the axis` }];
+          return [
+            {
+              at: spanLocation(list.span, ctx.file),
+              message: `sweep axis '${call.name}' has one value`,
+              hint: call.name.includes('.')
+                ? `set ${call.name} in its section instead`
+                : `replace $${call.name} with the value and drop the axis`,
+            },
+          ];
         });
     }),
 };
 
 /** Names a file declares, as `experiment:NAME` and `SECTION:NAME`. */
 function declarations(ast: EmoFile): string[] {
-  return ast.items.flatMap((i) => (i.kind === 'experiment' ? [`experiment:${i.name}`] : i.header[0]?.kind === 'word' ? [`${i.keyword}:${i.header[0].name}`] : []));
+  return ast.items.flatMap((i) =>
+    i.kind === 'experiment' ? [`experiment:${i.name}`] : i.header[0]?.kind === 'word' ? [`${i.keyword}:${i.header[0].name}`] : [],
+  );
 }
 
 /** Names the main file uses from elsewhere: bases it extends and named sections it references. */
@@ -66,7 +76,12 @@ export const unusedImport: Rule = {
       const declared = [...closure(ctx, target)].flatMap((f) => declarations(ctx.result.program.files.get(f)!));
       if (declared.some((d) => used.has(d))) return [];
       const text = ctx.result.program.texts.get(main.file) ?? '';
-      const fix = { title: `remove the import of '${imp.path}'`, start: imp.span.start.offset, end: lineEnd(text, imp.span.end.offset), replacement: '' };
+      const fix = {
+        title: `remove the import of '${imp.path}'`,
+        start: imp.span.start.offset,
+        end: lineEnd(text, imp.span.end.offset),
+        replacement: '',
+      };
       return [{ at: spanLocation(imp.span, ctx.file), message: `nothing from '${imp.path}' is used`, hint: 'remove the import', fix }];
     });
   },

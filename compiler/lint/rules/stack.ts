@@ -56,11 +56,20 @@ export const softmaxDoubled: Rule = {
           const start = k > 0 ? where.pipeline.calls[k - 1].span.end.offset : where.pipeline.span.start.offset;
           fix = { title: `remove ${name}`, start, end: where.call.span.end.offset, replacement: '' };
         }
-        out.push({ at: layerLocation(layer, ctx), message: `softmax is applied again at ${name}`, hint: 'keep one softmax, at the end', fix });
+        out.push({
+          at: layerLocation(layer, ctx),
+          message: `softmax is applied again at ${name}`,
+          hint: 'keep one softmax, at the end',
+          fix,
+        });
       }
       const first = at[0];
       if (at.length === 1 && first < ir.layers.length - 1 && ir.layers.slice(first + 1).some((l) => l.kind !== 'dropout')) {
-        out.push({ at: layerLocation(ir.layers[first], ctx), message: `softmax at ${layerName(ir.layers, first)} is not the last layer`, hint: 'move softmax to the end of the stack' });
+        out.push({
+          at: layerLocation(ir.layers[first], ctx),
+          message: `softmax at ${layerName(ir.layers, first)} is not the last layer`,
+          hint: 'move softmax to the end of the stack',
+        });
       }
       return out;
     }),
@@ -76,7 +85,13 @@ export const strideExceedsKernel: Rule = {
         if (l.kind !== 'conv' && l.kind !== 'maxpool' && l.kind !== 'avgpool') return [];
         const window = l.kind === 'conv' ? l.kernel : l.size;
         if (l.stride[0] <= window[0] && l.stride[1] <= window[1]) return [];
-        return [{ at: layerLocation(l, ctx), message: `${layerName(ir.layers, i)} strides ${l.stride.join('x')} over a ${window.join('x')} window: pixels between windows are skipped`, hint: `use a stride of at most ${Math.min(...window)}, or a larger ${l.kind === 'conv' ? 'kernel' : 'pool'}` }];
+        return [
+          {
+            at: layerLocation(l, ctx),
+            message: `${layerName(ir.layers, i)} strides ${l.stride.join('x')} over a ${window.join('x')} window: pixels between windows are skipped`,
+            hint: `use a stride of at most ${Math.min(...window)}, or a larger ${l.kind === 'conv' ? 'kernel' : 'pool'}`,
+          },
+        ];
       }),
     ),
 };
@@ -89,12 +104,21 @@ export const largeDenseAfterFlatten: Rule = {
     stacks(ctx).flatMap((ir) =>
       ir.layers.flatMap((l, i): RuleFinding[] => {
         if (l.kind !== 'fc') return [];
-        const before = ir.layers.slice(0, i).filter((x) => x.kind !== 'dropout' && x.kind !== 'bn' && x.kind !== 'activation').at(-1);
+        const before = ir.layers
+          .slice(0, i)
+          .filter((x) => x.kind !== 'dropout' && x.kind !== 'bn' && x.kind !== 'activation')
+          .at(-1);
         const params = ir.shapes.layers[i].params;
         if (before?.kind !== 'flatten' || params === UNKNOWN || params <= ctx.options.maxParamsAfterFlatten) return [];
         const total = ir.shapes.totalParams;
         const share = total > 0 ? ` (${Math.round((100 * params) / total)}% of ${count(total)})` : '';
-        return [{ at: layerLocation(l, ctx), message: `${layerName(ir.layers, i)} right after flatten has ${count(params)} parameters${share}`, hint: 'shrink the feature map first (another conv block or pooling), or use global average pooling' }];
+        return [
+          {
+            at: layerLocation(l, ctx),
+            message: `${layerName(ir.layers, i)} right after flatten has ${count(params)} parameters${share}`,
+            hint: 'shrink the feature map first (another conv block or pooling), or use global average pooling',
+          },
+        ];
       }),
     ),
 };
@@ -108,7 +132,15 @@ export const bnAfterLastFc: Rule = {
       const lastFc = ir.layers.map((l) => l.kind).lastIndexOf('fc');
       if (lastFc < 0) return [];
       return ir.layers.flatMap((l, i): RuleFinding[] =>
-        l.kind === 'bn' && i > lastFc ? [{ at: layerLocation(l, ctx), message: `${layerName(ir.layers, i)} comes after the last fc`, hint: 'remove it, or move it before the fc' }] : [],
+        l.kind === 'bn' && i > lastFc
+          ? [
+              {
+                at: layerLocation(l, ctx),
+                message: `${layerName(ir.layers, i)} comes after the last fc`,
+                hint: 'remove it, or move it before the fc',
+              },
+            ]
+          : [],
       );
     }),
 };
@@ -126,9 +158,26 @@ export const dropoutRange: Rule = {
       return ir.layers.flatMap((l, i): RuleFinding[] => {
         if (l.kind !== 'dropout') return [];
         const name = layerName(ir.layers, i);
-        if (l.rate === 0) return [{ at: layerLocation(l, ctx), message: `${name} has rate 0 and does nothing`, hint: 'remove it, or use a rate such as 0.5' }];
-        if (l.rate > DROPOUT_MAX) return [{ at: layerLocation(l, ctx), message: `${name} drops ${Math.round(l.rate * 100)}% of its inputs`, hint: `use a rate of at most ${DROPOUT_MAX}` }];
-        if (lastFc >= 0 && i > lastFc) return [{ at: layerLocation(l, ctx), message: `${name} comes after the last fc: it drops class scores`, hint: 'move it before the last fc' }];
+        if (l.rate === 0)
+          return [
+            { at: layerLocation(l, ctx), message: `${name} has rate 0 and does nothing`, hint: 'remove it, or use a rate such as 0.5' },
+          ];
+        if (l.rate > DROPOUT_MAX)
+          return [
+            {
+              at: layerLocation(l, ctx),
+              message: `${name} drops ${Math.round(l.rate * 100)}% of its inputs`,
+              hint: `use a rate of at most ${DROPOUT_MAX}`,
+            },
+          ];
+        if (lastFc >= 0 && i > lastFc)
+          return [
+            {
+              at: layerLocation(l, ctx),
+              message: `${name} comes after the last fc: it drops class scores`,
+              hint: 'move it before the last fc',
+            },
+          ];
         return [];
       });
     }),
@@ -143,7 +192,13 @@ export const activationBeforeSoftmax: Rule = {
       const softmax = ir.layers.findIndex((l) => l.kind === 'activation' && l.fn === 'softmax');
       const prev = ir.layers[softmax - 1];
       if (softmax < 1 || (prev.kind !== 'fc' && prev.kind !== 'conv') || !CLIPPING.includes(prev.activation)) return [];
-      return [{ at: layerLocation(prev, ctx), message: `${layerName(ir.layers, softmax - 1)} applies ${prev.activation} to the class scores before softmax`, hint: 'leave the last fc linear' }];
+      return [
+        {
+          at: layerLocation(prev, ctx),
+          message: `${layerName(ir.layers, softmax - 1)} applies ${prev.activation} to the class scores before softmax`,
+          hint: 'leave the last fc linear',
+        },
+      ];
     }),
 };
 

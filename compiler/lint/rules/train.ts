@@ -15,6 +15,12 @@ export const learningRateRange: Rule = {
       const { kind, lr } = ir.train.optimizer;
       const [lo, hi] = LR_RANGES[kind];
       if (lr >= lo && lr <= hi) return [];
-      return [{ at: settingLocation(ir, ctx, 'train', ['lr', 'optimizer']), message: `learning rate ${lr} is ${lr < lo ? 'below' : 'above'} the usual range for ${kind} (${lo}..${hi})`, hint: kind === 'adam' ? 'try lr=1e-3' : 'try lr=0.01' }];
+      return [
+        {
+          at: settingLocation(ir, ctx, 'train', ['lr', 'optimizer']),
+          message: `learning rate ${lr} is ${lr < lo ? 'below' : 'above'} the usual range for ${kind} (${lo}..${hi})`,
+          hint: kind === 'adam' ? 'try lr=1e-3' : 'try lr=0.01',
+        },
+      ];
     }),
 };
