@@ -138,6 +138,17 @@ describe('the decoded-data cache', () => {
     expect(hit(await load())).toBe(true);
   });
 
+  it('a cache folder that cannot be used costs only time: the load goes on with a note', async () => {
+    const notAFolder = join(dir, 'plain-file');
+    writeFileSync(notAFolder, 'x');
+    const d = await load('faces', notAFolder);
+    expect(d.notes.filter((n) => n.includes('data cache'))).toEqual([
+      expect.stringMatching(/^could not read the data cache \(ENOTDIR/),
+      expect.stringMatching(/^could not write the data cache \(.*: the next run decodes again$/),
+    ]);
+    expect(pixels(d)).toEqual(pixels(await load('faces', undefined)));
+  });
+
   it('keeps unreadable images as skipped on a hit, with the same reasons', async () => {
     writeFileSync(join(dir, 'faces/train/happy/broken.jpg'), Buffer.from('not a jpeg at all'));
     const first = await load();

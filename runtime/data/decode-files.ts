@@ -69,8 +69,9 @@ export async function decodeFiles(items: readonly FileImage[], size: Size, opts:
         return { results: cached.map((c, i) => (c instanceof Uint8Array ? c : new DecodeError(items[i].origin, c.failed))), notes };
       }
     } catch (err) {
-      if (!(err instanceof CorruptEntryError)) throw err;
-      notes.push(`data cache entry ${shown(err.path)} is corrupt (${err.reason}): decoded the images again`);
+      // A cache that cannot be read (corrupt, unreadable folder) only costs the decode it would have saved.
+      if (err instanceof CorruptEntryError) notes.push(`data cache entry ${shown(err.path)} is corrupt (${err.reason}): decoded the images again`);
+      else notes.push(`could not read the data cache (${shortReason(err)}): decoded the images again`);
     }
   }
 
