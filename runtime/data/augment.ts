@@ -15,7 +15,7 @@
 // Test-time views: tencrop s gives the 10 views above (the trainer averages their predictions);
 // none gives 1 view, the centre crop of the network size (the whole image when they are equal).
 
-import type { TestAug, TrainAug } from '../../compiler/ir.ts';
+import type { CropKind, TestAug, TrainAug } from '../../compiler/ir.ts';
 import { Rng } from '../rng.ts';
 import { NotRunnableError } from '../errors.ts';
 
@@ -120,7 +120,7 @@ function checkWindow(H: number, W: number, y: number, x: number, h: number, w: n
 
 /** How training views are made for every image of one size. */
 export interface TrainPlan {
-  crop: 'none' | 'centre' | 'tencrop' | 'randomcrop';
+  crop: 'none' | 'centre' | CropKind;
   flip: boolean;
   /** Network input [h, w]. */
   size: [number, number];
