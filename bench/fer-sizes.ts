@@ -7,10 +7,13 @@
 // PyTorch.
 //
 //   npx tsx bench/fer-sizes.ts [--threads 2] [--steps 10] [--json] [--profile] [--only s1-48x48x3]
+//   npx tsx bench/fer-sizes.ts --report [--steps 10]   1 and all threads, and PyTorch: the `npm run bench` section
 //
 // --profile adds, per case, the kernels of one step (tf.profile) and the share of the step's wall
 // time that is not kernel time (dispatch, bookkeeping, allocation: the per-step overhead).
 
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendInfo, type BackendPreference } from '../runtime/backend/select.ts';
@@ -43,6 +46,9 @@ export interface FerResult {
   name: string;
   trainImagesPerSec: number;
   stepMs: number[];
+  /** CPU time of this process per step (all its threads): the work a step costs, which other load
+   * on a shared machine inflates far less than wall time (it is what to compare there). */
+  cpuStepMs: number[];
   /** With --profile: one step's kernels, and its wall time against the sum of kernel times. */
   profile?: { wallMs: number; kernelMs: number; kernels: KernelTime[] };
 }
@@ -89,16 +95,22 @@ export async function benchFerCase(c: FerCase, opts: { steps?: number; warmup?: 
   const x = uniform(FER_BATCH * c.input[0] * c.input[1] * c.input[2], 1);
   const y = Int32Array.from(uniform(FER_BATCH, 2), (v) => Math.floor(v * classes));
   const stepMs: number[] = [];
+  const cpuStepMs: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     step.run(x, y, FER_BATCH);
-    if (i >= warmup) stepMs.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    if (i >= warmup) {
+      stepMs.push(performance.now() - t0);
+      cpuStepMs.push((c.user + c.system) / 1000);
+    }
   }
   const profile = opts.profile ? await profileStep(() => step.run(x, y, FER_BATCH)) : undefined;
   step.dispose();
   optimizer.dispose();
   model.dispose();
-  return { name: c.name, trainImagesPerSec: (FER_BATCH * 1000) / median(stepMs), stepMs, profile };
+  return { name: c.name, trainImagesPerSec: (FER_BATCH * 1000) / median(stepMs), stepMs, cpuStepMs, profile };
 }
 
 export interface FerRun {
@@ -107,7 +119,43 @@ export interface FerRun {
   results: FerResult[];
 }
 
+/** Runs this bench on 1 and `cores` wasm threads (child processes) and bench/pytorch_fer.py on as
+ * many threads when `python` can import torch; returns the section of `npm run bench` as markdown. */
+export function ferReport(python: string | undefined, cores: number, steps: number): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const json = <T>(cmd: string, args: string[]): T | null => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
+    const line = r.stdout?.split('\n').find((l) => l.startsWith('{'));
+    return r.status === 0 && line ? (JSON.parse(line) as T) : null;
+  };
+  const emoc = [1, cores].map((t) => json<FerRun>(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--threads', String(t), '--steps', String(steps), '--json']));
+  type PyFer = { torch: string; results: Array<{ name: string; trainImagesPerSec: number; cpuStepMs: number[] }> };
+  const py = [1, cores].map((t) => (python ? json<PyFer>(python, [path.join(here, 'pytorch_fer.py'), String(t), String(steps)]) : null));
+  const find = <T extends { name: string }>(rs: T[] | undefined, name: string) => rs?.find((x) => x.name === name);
+  const f = (v: number | undefined) => (v == null ? '-' : v.toFixed(0));
+  const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
+  const lines = [
+    `## Training at FER2013 size (48x48, batch ${FER_BATCH}, Adam, emoc's training step)`,
+    `${emoc[0] ? machineLine(emoc[0].machine) : 'emoc run failed'}; PyTorch ${py[0]?.torch ?? 'not available'}`,
+    'img/s: median over the steps after warm-up. cpu ms: median CPU time of a step on one thread, which other load on a shared machine inflates far less than wall time.',
+    `| case | emoc x1 img/s | PyTorch x1 img/s | emoc x${cores} img/s | PyTorch x${cores} img/s | ratio x1 | ratio x${cores} (target >= 1.0x) | cpu ms/step x1, emoc / PyTorch |`,
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const c of FER_CASES) {
+    const [e1, eN] = emoc.map((r) => find(r?.results, c.name));
+    const [p1, pN] = py.map((r) => find(r?.results, c.name));
+    const cpu = e1 && p1 ? `${median(e1.cpuStepMs).toFixed(1)} / ${median(p1.cpuStepMs).toFixed(1)}` : '-';
+    lines.push(`| ${c.name} | ${f(e1?.trainImagesPerSec)} | ${f(p1?.trainImagesPerSec)} | ${f(eN?.trainImagesPerSec)} | ${f(pN?.trainImagesPerSec)} | ${ratio(e1?.trainImagesPerSec, p1?.trainImagesPerSec)} | ${ratio(eN?.trainImagesPerSec, pN?.trainImagesPerSec)} | ${cpu} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--report')) {
+    const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find((p) => p && spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+    console.log(ferReport(python, machine().cores, Number(argv[argv.indexOf('--steps') + 1] ?? 10) || 10));
+    return;
+  }
   const arg = (name: string, fallback: string) => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1]! : fallback;
@@ -125,7 +173,7 @@ async function main(argv: string[]): Promise<void> {
   }
   console.log(`machine: ${machineLine(run.machine)}\n${backend.name}, ${backend.threads} thread(s), emoc kernels ${backend.emocKernels ?? 'off'}; batch ${FER_BATCH}`);
   for (const r of results) {
-    console.log(`${r.name}: ${r.trainImagesPerSec.toFixed(0)} img/s (median step ${median(r.stepMs).toFixed(1)} ms; steps ${r.stepMs.map((v) => v.toFixed(1)).join(' ')})`);
+    console.log(`${r.name}: ${r.trainImagesPerSec.toFixed(0)} img/s (median step ${median(r.stepMs).toFixed(1)} ms, cpu ${median(r.cpuStepMs).toFixed(1)} ms; steps ${r.stepMs.map((v) => v.toFixed(1)).join(' ')})`);
     if (r.profile) {
       const p = r.profile;
       console.log(`  profiled step: wall ${p.wallMs.toFixed(1)} ms, kernels ${p.kernelMs.toFixed(1)} ms, ${p.kernels.reduce((s, k) => s + k.calls, 0)} kernel calls`);

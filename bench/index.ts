@@ -1,5 +1,6 @@
 // `npm run bench`: emoc's speed and the reference it is measured against, in one run.
 //   1. the front end on a generated 5,000-line spec (target < 100 ms);
+//   1b. the CLI's start as a process: --version, check S1, check the 5,000-line spec (bench/startup.ts);
 //   2. S1 training and inference images/s at 160x160x3, batch 32, per installed backend (median of
 //      several steps after warm-up, each backend in its own process);
 //   3. the same S1 in PyTorch on the same cores when a python3 can import torch;
@@ -14,8 +15,9 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchS1All, formatResults, machine, machineLine, type BenchS1Config } from './backend-s1.ts';
-import type { FerRun } from './fer-sizes.ts';
+import { ferReport } from './fer-sizes.ts';
 import { benchFrontend, TARGET_MS } from './frontend.ts';
+import { benchStartup, formatStartup } from './startup.ts';
 import { formatLayers, type LayerTiming } from './layers.ts';
 import { benchInputWait, formatInputWait } from './input-wait.ts';
 import { benchDataLoad, formatDataLoad } from './data-load.ts';
@@ -29,6 +31,7 @@ console.log(`# emoc benchmarks\nmachine: ${machineLine(m)}\n`);
 
 const fe = await benchFrontend();
 console.log(`## front end\n${fe.lines}-line spec: median ${fe.medianMs.toFixed(1)} ms (target < ${TARGET_MS} ms: ${fe.medianMs < TARGET_MS ? 'met' : 'MISSED'})\n`);
+console.log(`## CLI start-up (node bin/emoc.js, built and from the sources)\n${formatStartup(benchStartup())}\n`);
 
 const configs: BenchS1Config[] = [
   { backend: 'wasm', threads: 1 },
@@ -86,21 +89,7 @@ function runScript<T>(script: string, threads: number, extra: string[] = []): T 
   return JSON.parse(line) as T;
 }
 
-console.log('## Training at FER2013 size (48x48, batch 64, Adam; emoc\'s training step, median images/s)');
-{
-  const runs = [1, m.cores].map((t) => runScript<FerRun>('fer-sizes.ts', t));
-  type PyFer = { torch: string; threads: number; results: Array<{ name: string; trainImagesPerSec: number }> };
-  const py = python ? (JSON.parse(spawnSync(python, [path.join(here, 'pytorch_fer.py'), String(m.cores), String(steps)], { encoding: 'utf8' }).stdout.trim().split('\n').at(-1) ?? '{}') as PyFer) : null;
-  const pyByName = new Map((py?.results ?? []).map((r) => [r.name, r.trainImagesPerSec]));
-  console.log(`| case | emoc wasm x1 | emoc wasm x${m.cores} | PyTorch${py ? ` ${py.torch}` : ''} x${m.cores} | ratio x${m.cores} (target >= 1.0x) |\n|---|---|---|---|---|`);
-  for (const r of runs[1]?.results ?? runs[0]?.results ?? []) {
-    const one = runs[0]?.results.find((x) => x.name === r.name)?.trainImagesPerSec;
-    const all = runs[1]?.results.find((x) => x.name === r.name)?.trainImagesPerSec;
-    const ref = pyByName.get(r.name);
-    console.log(`| ${r.name} | ${one?.toFixed(0) ?? '-'} | ${all?.toFixed(0) ?? '-'} | ${ref?.toFixed(0) ?? '-'} | ${all && ref ? `${(all / ref).toFixed(2)}x` : '-'} |`);
-  }
-  console.log('');
-}
+console.log(ferReport(python, m.cores, steps));
 
 console.log('## MobileNetV1 inference (160x160x3, batch 32, batch norm folded, ReLU6)');
 const mobile = new Map<number, number>();
