@@ -1,7 +1,6 @@
 // emoc check FILE...: diagnostics like a compiler; exit 1 on any error.
 
 import type { Command } from 'commander';
-import { compile } from '../../compiler/compile.ts';
 import { CODES, hasErrors } from '../../compiler/diagnostics.ts';
 import { withLimitFlags, limitOptions, type LimitFlags } from '../compile-flags.ts';
 import { formatDiagnostics, useColor } from '../diagnostics-printer.ts';
@@ -12,12 +11,14 @@ export function registerCheck(program: Command): void {
     .argument('[files...]', '.emo spec files')
     .option('--json', 'print diagnostics as JSON')
     .option('--codes', 'list every diagnostic code and its meaning')
-    .action((files: string[], opts: { json?: boolean; codes?: boolean } & LimitFlags) => {
+    .action(async (files: string[], opts: { json?: boolean; codes?: boolean } & LimitFlags) => {
       if (opts.codes) {
         for (const [code, meaning] of Object.entries(CODES)) process.stdout.write(`${code}  ${meaning}\n`);
         return;
       }
       if (files.length === 0) program.error('error: missing spec file (usage: emoc check FILE...)');
+      // Loaded here, not at start: `emoc --version` and --help never construct the parser.
+      const { compile } = await import('../../compiler/compile.ts');
       let failed = false;
       const all = [];
       for (const file of files) {

@@ -3,7 +3,6 @@
 import type { Command } from 'commander';
 import { withLimitFlags, limitOptions, type LimitFlags } from '../compile-flags.ts';
 import { selectPoints } from '../select.ts';
-import { compileOrExit } from '../compile-or-exit.ts';
 
 export function registerCompile(program: Command): void {
   withLimitFlags(program.command('compile'))
@@ -17,6 +16,8 @@ export function registerCompile(program: Command): void {
         process.stdout.write(`${JSON.stringify(IR_SCHEMA, null, 2)}\n`);
         return;
       }
+      // Loaded here, not at start: `emoc --version` and --help never construct the parser.
+      const { compileOrExit } = await import('../compile-or-exit.ts');
       const { experiments } = compileOrExit(file, limitOptions(opts));
       const selected = selectPoints(experiments, file);
       process.stdout.write(`${JSON.stringify(selected.length === 1 ? selected[0] : selected, null, 2)}\n`);

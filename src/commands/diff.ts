@@ -4,7 +4,6 @@
 
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { compile } from '../../compiler/compile.ts';
 import { diffExperiments } from '../../compiler/diff/diff.ts';
 import { renderDiff } from '../../compiler/diff/render.ts';
 import { compareRuns, renderRuns, type RunMetrics } from '../../compiler/diff/runs.ts';
@@ -16,9 +15,11 @@ import { selectPoints } from '../select.ts';
 import { findRuns } from './results.ts';
 
 /** The one experiment FILE[#point] names; anything else is a usage error (exit 2). */
-export function experimentAt(fileWithPoint: string, limits: LimitFlags = {}): ExperimentIR {
+export async function experimentAt(fileWithPoint: string, limits: LimitFlags = {}): Promise<ExperimentIR> {
   const file = fileWithPoint.replace(/#.*$/, '');
   if (!fs.existsSync(file)) throw new UserError(`cannot read '${file}'`, 'check the path', 2);
+  // Loaded here, not at start: `emoc --version` and --help never construct the parser.
+  const { compile } = await import('../../compiler/compile.ts');
   const result = compile(file, { checkPackages: false, ...limitOptions(limits) });
   if (!result.ok) {
     process.stderr.write(formatDiagnostics(result.diagnostics, { color: useColor(process.stderr), texts: result.program.texts }));
@@ -51,9 +52,9 @@ export function registerDiff(program: Command): void {
     .argument('<b>', 'second spec')
     .option('--json', 'print the differences as JSON')
     .option('--runs [dir]', 'add the metrics of both experiments’ latest finished runs (default folder: runs)')
-    .action((a: string, b: string, opts: { json?: boolean; runs?: string | boolean } & LimitFlags) => {
-      const irA = experimentAt(a, opts);
-      const irB = experimentAt(b, opts);
+    .action(async (a: string, b: string, opts: { json?: boolean; runs?: string | boolean } & LimitFlags) => {
+      const irA = await experimentAt(a, opts);
+      const irB = await experimentAt(b, opts);
       const d = diffExperiments(irA, irB);
       d.a.file = a.replace(/#.*$/, '');
       d.b.file = b.replace(/#.*$/, '');

@@ -4,8 +4,7 @@
 import * as fs from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../compiler/lint/config.ts';
-import { fixText } from '../../compiler/lint/fix.ts';
-import { hasErrorFindings, lintFile, RULE_IDS, type LintResult } from '../../compiler/lint/lint.ts';
+import type { LintResult } from '../../compiler/lint/lint.ts';
 import { COMPILER_RULE, RULES } from '../../compiler/lint/rules/index.ts';
 import { toSarif } from '../../compiler/lint/sarif.ts';
 import type { Finding } from '../../compiler/lint/types.ts';
@@ -23,11 +22,15 @@ export function rulesTable(): string {
 }
 
 async function lintOne(file: string, fix: boolean, limits: LimitFlags): Promise<LintResult> {
+  // The linter compiles: loaded here, not at start (`emoc --version` and --help never construct the parser).
+  const { lintFile, RULE_IDS } = await import('../../compiler/lint/lint.ts');
   const config = loadConfig(file, RULE_IDS);
   if (config.errors.length) throw new UserError(config.errors.join('\n'), 'fix the config file', 2);
   let result = lintFile(file, { config, compile: limitOptions(limits) });
   if (fix && !result.compile.diagnostics.some((d) => ['E001', 'E002', 'E003', 'E004'].includes(d.code))) {
     const text = result.texts.get(result.file);
+    // --fix formats through prettier: loaded only here (loading it costs ~80 ms of CPU).
+    const { fixText } = await import('../../compiler/lint/fix.ts');
     const fixed = text === undefined ? null : await fixText(result.file, text, result.findings);
     if (fixed && fixed.text !== text) {
       writeFileAtomic(file, fixed.text);
@@ -69,6 +72,7 @@ export function registerLint(program: Command): void {
       }
       if (opts.format === 'json') process.stdout.write(`${JSON.stringify(findings.map(({ fix, ...f }) => ({ ...f, fixable: !!fix })), null, 2)}\n`);
       if (opts.format === 'sarif') process.stdout.write(`${JSON.stringify(toSarif(findings, { version: program.version() ?? '0.0.0' }), null, 2)}\n`);
+      const { hasErrorFindings } = await import('../../compiler/lint/lint.ts');
       process.exitCode = hasErrorFindings(findings) ? 1 : 0;
     });
 }

@@ -6,7 +6,6 @@ import type { ExperimentIR } from '../../compiler/ir.ts';
 import { BACKENDS, isOneOf } from '../../compiler/vocabulary.ts';
 import type { BackendPreference } from '../../runtime/backend/select.ts';
 import type { EventSink } from '../../runtime/events.ts';
-import { compileOrExit } from '../compile-or-exit.ts';
 import { withLimitFlags, limitOptions, type LimitFlags } from '../compile-flags.ts';
 import { UserError } from '../errors.ts';
 import { jsonPrinter, plainPrinter } from '../printers.ts';
@@ -63,6 +62,7 @@ export function registerRun(program: Command): void {
         specText = run.specText;
       } else {
         if (!file) throw new UserError('missing spec file', 'usage: emoc run FILE[#point]', 2);
+        const { compileOrExit } = await import('../compile-or-exit.ts');
         experiments = selectPoints(compileOrExit(file, limitOptions(flags)).experiments, file);
         specText = fs.readFileSync(file.replace(/#.*$/, ''), 'utf8');
       }
