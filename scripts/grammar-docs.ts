@@ -18,6 +18,7 @@ import { createSyntaxDiagramsCode, type ISerializedGast } from 'chevrotain';
 import { BACKBONES } from '../compiler/backbones.ts';
 import { CODES } from '../compiler/diagnostics.ts';
 import { DEFAULTS } from '../compiler/defaults.ts';
+import * as V from '../compiler/vocabulary.ts';
 import { ACTIVATIONS, LAYER_NAMES, MODEL_DIRECTIVES, SETTINGS } from '../compiler/vocabulary.ts';
 import { NAMEABLE_SECTIONS, SETTINGS_SECTIONS } from '../compiler/resolve.ts';
 import { allTokens } from '../grammar/lexer.ts';
@@ -181,6 +182,23 @@ export function renderReference(): string {
     [code('head'), 'layers, on a backbone', 'replaced whole', NAMEABLE_SECTIONS.has('head') ? 'yes' : 'no'],
   );
 
+  // Every closed set of words the compiler accepts, from the lists the IR types and the schema use too.
+  const words: [string, readonly string[]][] = [
+    ['data source', [...V.BUILTIN_SOURCES.map((b) => `builtin:${b}`), ...V.PATH_SOURCES]],
+    ['data preprocess', V.PREPROCESS_MODES],
+    ['training augmentation', V.TRAIN_AUGMENTS],
+    ['test augmentation', V.TEST_AUGMENTS],
+    ['graph backbone preprocess', V.GRAPH_PREPROCESS],
+    ['activation', V.ACTIVATIONS],
+    ['padding', V.PADDINGS],
+    ['optimizer', V.OPTIMIZERS],
+    ['schedule', V.SCHEDULES],
+    ['early-stop metric', V.METRICS],
+    ['class-weights', V.CLASS_WEIGHT_MODES],
+    ['emoc run --backend', V.BACKENDS],
+  ];
+  const wordRows = words.map(([what, list]) => [what, list.map(code).join(', ')]);
+
   const defaults = Object.entries(DEFAULTS).map(([k, v]) => [code(k), code(Array.isArray(v) ? v.join('x') : String(v))]);
 
   const backboneRows = Object.values(BACKBONES).map((b) => [
@@ -241,6 +259,10 @@ export function renderReference(): string {
     'layer names its own, or an activation layer follows it); the last one stays linear.',
     '',
     table(['layer', 'meaning'], layerRows),
+    '',
+    '## Words',
+    '',
+    table(['where', 'words'], wordRows),
     '',
     '## Defaults',
     '',

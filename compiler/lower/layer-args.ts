@@ -60,16 +60,18 @@ export function readBias(r: CallReader): boolean {
   return b?.kind !== 'word' || b.name !== 'false';
 }
 
+const PADDING_CHOICE = `[${PADDINGS.join('|')}]`;
+
 /** What a layer takes, for the hint of an unexpected argument. */
 export function usage(layer: string): string | undefined {
   switch (layer) {
     case 'conv':
-      return 'conv takes: FILTERS kN sN [same|valid] [activation] [nobias]';
+      return `conv takes: FILTERS kN sN ${PADDING_CHOICE} [activation] [nobias]`;
     case 'fc':
       return 'fc takes: UNITS [activation] [nobias]';
     case 'maxpool':
     case 'avgpool':
-      return `${layer} takes: [SIZE] [sN] [same|valid]`;
+      return `${layer} takes: [SIZE] [sN] ${PADDING_CHOICE}`;
     default:
       return undefined;
   }

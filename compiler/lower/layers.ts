@@ -28,7 +28,10 @@ export function lowerLayers(ctx: LowerContext, section: Section): LayerIR[] {
       const val = value?.kind === 'word' ? value.name : '';
       if (k === 'activation' && isOneOf(ACTIVATIONS, val)) defaultActivation = val;
       else if (k === 'padding' && isOneOf(PADDINGS, val)) defaultPadding = val;
-      else ctx.report('E013', call.span, 'default takes: activation NAME, or padding same|valid', 'for example: default activation relu');
+      else {
+        const message = `default takes: activation NAME, or padding ${PADDINGS.join('|')}`;
+        ctx.report('E013', call.span, message, 'for example: default activation relu');
+      }
       r.finish();
       if (p.calls.length > 1) ctx.report('E025', call.nameSpan, "'default' is a directive, not a layer", 'put it on its own line');
     }
