@@ -61,7 +61,6 @@ function sourceFiles() {
 }
 
 const isModule = (f) => /\.(ts|tsx)$/.test(f) && !f.endsWith('.d.ts');
-const toJs = (f) => f.replace(/\.tsx?$/, '.js');
 
 /** A relative specifier from the output of `importerRel` to `targetRel` (both relative to dist/). */
 function relativeSpecifier(importerRel, targetRel) {
