@@ -7,8 +7,8 @@
 // dates: a changed, added or removed image changes the key, and so does a copy of the data set that
 // differs in one byte. The key covers neither file names nor labels, since the pixels depend on neither:
 // two specs that name the same folder differently, or list the classes in another order, share an entry.
-// Each entry is a framed.ts frame (verified by checksum on every read; a corrupt one is deleted and the
-// images decoded again) kept under `<cache>/data/`, beside the feature cache's backbone folders.
+// Each entry is a framed.ts frame (verified by its CRC-32 on every read; a corrupt one is replaced once the
+// images are decoded again) kept under `<cache>/data/`, beside the feature cache's backbone folders.
 
 import { createHash } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
@@ -120,7 +120,7 @@ export async function writeDecoded(root: string, key: string, source: string, si
     else failures.push([i, im.failed]);
   });
   const meta: DecodedMeta = { source, size, images: images.length, failed: failures.length, createdAt: new Date().toISOString() };
-  await writeFrame<DecodedHeader>(decodedEntryPath(root, key), MAGIC, { version: FORMAT_VERSION, key, meta, failures }, payload);
+  await writeFrame<DecodedHeader>(decodedEntryPath(root, key), MAGIC, { version: FORMAT_VERSION, key, meta, failures }, payload, 'crc32');
   const siblings = (await listDecoded(root))
     .filter((r) => r.ok && r.key !== key && r.meta?.source === source && r.meta.size.join('x') === size.join('x'))
     .sort((a, b) => (b.meta!.createdAt < a.meta!.createdAt ? -1 : b.meta!.createdAt > a.meta!.createdAt ? 1 : 0));
