@@ -25,6 +25,8 @@ beforeAll(() => {
   for (const p of COPIED) fs.cpSync(path.join(ROOT, p), path.join(dir, p), { recursive: true });
   fs.mkdirSync(path.join(dir, 'specs'));
   fs.copyFileSync(path.join(ROOT, 'specs/s1.emo'), path.join(dir, 'specs/s1.emo'));
+  // Syntax errors and an unknown layer: the parser's error recovery, which the build's grammar must keep.
+  fs.writeFileSync(path.join(dir, 'specs/broken.emo'), 'experiment x {\n  data { source builtin:faces\n  model { conv 8 k3 | bogus 3; fc }\n  train { epochs }\n}\n');
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   const r = spawnSync(process.execPath, [path.join(dir, 'scripts/build.mjs')], { encoding: 'utf8' });
   expect(r.stderr).toBe('');
@@ -41,7 +43,7 @@ describe('the built CLI (dist/)', () => {
     expect(fs.readdirSync(path.join(dir, 'dist'), { recursive: true }).filter((f) => /\.tsx?$/.test(String(f)))).toEqual([]);
   });
 
-  it.each([[['--version']], [['check', 'specs/s1.emo']], [['compile', 'specs/s1.emo']], [['check', 'specs/missing.emo']]])('%j prints the same as the sources', (args) => {
+  it.each([[['--version']], [['check', 'specs/s1.emo', 'specs/broken.emo', 'specs/missing.emo']], [['compile', 'specs/s1.emo']]])('%j prints the same as the sources', (args) => {
     const built = emoc(args, '1');
     const sources = emoc(args, '0');
     expect(built.err).not.toContain('EMOC_DIST=1');
