@@ -53,8 +53,10 @@ export class LowerContext {
       }
       const earlier = out.get(call.name);
       if (earlier) {
-        // The last one is the one in force, so the fix drops the earlier one.
-        const fix = { title: `remove the earlier '${call.name}'`, ...removal(section, earlier.call) };
+        // The last one is the one in force, so the fix drops the earlier one: only when both are in the file
+        // the diagnostic points into (a merged section can hold settings from several files).
+        const sameFile = (earlier.call.span.file ?? this.file) === (call.span.file ?? this.file);
+        const fix = sameFile ? { title: `remove the earlier '${call.name}'`, ...removal(section, earlier.call) } : undefined;
         this.report('E015', call.nameSpan, `'${call.name}' is set twice in ${section.keyword}`, 'keep one', fix);
       }
       out.set(call.name, new CallReader(call, this.file, this.diagnostics, known));
@@ -70,6 +72,7 @@ export class LowerContext {
 function removal(section: Section, call: Call): { start: number; end: number; replacement: string } {
   const body = section.body ?? [];
   const i = body.findIndex((p) => p.calls[0] === call);
-  const start = i > 0 ? body[i - 1].span.end.offset : body[i].span.start.offset;
-  return { start, end: body[i].span.end.offset, replacement: '' };
+  const own = body[i].span;
+  const start = i > 0 && body[i - 1].span.file === own.file ? body[i - 1].span.end.offset : own.start.offset;
+  return { start, end: own.end.offset, replacement: '' };
 }
