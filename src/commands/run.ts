@@ -49,7 +49,7 @@ export function registerRun(program: Command): void {
     .option('--epochs <n>', 'override the number of epochs', positiveInt)
     .option('--images <n>', 'override the number of built-in images', positiveInt)
     .option('--limit-per-class <n>', 'use at most N images per class per split (quick trials)', positiveInt)
-    .option('--cache <dir>', 'feature cache folder for backbone experiments', '.emoc/cache')
+    .option('--cache <dir>', 'cache folder: decoded data sets and backbone features', '.emoc/cache')
     .addHelpText('after', '\nCtrl-C (or q in the dashboard) finishes the current batch, writes a checkpoint and exits 130.')
     .action(async (file: string | undefined, flags: RunFlags) => {
       let experiments: ExperimentIR[];
