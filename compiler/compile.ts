@@ -19,6 +19,8 @@ export interface CompileResult {
   program: LoadedProgram;
   ast: EmoFile;
   ok: boolean;
+  /** Points of each sweep by its experiment's name, all counted even when `keepPoints` kept fewer IRs. */
+  sweepSizes: Map<string, number>;
 }
 
 export const readFileOrUndefined: ReadFile = (f) => {
@@ -37,6 +39,8 @@ export interface CompileOptions extends ValidateOptions {
   validate?: boolean;
   /** Refuse (E044) a sweep with more points than this; default DEFAULT_MAX_POINTS (compiler/limits.ts). */
   maxPoints?: number;
+  /** Keep the IRs of only the first N points of each sweep; the others are still checked (explain). */
+  keepPoints?: number;
 }
 
 export function compile(file: string, opts: CompileOptions = {}): CompileResult {
@@ -54,10 +58,12 @@ export function compile(file: string, opts: CompileOptions = {}): CompileResult 
   const read = new Map<string, string | undefined>();
   const validateOpts = { ...opts, readFile: (f: string) => (read.has(f) ? read.get(f) : read.set(f, readFile(f)).get(f)) };
 
+  const sweepSizes = new Map<string, number>();
   for (const exp of resolved.experiments) {
-    const { points, diagnostics: sweepDiagnostics } = expandSweep(exp, (s) => SETTINGS[s], { maxPoints: opts.maxPoints });
-    diagnostics.push(...sweepDiagnostics);
-    for (const point of points) {
+    const sweep = expandSweep(exp, (s) => SETTINGS[s], { maxPoints: opts.maxPoints });
+    if (exp.sections.sweep) sweepSizes.set(exp.experiment.name, sweep.count);
+    let index = 0;
+    for (const point of sweep.points) {
       const lower = new Lowerer(exp.file, diagnostics);
       const s = point.sections;
       const data = lower.data(s.data);
@@ -84,8 +90,11 @@ export function compile(file: string, opts: CompileOptions = {}): CompileResult 
       };
       diagnostics.push(...validatePoint({ file: exp.file, nameSpan: exp.experiment.nameSpan, experimentName: exp.experiment.name, sections: s, ir, opts: validateOpts }));
       named.push({ name, experiment: exp.experiment.name, file: exp.file, nameSpan: exp.experiment.nameSpan });
-      experiments.push(ir);
+      if (!point.point || opts.keepPoints === undefined || index < opts.keepPoints) experiments.push(ir);
+      index++;
     }
+    // After the points: duplicate point names are found while they are built.
+    diagnostics.push(...sweep.diagnostics);
   }
   diagnostics.push(...nameClashes(named));
   if (program.main.items.length === 0 && program.main.imports.length === 0 && !hasErrors(diagnostics)) {
@@ -99,5 +108,5 @@ export function compile(file: string, opts: CompileOptions = {}): CompileResult 
       if (errors) throw new Error(`internal error: IR of '${ir.name}' does not match the schema: ${errors}`);
     }
   }
-  return { experiments, diagnostics: all, program, ast: program.main, ok };
+  return { experiments, diagnostics: all, program, ast: program.main, ok, sweepSizes };
 }

@@ -49,7 +49,8 @@ function table(ir: ExperimentIR): string {
   ].join('\n');
 }
 
-export function explain(experiments: ExperimentIR[]): string {
+/** `sweepSizes` gives each sweep's point count when `experiments` holds only its first points. */
+export function explain(experiments: ExperimentIR[], sweepSizes: ReadonlyMap<string, number> = new Map()): string {
   const out: string[] = [];
   const sweeps = new Map<string, ExperimentIR[]>();
   for (const ir of experiments) if (ir.sweep) sweeps.set(ir.sweep.sweep, [...(sweeps.get(ir.sweep.sweep) ?? []), ir]);
@@ -57,12 +58,13 @@ export function explain(experiments: ExperimentIR[]): string {
   const shown = new Set<ExperimentIR>();
   for (const [sweep, points] of sweeps) {
     const axes = Object.keys(points[0].sweep!.values);
-    out.push(`sweep ${sweep}: ${points.length.toLocaleString('en-US')} points over ${axes.join(' x ')}`);
+    const total = Math.max(points.length, sweepSizes.get(sweep) ?? 0);
+    out.push(`sweep ${sweep}: ${total.toLocaleString('en-US')} points over ${axes.join(' x ')}`);
     for (const p of points.slice(0, EXPLAIN_POINTS)) {
       shown.add(p);
       out.push(`  ${p.sweep!.point.padEnd(24)} ${axes.map((a) => `${a}=${p.sweep!.values[a]}`).join('  ')}   params ${count(p.shapes.totalParams)}`);
     }
-    const rest = points.length - EXPLAIN_POINTS;
+    const rest = total - Math.min(points.length, EXPLAIN_POINTS);
     if (rest > 0) out.push(`  ... and ${rest.toLocaleString('en-US')} more points (FILE#POINT explains one)`);
     out.push('');
   }

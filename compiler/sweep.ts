@@ -30,11 +30,22 @@ export interface SweepOptions {
   maxPoints?: number;
 }
 
+export interface SweepExpansion {
+  /** How many points `points` yields (1 without a sweep, 0 when refused). */
+  count: number;
+  /**
+   * The points, built one at a time as they are iterated, so a caller that keeps only a few (explain)
+   * never holds them all. Duplicate point names (E043) are added to `diagnostics` during iteration.
+   */
+  points: Iterable<ExpandedPoint>;
+  diagnostics: Diagnostic[];
+}
+
 export function expandSweep(
   exp: ResolvedExperiment,
   settingNames: (section: string) => readonly string[] | undefined,
   opts: SweepOptions = {},
-): { points: ExpandedPoint[]; diagnostics: Diagnostic[] } {
+): SweepExpansion {
   const diagnostics: Diagnostic[] = [];
   const file = exp.file;
   const { sweep, ...rest } = exp.sections;
@@ -94,7 +105,7 @@ export function expandSweep(
     }
   }
 
-  if (!sweep || axes.length === 0) return { points: [{ point: null, values: {}, sections: withoutUnresolved(rest) }], diagnostics };
+  if (!sweep || axes.length === 0) return { count: 1, points: [{ point: null, values: {}, sections: withoutUnresolved(rest) }], diagnostics };
 
   // Count before building: seven axes of ten values are ten million points, which would take minutes and
   // gigabytes to lower. BigInt so that the count in the message is exact however many axes there are.
@@ -111,11 +122,20 @@ export function expandSweep(
         `use fewer axes or values, or raise the limit with --max-points ${count}`,
       ),
     );
-    return { points: [], diagnostics };
+    return { count: 0, points: [], diagnostics };
   }
+  return { count: Number(count), points: buildPoints(axes, rest, template, sweep.keywordSpan, file, diagnostics), diagnostics };
+}
 
-  const points: ExpandedPoint[] = [];
-  const labels = new Map<string, Span>();
+function* buildPoints(
+  axes: SweepAxis[],
+  rest: Partial<Record<SectionName, Section>>,
+  template: { text: string; span: Span } | null,
+  sweepSpan: Span,
+  file: string,
+  diagnostics: Diagnostic[],
+): Generator<ExpandedPoint> {
+  const labels = new Set<string>();
   for (const combo of cartesian(axes.map((a) => a.values))) {
     const values: Record<string, string | number> = {};
     const byName = new Map<string, Value>();
@@ -125,18 +145,17 @@ export function expandSweep(
     });
     const label = template ? template.text.replace(/\{([^}]*)\}/g, (_, n: string) => String(values[n] ?? n)) : axes.map((a) => String(values[a.name])).join('-');
     if (labels.has(label)) {
-      diagnostics.push(diagnostic('E043', file, template?.span ?? sweep.keywordSpan, `two sweep points are both named '${label}'`, 'use every axis in the name template'));
+      diagnostics.push(diagnostic('E043', file, template?.span ?? sweepSpan, `two sweep points are both named '${label}'`, 'use every axis in the name template'));
     }
-    labels.set(label, sweep.keywordSpan);
+    labels.add(label);
     const sections: Partial<Record<SectionName, Section>> = {};
     for (const [key, section] of Object.entries(rest) as [SectionName, Section][]) sections[key] = substituteSection(section, byName);
     for (const axis of axes.filter((a) => a.name.includes('.'))) {
       const [sectionName, setting] = axis.name.split('.', 2) as [SectionName, string];
       sections[sectionName] = overrideSetting(sections[sectionName], sectionName, setting, byName.get(axis.name)!, axis.span);
     }
-    points.push({ point: label, values, sections: withoutUnresolved(sections) });
+    yield { point: label, values, sections: withoutUnresolved(sections) };
   }
-  return { points, diagnostics };
 }
 
 /**

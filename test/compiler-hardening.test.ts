@@ -97,6 +97,32 @@ describe('sweep expansion is bounded (E044)', () => {
     expect(text.match(/total params:/g)).toHaveLength(20);
   });
 
+  it('compile can keep only the first points of each sweep: all are still checked and counted', () => {
+    const r = run(SIXTY_FOUR, { keepPoints: 20 });
+    expect(r.experiments.map((e) => e.sweep?.point).slice(0, 3)).toEqual(['0.1-1-1', '0.1-1-2', '0.1-1-3']);
+    expect(r.experiments).toHaveLength(20);
+    expect(r.sweepSizes.get('grid')).toBe(64);
+    const text = explain(r.experiments, r.sweepSizes);
+    expect(text).toContain('sweep grid: 64 points over a x train.seed x train.epochs');
+    expect(text).toContain('  ... and 44 more points');
+    // A mistake in a point that is not kept is still reported (a batch of 0 in the last seed only).
+    const broken = run(SIXTY_FOUR.replace('train.seed in [1, 2, 3, 4]', 'train.seed in [1, 2, 3, 4]\n    train.batch in [32, 0]'), { keepPoints: 1 });
+    expect(broken.diagnostics.map((d) => d.code)).toEqual(['E013']);
+    expect(broken.experiments).toHaveLength(1);
+  });
+
+  it('emoc explain of a sweep lists its first 20 points and the count; FILE#point explains any point', () => {
+    const r = emoc(['explain', 'grid.emo'], { 'grid.emo': SIXTY_FOUR });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('sweep grid: 64 points over a x train.seed x train.epochs');
+    expect(r.out).toContain('  ... and 44 more points');
+    expect(r.out.match(/total params:/g)).toHaveLength(20);
+    const last = emoc(['explain', 'grid.emo#0.4-4-4']);
+    expect(last.code).toBe(0);
+    expect(last.out).toContain('grid-0.4-4-4\n');
+    expect(last.out.match(/total params:/g)).toHaveLength(1);
+  });
+
   it('emoc check --max-points N overrides the limit; a bad N is a usage error', () => {
     const refused = emoc(['check', 'grid.emo', '--max-points', '63'], { 'grid.emo': SIXTY_FOUR });
     expect(refused.code).toBe(1);

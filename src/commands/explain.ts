@@ -1,6 +1,7 @@
 // emoc explain FILE: a Keras-summary-like table per experiment, and the list of points for a sweep.
 
 import type { Command } from 'commander';
+import { EXPLAIN_POINTS } from '../../compiler/limits.ts';
 import { withLimitFlags, limitOptions, type LimitFlags } from '../compile-flags.ts';
 import { selectPoints } from '../select.ts';
 
@@ -11,7 +12,9 @@ export function registerExplain(program: Command): void {
     .action(async (file: string, opts: LimitFlags) => {
       // Loaded here, not at start: `emoc --version` and --help never construct the parser.
       const [{ compileOrExit }, { explain }] = await Promise.all([import('../compile-or-exit.ts'), import('../../compiler/explain.ts')]);
-      const { experiments } = compileOrExit(file, limitOptions(opts));
-      process.stdout.write(explain(selectPoints(experiments, file)));
+      // A whole sweep is listed by its first points, so only their IRs are kept; FILE#point may name any.
+      const whole = !file.includes('#');
+      const { experiments, sweepSizes } = compileOrExit(file, { ...limitOptions(opts), ...(whole ? { keepPoints: EXPLAIN_POINTS } : {}) });
+      process.stdout.write(whole ? explain(experiments, sweepSizes) : explain(selectPoints(experiments, file)));
     });
 }
