@@ -40,7 +40,7 @@ export interface FrameHeader {
 
 export type Checksum = 'sha256' | 'crc32';
 
-export function sha256(bytes: Uint8Array): string {
+function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 

@@ -42,7 +42,7 @@ export interface DecodeManyOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export function defaultWorkers(images: number): number {
+function defaultWorkers(images: number): number {
   return images < PARALLEL_MIN ? 0 : Math.min(availableParallelism(), Math.ceil(images / CHUNK));
 }
 

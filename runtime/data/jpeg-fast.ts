@@ -76,7 +76,7 @@ export function jpegInfo(b: Uint8Array): JpegInfo | null {
 }
 
 /** Whether the fast path gives exactly what sharp's pipeline would for this image and output size. */
-export function fastPathApplies(info: JpegInfo, [h, w, c]: Size): boolean {
+function fastPathApplies(info: JpegInfo, [h, w, c]: Size): boolean {
   if (!info.complete || info.exif || info.icc || info.adobe || info.precision !== 8) return false;
   if (info.width !== w || info.height !== h) return false;
   // Greyscale to 1 or 3 channels (3: the grey value repeated, as libvips does); colour only to colour,
