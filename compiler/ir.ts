@@ -16,6 +16,7 @@ import type {
   PADDINGS,
   PATH_SOURCES,
   PREPROCESS_MODES,
+  RANDOM_AUGMENTS,
   SCHEDULES,
   TEST_AUGMENTS,
   TRAIN_AUGMENTS,
@@ -23,7 +24,11 @@ import type {
 
 export { EMOTIONS } from './vocabulary.ts';
 
-export const IR_VERSION = 1;
+/** 2: residual layers (an old emoc cannot run them). A version-1 IR is a valid version-2 IR without them, so
+ * run folders written by an older emoc (irVersion 1) are still read as they are. */
+export const IR_VERSION = 2;
+/** IR versions this emoc can read from a run folder. */
+export const READABLE_IR_VERSIONS: readonly number[] = [1, 2];
 
 export type Emotion = (typeof EMOTIONS)[number];
 
@@ -50,12 +55,26 @@ export interface DataIR {
   /** Fraction of the training images held out for validation when the source has no validation split. */
   valSplit: number;
   preprocess: Preprocess;
+  /** The held-out test split, scored once at the end with the chosen model: 'auto' (a folder's test/
+   * beside train/ and val/, a FER2013 CSV's PrivateTest rows, when present), its own source, or none. */
+  test: TestSplit;
 }
+
+export type TestSplit = 'auto' | { kind: PathSource; path: string } | null;
 
 /** Training-time augmentations, applied in order, each a view generator. */
 export type CropKind = (typeof CROP_KINDS)[number];
 
-export type TrainAug = { kind: 'flip' } | { kind: 'tencrop'; size: [number, number] } | { kind: 'randomcrop'; size: [number, number] };
+export type TrainAug = { kind: 'flip' } | { kind: 'tencrop'; size: [number, number] } | { kind: 'randomcrop'; size: [number, number] } | RandomAug;
+
+/** A random per-image augmentation with its strength (vocabulary.ts AUGMENT_STRENGTHS: keys and ranges). */
+export type RandomAug =
+  | { kind: 'rotate'; degrees: number }
+  | { kind: 'zoom'; fraction: number }
+  | { kind: 'shift'; fraction: number }
+  | { kind: 'brightness'; amount: number }
+  | { kind: 'contrast'; amount: number }
+  | { kind: 'erase'; p: number; size: number };
 
 export type TestAug = { kind: 'none' } | { kind: 'tencrop'; size: [number, number] };
 
@@ -86,7 +105,24 @@ export type LayerIR = (
   | { kind: 'dropout'; rate: number }
   | { kind: 'activation'; fn: Activation }
   | { kind: 'l2norm' }
-) & { src?: SrcRef };
+  | {
+      kind: 'residual';
+      /** The block's layers, applied to the residual's input in order. */
+      body: LayerIR[];
+      /** identity when the body keeps the input's shape; else a 1x1 conv (no bias) + bn with this stride and
+       * filter count, inserted by the compiler. */
+      shortcut: ResidualShortcut;
+      /** Applied after body(x) + shortcut(x); 'linear' is none. */
+      activation: Activation;
+    }
+) & {
+  src?: SrcRef;
+  /** Set on layers expanded from a named block: the block's name and where it was called. Presentation data,
+   * like src: ignored by semantic comparisons. */
+  from?: { block: string; call: SrcRef };
+};
+
+export type ResidualShortcut = { kind: 'identity' } | { kind: 'projection'; filters: number; stride: [number, number] };
 
 export type LayerKind = LayerIR['kind'];
 
@@ -137,6 +173,10 @@ export interface LayerShape {
   output: number[];
   params: number;
   trainable: number;
+  /** A residual's body layers, in order (its own params include theirs and the shortcut's). */
+  inner?: LayerShape[];
+  /** A residual's shortcut (a projection's output and params; identity has none). */
+  shortcut?: LayerShape;
 }
 
 export interface ShapesIR {
@@ -179,5 +219,6 @@ export type VocabularyMatchesIR = [
   Holds<Same<ScheduleIR['kind'], (typeof SCHEDULES)[number]>>,
   Holds<Same<TrainAug['kind'], (typeof TRAIN_AUGMENTS)[number]>>,
   Holds<Same<TestAug['kind'], (typeof TEST_AUGMENTS)[number]>>,
-  Holds<Same<Exclude<TrainAug['kind'], 'flip'>, CropKind>>,
+  Holds<Same<Exclude<TrainAug['kind'], 'flip' | RandomAug['kind']>, CropKind>>,
+  Holds<Same<RandomAug['kind'], (typeof RANDOM_AUGMENTS)[number]>>,
 ];

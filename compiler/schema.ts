@@ -6,6 +6,9 @@ import { createRequire } from 'node:module';
 import { IR_VERSION, type ExperimentIR } from './ir.ts';
 import {
   ACTIVATIONS,
+  AUGMENT_STRENGTHS,
+  ERASE_SIZE,
+  RANDOM_AUGMENTS,
   BUILTIN_SOURCES,
   CLASS_WEIGHT_MODES,
   CROP_KINDS,
@@ -39,6 +42,21 @@ function obj(properties: Record<string, unknown>, optional: string[] = []) {
 
 const kind = (k: string) => ({ const: k });
 
+/** One schema per random augmentation: its strength field with the vocabulary's range (erase also its size). */
+function randomAugSchemas() {
+  return RANDOM_AUGMENTS.map((k) => {
+    const s = AUGMENT_STRENGTHS[k];
+    const strength = { [s.key]: { type: 'number', minimum: s.min, maximum: s.max } };
+    const size = k === 'erase' ? { [ERASE_SIZE.key]: { type: 'number', exclusiveMinimum: ERASE_SIZE.above, maximum: ERASE_SIZE.max } } : {};
+    return obj({ kind: kind(k), ...strength, ...size });
+  });
+}
+
+/** Set on layers expanded from a named block (ir.ts LayerIR.from). */
+const from = obj({ block: { type: 'string', minLength: 1 }, call: src });
+const LAYER_REF = { $ref: '#/definitions/layer' };
+const LAYER_SHAPE_REF = { $ref: '#/definitions/layerShape' };
+
 const layer = {
   oneOf: [
     obj({ kind: kind('conv'), filters: int(1), kernel: pair, stride: pair, padding, activation, bias: bool, src }, ['src']),
@@ -51,14 +69,32 @@ const layer = {
     obj({ kind: kind('dropout'), rate: { type: 'number', minimum: 0, exclusiveMaximum: 1 }, src }, ['src']),
     obj({ kind: kind('activation'), fn: activation, src }, ['src']),
     obj({ kind: kind('l2norm'), src }, ['src']),
-  ],
+    obj(
+      {
+        kind: kind('residual'),
+        body: { type: 'array', items: LAYER_REF, minItems: 1 },
+        shortcut: {
+          oneOf: [obj({ kind: kind('identity') }), obj({ kind: kind('projection'), filters: int(1), stride: pair })],
+        },
+        activation,
+        src,
+      },
+      ['src'],
+    ),
+  ].map((l) => ({ ...l, properties: { ...l.properties, from }, required: l.required })),
 };
+
+const layerShape = obj({ output: shape, params: count, trainable: count, inner: { type: 'array', items: LAYER_SHAPE_REF }, shortcut: LAYER_SHAPE_REF }, [
+  'inner',
+  'shortcut',
+]);
 
 const cropSize = pair;
 
 export const IR_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'emoc experiment IR',
+  definitions: { layer, layerShape },
   ...obj({
     irVersion: { const: IR_VERSION },
     name: { type: 'string', minLength: 1 },
@@ -84,11 +120,12 @@ export const IR_SCHEMA = {
       input: { type: 'array', items: int(1), minItems: 3, maxItems: 3 },
       valSplit: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
       preprocess: oneOfWords(PREPROCESS_MODES),
+      test: { oneOf: [{ const: 'auto' }, { type: 'null' }, obj({ kind: oneOfWords(PATH_SOURCES), path: { type: 'string' } })] },
     }),
     augment: obj({
       train: {
         type: 'array',
-        items: { oneOf: [obj({ kind: kind('flip') }), obj({ kind: oneOfWords(CROP_KINDS), size: cropSize })] },
+        items: { oneOf: [obj({ kind: kind('flip') }), obj({ kind: oneOfWords(CROP_KINDS), size: cropSize }), ...randomAugSchemas()] },
       },
       test: { oneOf: [obj({ kind: kind('none') }), obj({ kind: kind('tencrop'), size: cropSize })] },
     }),
@@ -111,7 +148,7 @@ export const IR_SCHEMA = {
         ),
       ],
     },
-    layers: { type: 'array', items: layer, minItems: 1 },
+    layers: { type: 'array', items: LAYER_REF, minItems: 1 },
     train: obj({
       epochs: int(1),
       batchSize: int(1),
@@ -137,7 +174,7 @@ export const IR_SCHEMA = {
     }),
     shapes: obj({
       input: shape,
-      layers: { type: 'array', items: obj({ output: shape, params: count, trainable: count }) },
+      layers: { type: 'array', items: LAYER_SHAPE_REF },
       totalParams: count,
       trainableParams: count,
     }),
