@@ -28,7 +28,13 @@ const SKIP_DIRS = new Set(['runtime/backend/wasm/assembly']);
 /** Packages with many small ESM files that the front end loads at start: bundled into dist/vendor/. */
 const VENDORED = ['chevrotain'];
 /** Files besides the sources whose change changes the build. */
-const BUILD_INPUTS = ['package.json', 'tsconfig.json', 'scripts/build.mjs', 'scripts/dist-stamp.mjs', ...VENDORED.map((p) => `node_modules/${p}/package.json`)];
+const BUILD_INPUTS = [
+  'package.json',
+  'tsconfig.json',
+  'scripts/build.mjs',
+  'scripts/dist-stamp.mjs',
+  ...VENDORED.map((p) => `node_modules/${p}/package.json`),
+];
 
 if (process.argv.includes('--check')) {
   const why = staleReason(root, DIST);

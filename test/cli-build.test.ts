@@ -26,7 +26,10 @@ beforeAll(() => {
   fs.mkdirSync(path.join(dir, 'specs'));
   fs.copyFileSync(path.join(ROOT, 'specs/s1.emo'), path.join(dir, 'specs/s1.emo'));
   // Syntax errors and an unknown layer: the parser's error recovery, which the build's grammar must keep.
-  fs.writeFileSync(path.join(dir, 'specs/broken.emo'), 'experiment x {\n  data { source builtin:faces\n  model { conv 8 k3 | bogus 3; fc }\n  train { epochs }\n}\n');
+  fs.writeFileSync(
+    path.join(dir, 'specs/broken.emo'),
+    'experiment x {\n  data { source builtin:faces\n  model { conv 8 k3 | bogus 3; fc }\n  train { epochs }\n}\n',
+  );
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   const r = spawnSync(process.execPath, [path.join(dir, 'scripts/build.mjs')], { encoding: 'utf8' });
   expect(r.stderr).toBe('');
@@ -37,35 +40,56 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('the built CLI (dist/)', () => {
   it('holds compiled JavaScript, the wasm kernels and worker scripts where the code looks for them, and the IR validator', () => {
-    for (const f of ['src/cli.js', 'src/commands/check.js', 'runtime/ui/mount.js', 'vendor/chevrotain.js', 'compiler/ir-validator.cjs', 'runtime/backend/wasm/kernels.wasm', 'runtime/backend/wasm/kernel-worker.mjs', 'runtime/data/prefetch-worker.js']) {
+    for (const f of [
+      'src/cli.js',
+      'src/commands/check.js',
+      'runtime/ui/mount.js',
+      'vendor/chevrotain.js',
+      'compiler/ir-validator.cjs',
+      'runtime/backend/wasm/kernels.wasm',
+      'runtime/backend/wasm/kernel-worker.mjs',
+      'runtime/data/prefetch-worker.js',
+    ]) {
       expect(fs.existsSync(path.join(dir, 'dist', f)), f).toBe(true);
     }
     expect(fs.readdirSync(path.join(dir, 'dist'), { recursive: true }).filter((f) => /\.tsx?$/.test(String(f)))).toEqual([]);
   });
 
-  it.each([[['--version']], [['check', 'specs/s1.emo', 'specs/broken.emo', 'specs/missing.emo']], [['compile', 'specs/s1.emo']]])('%j prints the same as the sources', (args) => {
-    const built = emoc(args, '1');
-    const sources = emoc(args, '0');
-    expect(built.err).not.toContain('EMOC_DIST=1');
-    expect(built).toEqual(sources);
-  });
+  it.each([[['--version']], [['check', 'specs/s1.emo', 'specs/broken.emo', 'specs/missing.emo']], [['compile', 'specs/s1.emo']]])(
+    '%j prints the same as the sources',
+    (args) => {
+      const built = emoc(args, '1');
+      const sources = emoc(args, '0');
+      expect(built.err).not.toContain('EMOC_DIST=1');
+      expect(built).toEqual(sources);
+    },
+  );
 
-  it.each([[['--version']], [['--help']], [['check', 'specs/s1.emo']]])('%j loads none of the heavy libraries (TensorFlow.js, ink, vega, sharp, prettier, playwright, ajv)', (args) => {
-    // A module-resolution hook records every module the process loads.
-    const log = path.join(dir, `loaded-${args.join('-').replace(/[^\w-]/g, '_')}.txt`);
-    fs.writeFileSync(path.join(dir, 'hooks.mjs'), `import fs from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); fs.appendFileSync(process.env.LOADED_LOG, r.url + '\\n'); return r; }\n`);
-    fs.writeFileSync(path.join(dir, 'record.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
-    const r = spawnSync(process.execPath, ['--import', path.join(dir, 'record.mjs'), path.join(dir, 'bin/emoc.js'), ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, EMOC_DIST: '1', LOADED_LOG: log },
-    });
-    expect(r.status).toBe(0);
-    const loaded = fs.readFileSync(log, 'utf8').split('\n');
-    expect(loaded.some((u) => u.includes('/dist/src/cli.js'))).toBe(true);
-    const heavy = /\/node_modules\/(@tensorflow\/|ink\/|react\/|vega|sharp\/|prettier\/|playwright|ajv\/)/;
-    expect(loaded.filter((u) => heavy.test(u))).toEqual([]);
-  });
+  it.each([[['--version']], [['--help']], [['check', 'specs/s1.emo']]])(
+    '%j loads none of the heavy libraries (TensorFlow.js, ink, vega, sharp, prettier, playwright, ajv)',
+    (args) => {
+      // A module-resolution hook records every module the process loads.
+      const log = path.join(dir, `loaded-${args.join('-').replace(/[^\w-]/g, '_')}.txt`);
+      fs.writeFileSync(
+        path.join(dir, 'hooks.mjs'),
+        `import fs from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); fs.appendFileSync(process.env.LOADED_LOG, r.url + '\\n'); return r; }\n`,
+      );
+      fs.writeFileSync(
+        path.join(dir, 'record.mjs'),
+        `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`,
+      );
+      const r = spawnSync(process.execPath, ['--import', path.join(dir, 'record.mjs'), path.join(dir, 'bin/emoc.js'), ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, EMOC_DIST: '1', LOADED_LOG: log },
+      });
+      expect(r.status).toBe(0);
+      const loaded = fs.readFileSync(log, 'utf8').split('\n');
+      expect(loaded.some((u) => u.includes('/dist/src/cli.js'))).toBe(true);
+      const heavy = /\/node_modules\/(@tensorflow\/|ink\/|react\/|vega|sharp\/|prettier\/|playwright|ajv\/)/;
+      expect(loaded.filter((u) => heavy.test(u))).toEqual([]);
+    },
+  );
 
   it('validates the IR with the generated validator: a schema violation is caught as from the sources', async () => {
     const { validateIR } = (await import(path.join(dir, 'dist/compiler/schema.js'))) as typeof import('../compiler/schema.ts');
