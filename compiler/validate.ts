@@ -15,6 +15,7 @@ import { packageInstalled } from './packages.ts';
 import type { ReadFile } from './resolve.ts';
 import { layerSpan, sourceWord } from './shapes.ts';
 import { finalSoftmax } from './softmax.ts';
+import { isOneOf, RANDOM_AUGMENTS } from './vocabulary.ts';
 
 export interface ValidateOptions {
   /** Whether to check that optional backbone packages are installed (off in pure-syntax tools). */
@@ -139,10 +140,12 @@ const nothingAfterSoftmax: Check = ({ file, ir }) => {
  * must be one of a fixed set; a random crop makes new ones every epoch (runtime/backbone-feed.ts).
  */
 const fixedBackboneViews: Check = ({ file, sections, ir }) => {
-  if (!ir.backbone || !ir.augment.train.some((a) => a.kind === 'randomcrop')) return [];
-  const call = setting(sections.augment, 'randomcrop');
+  // randomcrop and the random augmentations (rotate, zoom, ...) all draw new views every epoch.
+  const random = ir.augment.train.find((a) => a.kind === 'randomcrop' || isOneOf(RANDOM_AUGMENTS, a.kind));
+  if (!ir.backbone || !random) return [];
+  const call = setting(sections.augment, random.kind);
   return [
-    diagnostic('E037', file, call?.nameSpan ?? sections.augment?.keywordSpan ?? sections.backbone!.keywordSpan, "randomcrop makes new views every epoch, which a frozen backbone's feature cache cannot hold", 'use flip or tencrop with a frozen backbone'),
+    diagnostic('E037', file, call?.nameSpan ?? sections.augment?.keywordSpan ?? sections.backbone!.keywordSpan, `${random.kind} makes new views every epoch, which a frozen backbone's feature cache cannot hold`, 'use flip or tencrop with a frozen backbone'),
   ];
 };
 

@@ -24,8 +24,28 @@ export const BUILTIN_SOURCES = ['faces'] as const;
 /** Training-time crops; each takes a size. */
 export const CROP_KINDS = ['tencrop', 'randomcrop'] as const;
 
+/**
+ * Random per-image augmentations, each drawn afresh for every training view from the run's seed. Each
+ * has one strength, written positionally or as KEY=VALUE (`rotate 10`, `rotate degrees=10`); KEY and
+ * its range live here once, for the compiler's checks (E060), the IR's JSON Schema and the runtime.
+ */
+export const RANDOM_AUGMENTS = ['rotate', 'zoom', 'shift', 'brightness', 'contrast', 'erase'] as const;
+
+/** Each random augmentation's strength: its key (also the IR field), range and what it means. */
+export const AUGMENT_STRENGTHS = {
+  rotate: { key: 'degrees', min: 0, max: 180, what: 'rotation in degrees (drawn in [-d, d])', example: 'rotate 10' },
+  zoom: { key: 'fraction', min: 0, max: 0.9, what: 'zoom fraction (scale drawn in [1-f, 1+f])', example: 'zoom 0.1' },
+  shift: { key: 'fraction', min: 0, max: 0.5, what: 'shift fraction of the width and height', example: 'shift 0.1' },
+  brightness: { key: 'amount', min: 0, max: 1, what: 'brightness amount (fraction of the pixel range)', example: 'brightness 0.2' },
+  contrast: { key: 'amount', min: 0, max: 1, what: 'contrast amount (factor drawn in [1-f, 1+f])', example: 'contrast 0.2' },
+  erase: { key: 'p', min: 0, max: 1, what: 'erase probability', example: 'erase 0.5' },
+} as const satisfies Record<(typeof RANDOM_AUGMENTS)[number], { key: string; min: number; max: number; what: string; example: string }>;
+
+/** `erase P size=F`: the largest erased area as a fraction of the image (exclusive of 0), and its default. */
+export const ERASE_SIZE = { key: 'size', above: 0, max: 1, default: 0.25 } as const;
+
 /** Training-time augmentations, as written in the augment block. */
-export const TRAIN_AUGMENTS = ['flip', ...CROP_KINDS] as const;
+export const TRAIN_AUGMENTS = ['flip', ...CROP_KINDS, ...RANDOM_AUGMENTS] as const;
 
 /** Test-time augmentation (`test tencrop N` or `test none`). */
 export const TEST_AUGMENTS = ['none', 'tencrop'] as const;
@@ -55,9 +75,12 @@ export const MODEL_DIRECTIVES = ['default'] as const;
 /** What `default` sets in a model or head block. */
 export const DEFAULT_KEYS = ['activation', 'padding'] as const;
 
+/** data.test as a word: look for the source's own test split, or have none. */
+export const TEST_WORDS = ['auto', 'none'] as const;
+
 /** The settings each settings section accepts. */
 export const SETTINGS: Readonly<Record<string, readonly string[]>> = {
-  data: ['source', 'images', 'classes', 'input', 'split', 'preprocess'],
+  data: ['source', 'images', 'classes', 'input', 'split', 'preprocess', 'test'],
   augment: [...TRAIN_AUGMENTS, 'test'],
   backbone: ['tap', 'frozen', 'finetune', 'preprocess', 'weights', 'input'],
   train: ['epochs', 'batch', 'optimizer', 'lr', 'schedule', 'seed', 'early-stop', 'class-weights'],

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { BACKBONES } from '../compiler/backbones.ts';
 import type { ExperimentIR } from '../compiler/ir.ts';
+import { isOneOf, RANDOM_AUGMENTS } from '../compiler/vocabulary.ts';
 import { lazyBackbone, backboneFeatures } from './cache/backbone-features.ts';
 import { centreView, crop, mirror, tenCropOffsets, type View } from './data/augment.ts';
 import type { ImageSet, LoadedData } from './data/types.ts';
@@ -23,10 +24,11 @@ interface NamedView {
 function trainViews(ir: ExperimentIR): NamedView[] {
   const [H, W] = ir.data.input;
   const ten = ir.augment.train.find((a) => a.kind === 'tencrop');
-  if (ir.augment.train.some((a) => a.kind === 'randomcrop')) {
-    // The compiler refuses this combination; this is the backstop for an IR that did not come through it.
+  const random = ir.augment.train.find((a) => a.kind === 'randomcrop' || isOneOf(RANDOM_AUGMENTS, a.kind));
+  if (random) {
+    // The compiler refuses this combination (E037); this is the backstop for an IR that did not come through it.
     throw new NotRunnableError(
-      'randomcrop makes new views every epoch, which a frozen backbone cannot cache',
+      `${random.kind} makes new views every epoch, which a frozen backbone cannot cache`,
       ir.file,
       'use flip or tencrop in the augment section of an experiment with a backbone',
     );

@@ -130,7 +130,7 @@ export interface TrainPlan {
 
 /** The single crop aug in a training list, if any (two crops cannot be honoured together). */
 function trainCrop(train: readonly TrainAug[]): Extract<TrainAug, { size: [number, number] }> | null {
-  const crops = train.filter((a): a is Extract<TrainAug, { size: [number, number] }> => a.kind !== 'flip');
+  const crops = train.filter((a): a is Extract<TrainAug, { size: [number, number] }> => a.kind === 'tencrop' || a.kind === 'randomcrop');
   // The compiler refuses two crops; this is the backstop for an IR that did not come through it.
   if (crops.length > 1) {
     throw new NotRunnableError(`at most one crop augmentation can be used for training, got ${crops.map((c) => c.kind).join(' + ')}`, '', 'keep one of tencrop and randomcrop in the augment section');

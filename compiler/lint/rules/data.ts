@@ -13,7 +13,7 @@ export const cropNotSmaller: Rule = {
     ctx.experiments.flatMap((ir: ExperimentIR): RuleFinding[] => {
       const [h, w] = ir.data.input;
       const crops = [
-        ...ir.augment.train.flatMap((a) => (a.kind === 'flip' ? [] : [{ setting: a.kind, size: a.size }])),
+        ...ir.augment.train.flatMap((a) => ('size' in a && Array.isArray(a.size) ? [{ setting: a.kind, size: a.size }] : [])),
         ...(ir.augment.test.kind === 'tencrop' ? [{ setting: 'test', size: ir.augment.test.size }] : []),
       ];
       // Larger crops are the compiler's E033, reported under this rule; equal ones only lint sees.
@@ -33,7 +33,7 @@ export const testCropWithoutTrainingCrop: Rule = {
   doc: 'test-time 10-crop with no training crop: the network is tested on crops it never trained on',
   check: (ctx) =>
     ctx.experiments.flatMap((ir): RuleFinding[] => {
-      if (ir.augment.test.kind !== 'tencrop' || ir.augment.train.some((a) => a.kind !== 'flip')) return [];
+      if (ir.augment.test.kind !== 'tencrop' || ir.augment.train.some((a) => a.kind === 'tencrop' || a.kind === 'randomcrop')) return [];
       return [
         {
           at: settingLocation(ir, ctx, 'augment', ['test']),
