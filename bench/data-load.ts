@@ -28,7 +28,7 @@ export interface DataLoadResult {
 }
 
 async function timedLoad(data: string, cacheDir: string): Promise<{ seconds: number; cpuSeconds: number; images: number }> {
-  const ir: DataIR = { source: { kind: 'folder', path: data }, classes: [...EMOTIONS], input: [48, 48, 1], valSplit: 0.1, preprocess: 'fixed' };
+  const ir: DataIR = { source: { kind: 'folder', path: data }, classes: [...EMOTIONS], input: [48, 48, 1], valSplit: 0.1, preprocess: 'fixed', test: null };
   const cpu = process.cpuUsage();
   const t = performance.now();
   const d = await loadData(ir, { baseDir: root, seed: 1, cacheDir });

@@ -20,6 +20,7 @@ import { imageFeed, type Feed } from './feed.ts';
 import { buildModel, outputsProbabilities } from './model.ts';
 import { assertResumable, readCheckpointState, restoreFromCheckpoint } from './resume.ts';
 import { evaluate, initialState, makeOptimizer, train, type TrainState } from './train.ts';
+import { scoreSet } from './evaluate/score.ts';
 
 export interface RunOptions {
   ir: ExperimentIR;
@@ -178,16 +179,24 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     let confusion: number[][] = [];
     let val = null;
     let trainMetrics = null;
+    let test = null;
     if (fs.existsSync(path.join(runDir, RUN_FILES.model, 'model.json'))) {
       const best = await loadModel(path.join(runDir, RUN_FILES.model));
       const evaluated = evaluate(best, feed, 'val', k, outputsProbabilities(ir));
       confusion = evaluated.confusion;
       val = evaluated.metrics;
+      // The test split is scored here only, once, with the chosen weights: it never steers training.
+      if (data.test && data.test.images.length > 0) {
+        const scored = await scoreSet(ir, best, data.test, { cacheDir: opts.cacheDir, sink });
+        test = scored.metrics;
+        writeJsonAtomic(path.join(runDir, RUN_FILES.testConfusion), { classes: ir.data.classes, matrix: scored.confusion });
+        sink({ type: 'log', level: 'info', message: `test (${data.test.images.length} images): acc ${(100 * test.acc).toFixed(2)}%, macro-F1 ${test.f1.toFixed(3)}, loss ${test.loss.toFixed(4)}` });
+      }
       trainMetrics = state.history.find((e) => e.epoch === state.bestEpoch)?.train ?? null;
       best.dispose();
       writeJsonAtomic(path.join(runDir, RUN_FILES.confusion), { classes: ir.data.classes, matrix: confusion });
     }
-    const summary = summaryOf(result.status, { train: trainMetrics, val, confusion });
+    const summary = summaryOf(result.status, { train: trainMetrics, val, confusion, ...(test ? { test } : {}) });
     writeJsonAtomic(path.join(runDir, RUN_FILES.summary), summary);
     if (result.status !== 'interrupted') fs.rmSync(path.join(runDir, RUN_FILES.checkpoint), { recursive: true, force: true });
     sink({ type: 'end', status: result.status, runDir, bestEpoch: state.bestEpoch, epochsRun: state.history.length, confusion, val, train: trainMetrics, elapsedMs: state.elapsedMs });

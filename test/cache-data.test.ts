@@ -21,7 +21,7 @@ let dir: string;
 let cache: string;
 
 function ir(path = 'faces'): DataIR {
-  return { source: { kind: 'folder', path }, classes: CLASSES, input: [48, 48, 1], valSplit: 0.25, preprocess: 'fixed' };
+  return { source: { kind: 'folder', path }, classes: CLASSES, input: [48, 48, 1], valSplit: 0.25, preprocess: 'fixed', test: null };
 }
 const load = (path = 'faces', cacheDir: string | undefined = cache) => loadData(ir(path), { baseDir: dir, seed: 1, cacheDir });
 const hit = (d: LoadedData) => d.notes.some((n) => n.includes('read from the data cache'));

@@ -18,7 +18,7 @@ const CLASSES = ['angry', 'happy', 'sad'];
 let dir: string;
 
 function data(source: DataSource, classes = CLASSES): DataIR {
-  return { source, classes, input: [48, 48, 1], valSplit: 0.25, preprocess: 'fixed' };
+  return { source, classes, input: [48, 48, 1], valSplit: 0.25, preprocess: 'fixed', test: null };
 }
 const folder = (path: string) => data({ kind: 'folder', path });
 const load = (path: string) => loadData(folder(path), { baseDir: dir, seed: 1, limitPerClass: 3 });

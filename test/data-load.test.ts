@@ -33,7 +33,7 @@ async function classFolder(path: string, n: number): Promise<void> {
 }
 
 function data(source: DataSource, classes: string[], over: Partial<DataIR> = {}): DataIR {
-  return { source, classes, input: [16, 16, 1], valSplit: 0.25, preprocess: 'fixed', ...over };
+  return { source, classes, input: [16, 16, 1], valSplit: 0.25, preprocess: 'fixed', test: null, ...over };
 }
 
 async function dataError(p: Promise<unknown>): Promise<DataError> {

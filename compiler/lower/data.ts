@@ -4,9 +4,9 @@
 import type { Section } from '../../grammar/ast.ts';
 import { describeValue, type CallReader } from '../args.ts';
 import { DEFAULTS } from '../defaults.ts';
-import { EMOTIONS, type DataIR, type PathSource } from '../ir.ts';
+import { EMOTIONS, type DataIR, type PathSource, type TestSplit } from '../ir.ts';
 import { didYouMean } from '../suggest.ts';
-import { BUILTIN_SOURCES, isOneOf, orList, PATH_SOURCES, PREPROCESS_MODES } from '../vocabulary.ts';
+import { BUILTIN_SOURCES, isOneOf, orList, PATH_SOURCES, PREPROCESS_MODES, TEST_WORDS } from '../vocabulary.ts';
 import type { LowerContext } from './context.ts';
 import { readSize3 } from './sizes.ts';
 
@@ -39,7 +39,37 @@ export function lowerData(ctx: LowerContext, section: Section | undefined): Data
     else ctx.reportUnknown('E013', choice?.span ?? pre.call.span, `preprocess is ${orList(PREPROCESS_MODES)}`, word, PREPROCESS_MODES);
     pre.finish();
   }
-  return { source, classes, input, valSplit, preprocess };
+  const testSetting = s.get('test');
+  const test = testSetting ? readTest(ctx, testSetting, source) : source.kind === 'builtin' ? null : 'auto';
+  return { source, classes, input, valSplit, preprocess, test };
+}
+
+/**
+ * `test "path"` (a folder of class folders, or a FER2013 CSV), `test [folder|sfew|fer2013] "path"`,
+ * `test auto` or `test none`. Without the setting a path source looks for its own test split ('auto');
+ * the built-in faces have none.
+ */
+function readTest(ctx: LowerContext, r: CallReader, source: Source): TestSplit {
+  const kind = r.take((v) => v.kind === 'word' && (isOneOf(PATH_SOURCES, v.name) || isOneOf(TEST_WORDS, v.name)));
+  const where = r.take((v) => v.kind === 'string');
+  const example = 'for example: test "data/test", test fer2013 "test.csv", test auto or test none';
+  r.finish(`test takes: "path" | [folder|sfew|fer2013] "path" | ${orList(TEST_WORDS)}`);
+  const word = kind?.kind === 'word' ? kind.name : undefined;
+  if (where?.kind === 'string') {
+    if (word !== undefined && !isOneOf(PATH_SOURCES, word)) {
+      ctx.report('E065', kind!.span, `'test ${word}' takes no path`, example);
+      return null;
+    }
+    const guess: PathSource = where.value.toLowerCase().endsWith('.csv') ? 'fer2013' : 'folder';
+    return { kind: word !== undefined && isOneOf(PATH_SOURCES, word) ? word : guess, path: where.value };
+  }
+  if (word === 'none') return null;
+  if (word === 'auto') {
+    if (source.kind === 'builtin') ctx.report('E065', kind!.span, 'builtin:faces has no test split of its own', 'give the test images a source: test "path"');
+    return source.kind === 'builtin' ? null : 'auto';
+  }
+  ctx.report('E065', r.call.span, word ? `test ${word} needs a quoted path` : 'test needs a quoted path, auto or none', example);
+  return source.kind === 'builtin' ? null : 'auto';
 }
 
 /** `source builtin:faces` or `source [folder|sfew|fer2013] "path"` (a .csv path reads as fer2013). */

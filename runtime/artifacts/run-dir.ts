@@ -15,6 +15,10 @@ export const RUN_FILES = {
   metrics: 'metrics.jsonl',
   summary: 'summary.json',
   confusion: 'confusion.json',
+  /** The test split's confusion matrix (when the data has a test split). */
+  testConfusion: 'test-confusion.json',
+  /** `emoc eval` results: eval/<data>-<hash>/metrics.json and confusion.json. */
+  eval: 'eval',
   model: 'model',
   checkpoint: 'checkpoint',
 } as const;
@@ -39,6 +43,8 @@ export interface RunSummary {
   epochsRun: number;
   train: SplitMetrics | null;
   val: SplitMetrics | null;
+  /** The test split, scored once at the end with the chosen model; absent when the data has none. */
+  test?: SplitMetrics | null;
   classes: string[];
   confusion: number[][];
   elapsedMs: number;

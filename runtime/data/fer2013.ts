@@ -81,7 +81,8 @@ async function findCsv(abs: string, display: string): Promise<string> {
   return join(abs, name);
 }
 
-export async function scanFer2013(path: string, baseDir: string, classes: readonly string[], limitPerClass?: number): Promise<ScannedSource> {
+/** With `withTest` (the spec's `test auto`), PrivateTest rows are the test split when PublicTest is the validation one. */
+export async function scanFer2013(path: string, baseDir: string, classes: readonly string[], limitPerClass?: number, withTest = false): Promise<ScannedSource> {
   const file = await findCsv(resolve(baseDir, path), path);
   const display = file === resolve(baseDir, path) ? path : join(path, file.slice(file.lastIndexOf('/') + 1));
 
@@ -152,9 +153,12 @@ export async function scanFer2013(path: string, baseDir: string, classes: readon
     if (n > 0) notes.push(`${n} row(s) of FER2013 label '${FER2013_LABELS[id]}' left out: not in the experiment's classes`);
   });
   let val: PendingImage[] | null = rows.val;
+  let test: PendingImage[] | null = null;
   if (rows.val.length === 0 && rows.private.length > 0) {
     val = rows.private;
     notes.push(`'${display}' has no PublicTest rows: its PrivateTest rows are the validation split`);
+  } else if (rows.private.length > 0 && withTest) {
+    test = rows.private;
   } else if (rows.private.length > 0) {
     notes.push(`${rows.private.length} PrivateTest row(s) not used (FER2013's held-back test split)`);
   }
@@ -163,6 +167,7 @@ export async function scanFer2013(path: string, baseDir: string, classes: readon
   return {
     train: rows.train,
     val,
+    test,
     skipped,
     notes,
     display,

@@ -20,7 +20,7 @@ const TRAIN_NAMES = ['train', 'training'];
 const VAL_NAMES = ['val', 'validation', 'valid'];
 const TEST_NAMES = ['test', 'testing'];
 
-interface ClassRoot {
+export interface ClassRoot {
   items: PendingImage[];
   /** Folder (as displayed) of each label's first class folder. */
   folderOf: Map<number, string>;
@@ -31,7 +31,7 @@ interface ClassRoot {
  * The images under one folder of class folders. When `required`, every listed class must have a folder
  * (a DataError otherwise); when not (validation splits), missing classes are only noted.
  */
-async function scanClassRoot(abs: string, display: string, classes: readonly string[], required: boolean, limitPerClass?: number): Promise<ClassRoot> {
+export async function scanClassRoot(abs: string, display: string, classes: readonly string[], required: boolean, limitPerClass?: number): Promise<ClassRoot> {
   const listing = await readFolder(abs, display);
   const folders = listing.dirs;
   // Named without the split, so a folder left out of both train/ and val/ gives one note, not two.
@@ -96,8 +96,11 @@ async function openRoot(abs: string, display: string): Promise<{ dirs: string[];
   return { dirs: listing.dirs, notes: [...notes, ...listing.notes] };
 }
 
-/** A folder of class folders, or of train/ + val/ (or test/) splits of class folders. */
-export async function scanFolder(path: string, baseDir: string, classes: readonly string[], limitPerClass?: number): Promise<ScannedSource> {
+/**
+ * A folder of class folders, or of train/ + val/ (or test/) splits of class folders. With `withTest`
+ * (the spec's `test auto`), a test/ beside train/ and val/ is the test split.
+ */
+export async function scanFolder(path: string, baseDir: string, classes: readonly string[], limitPerClass?: number, withTest = false): Promise<ScannedSource> {
   const abs = resolve(baseDir, path);
   const { dirs, notes } = await openRoot(abs, path);
   const trainName = findName(dirs, TRAIN_NAMES);
@@ -109,10 +112,13 @@ export async function scanFolder(path: string, baseDir: string, classes: readonl
 
   const valName = findName(dirs, VAL_NAMES) ?? findName(dirs, TEST_NAMES);
   if (valName !== undefined && TEST_NAMES.includes(valName.toLowerCase())) notes.push(`folder '${join(path, valName)}' is used as the validation split (there is no val/)`);
-  notes.push(...otherFolderNotes(dirs, [trainName, valName], path, 'is not a train/ or val/ split'));
+  const testName = withTest && valName !== undefined && VAL_NAMES.includes(valName.toLowerCase()) ? findName(dirs, TEST_NAMES) : undefined;
+  notes.push(...otherFolderNotes(dirs, [trainName, valName, testName], path, `is not a train/ or val/${withTest ? ' or test/' : ''} split`));
   const train = await scanClassRoot(join(abs, trainName), join(path, trainName), classes, true, limitPerClass);
   const val = valName === undefined ? null : await scanClassRoot(join(abs, valName), join(path, valName), classes, false, limitPerClass);
-  return source(train, val, notes, path, abs);
+  const test = testName === undefined ? null : await scanClassRoot(join(abs, testName), join(path, testName), classes, false, limitPerClass);
+  if (test) test.notes = test.notes.map((n) => n.replace(/: no validation images for/, ': no test images for'));
+  return { ...source(train, val, [...notes, ...(test?.notes ?? [])], path, abs), test: test?.items ?? null };
 }
 
 /** SFEW 2.0: Train/<Class>/ and Val/<Class>/ (a missing Val/ falls back to the hold-out, with a note). */

@@ -12,6 +12,7 @@ import { DECODE_CONCURRENCY, decodeFile, DecodeError, mapLimit, type Size } from
 import { decodeFiles } from './decode-files.ts';
 import { scanFer2013 } from './fer2013.ts';
 import { scanFolder, scanSfew } from './folder.ts';
+import { scanEvalSource } from '../evaluate/source.ts';
 import type { PendingImage, ScannedSource } from './scan.ts';
 import { countPerClass, emptySet, holdOut } from './sets.ts';
 import { DataError, type ImageSet, type LoadedData, type SkippedImage } from './types.ts';
@@ -34,16 +35,51 @@ export interface LoadOptions {
 }
 
 export async function loadData(data: DataIR, opts: LoadOptions): Promise<LoadedData> {
+  const loaded = await loadSource(data, opts);
+  // The spec's own test source (`test "path"`); 'auto' was taken by the scanner above.
+  const test = data.test ?? null;
+  if (test !== null && test !== 'auto') {
+    const found = await scanEvalSource(test.path, opts.baseDir, data.classes, { kind: test.kind, limitPerClass: opts.limitPerClass, strict: false });
+    const split = await decodeSplit(found.items, found, data.input as Size, opts);
+    loaded.test = split.set;
+    loaded.skipped.push(...found.skipped, ...split.skipped);
+    loaded.notes.push(...found.notes, ...split.notes);
+  }
+  return loaded;
+}
+
+/**
+ * Decodes one evaluation split (a test split, `emoc eval`'s data) through the same path and cache as
+ * training data; a DataError when none of its images can be read.
+ */
+export async function decodeSplit(
+  items: readonly PendingImage[],
+  from: { display: string; where: string },
+  size: Size,
+  opts: Pick<LoadOptions, 'cacheDir' | 'decodeWorkers' | 'onProgress'>,
+): Promise<{ set: ImageSet; skipped: SkippedImage[]; notes: string[] }> {
+  const decoded = await decodeAll(items, size, from.where, opts as LoadOptions);
+  if (items.length > 0 && decoded.ok.length === 0) {
+    const first = decoded.skipped[0];
+    throw new DataError(`none of the ${items.length} images in '${from.display}' could be read`, from.where, `first failure: ${first.origin}: ${first.reason}`);
+  }
+  const notes = [...decoded.notes];
+  if (decoded.skipped.length > 0) notes.push(`${decoded.skipped.length} unreadable image(s) skipped in '${from.display}'`);
+  return { set: toSet(decoded.ok, size), skipped: decoded.skipped, notes };
+}
+
+async function loadSource(data: DataIR, opts: LoadOptions): Promise<LoadedData> {
   const src = data.source;
+  const withTest = data.test === 'auto';
   switch (src.kind) {
     case 'builtin':
       return loadBuiltin(data, opts);
     case 'folder':
-      return decodeSource(await scanFolder(src.path, opts.baseDir, data.classes, opts.limitPerClass), data, opts);
+      return decodeSource(await scanFolder(src.path, opts.baseDir, data.classes, opts.limitPerClass, withTest), data, opts);
     case 'sfew':
       return decodeSource(await scanSfew(src.path, opts.baseDir, data.classes, opts.limitPerClass), data, opts);
     case 'fer2013':
-      return decodeSource(await scanFer2013(src.path, opts.baseDir, data.classes, opts.limitPerClass), data, opts);
+      return decodeSource(await scanFer2013(src.path, opts.baseDir, data.classes, opts.limitPerClass, withTest), data, opts);
     default: {
       const never: never = src;
       // internal: exhaustive switch over the IR's source kinds (the schema admits no others)
@@ -66,12 +102,14 @@ async function decodeSource(source: ScannedSource, data: DataIR, opts: LoadOptio
   requireEveryClass(source.train, classes, source, (label) => `class '${classes[label]}' has no images in '${source.classWhere(label)}'`);
 
   const size = data.input as Size;
-  const pending = [...source.train, ...(source.val ?? [])];
+  const valEnd = source.train.length + (source.val?.length ?? 0);
+  const pending = [...source.train, ...(source.val ?? []), ...(source.test ?? [])];
   const decoded = await decodeAll(pending, size, source.where, opts);
   const skipped: SkippedImage[] = [...source.skipped, ...decoded.skipped];
 
   const trainOk = decoded.ok.filter((d) => d.index < source.train.length);
-  const valOk = decoded.ok.filter((d) => d.index >= source.train.length);
+  const valOk = decoded.ok.filter((d) => d.index >= source.train.length && d.index < valEnd);
+  const testOk = decoded.ok.filter((d) => d.index >= valEnd);
   if (pending.length > 0 && decoded.ok.length === 0) {
     const first = decoded.skipped[0];
     throw new DataError(
@@ -103,7 +141,9 @@ async function decodeSource(source: ScannedSource, data: DataIR, opts: LoadOptio
   const noVal = classes.filter((_, i) => valCounts[i] === 0);
   if (noVal.length > 0 && split.val.images.length > 0) notes.push(`no validation images for ${noVal.map((c) => `'${c}'`).join(', ')}`);
 
-  return { classes, train: split.train, val: split.val, skipped, notes };
+  const test = source.test ? toSet(testOk, size) : null;
+  if (test && source.test!.length > 0) notes.push(`test split: ${test.images.length} images, scored once at the end`);
+  return { classes, train: split.train, val: split.val, test, skipped, notes };
 }
 
 /** Stops the run when a listed class has no images in `items` (the training split). */

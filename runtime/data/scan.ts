@@ -20,6 +20,8 @@ export interface ScannedSource {
   train: PendingImage[];
   /** The source's own validation split, or null when the loader must hold one out of train. */
   val: PendingImage[] | null;
+  /** The source's own test split (a folder's test/, a CSV's PrivateTest rows) when asked for and present. */
+  test?: PendingImage[] | null;
   /** Entries rejected while scanning (e.g. malformed CSV rows). */
   skipped: SkippedImage[];
   notes: string[];

@@ -23,6 +23,8 @@ export interface LoadedData {
   classes: string[];
   train: ImageSet;
   val: ImageSet;
+  /** The held-out test split (data.test), scored once at the end; absent or null when there is none. */
+  test?: ImageSet | null;
   skipped: SkippedImage[];
   /** Human-readable notes for the run log (e.g. "folder 'contempt' is not one of the 7 emotions: left out"). */
   notes: string[];
