@@ -5,7 +5,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { SimdKernelPool } from './simd-kernels.ts';
-import { ptr, simd, zerosOnHeap, type WasmBackendLike } from './heap.ts';
+import { ptr, simd, type WasmBackendLike } from './heap.ts';
 import { convInfo, Ops, windowBySimd, type Attrs, type KernelArgs, type TI } from './ops.ts';
 
 export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TI {
@@ -66,7 +66,7 @@ function filterGradBySimd(o: Ops, pool: SimdKernelPool, xp: TI, dy: TI, info: tf
   // the thread count.
   const chunk = Math.ceil(rows / Math.min(FILTER_GRAD_CHUNKS, rows));
   const chunks = Math.ceil(rows / chunk);
-  const parts = o.keep(zerosOnHeap(b, [chunks, size]));
+  const parts = o.keep(b.makeOutput([chunks, size], 'float32')); // zeroed by the kernel, per chunk
   const [px, pdy, pparts] = [ptr(b, xp), ptr(b, dy), ptr(b, parts)];
   pool.parallel('convFilterGrad', chunks, (_, from, to) => [px, pdy, pparts, from, to, oh, ow, hp, wp, cin, cout, kh, jp, info.strideHeight, info.strideWidth, chunk, rows]);
   let sum = parts;

@@ -64,7 +64,7 @@ export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, from: i32, to: i3
 /**
  * Filter gradient of a convolution, for chunks c in [from, to) of `chunk` rows of output pixels each
  * (rows in all; the last chunk may be shorter). Chunk c accumulates into its own dw at
- * dw + c * KH*J*Cout floats ([KH, J, Cout], zeroed by the caller), which the caller then adds up in
+ * dw + c * KH*J*Cout floats ([KH, J, Cout], zeroed here), which the caller then adds up in
  * chunk order: the chunking, and so the result, does not depend on the number of threads.
  *   dw[kh, j, co] += sum over rows r = n*OH + oh of the chunk, ow of
  *                    xp[n, oh*sh + kh, ow*sw*Cin + j] * dy[n, oh, ow, co]
@@ -80,6 +80,8 @@ export function convFilterGrad(
 ): void {
   const partBytes = <usize>(KH * J * Cout) << 2;
   for (let c = from; c < to; c++) {
+    // Each chunk's dw is zeroed here, by the thread that fills it, rather than on the main thread first.
+    memory.fill(dw + <usize>c * partBytes, 0, partBytes);
     filterGradRows(xp, dy, dw + <usize>c * partBytes, c * chunk, min((c + 1) * chunk, rows), OH, OW, Hp, Wp, Cin, Cout, KH, J, sh, sw);
   }
 }
