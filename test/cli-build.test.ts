@@ -88,6 +88,8 @@ describe('the built CLI (dist/)', () => {
       expect(loaded.some((u) => u.includes('/dist/src/cli.js'))).toBe(true);
       const heavy = /\/node_modules\/(@tensorflow\/|ink\/|react\/|vega|sharp\/|prettier\/|playwright|ajv\/)/;
       expect(loaded.filter((u) => heavy.test(u))).toEqual([]);
+      // Nor does a command that parses nothing load the parser (chevrotain).
+      if (args[0] !== 'check') expect(loaded.filter((u) => u.includes('/dist/vendor/chevrotain.js'))).toEqual([]);
     },
   );
 
