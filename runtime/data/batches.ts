@@ -7,10 +7,16 @@
 //
 // Reproducibility: the order and the random crops of epoch e depend only on (seed, e), never on
 // earlier epochs, so a run resumed at an epoch boundary sees exactly the batches it would have seen.
+// The random augmentations (rotate, zoom, shift, brightness, contrast, erase) draw from a stream of
+// their own per (seed, epoch, image, view), so they too are the same on any thread and in any order.
+// A view with random augmentations is rendered to bytes in one resampling pass (augment-warp.ts) and
+// then normalised like any other view.
 
 import type { Preprocess, TestAug, TrainAug } from '../../compiler/ir.ts';
 import { Rng } from '../rng.ts';
 import { networkInputSize, planTrainViews, testViews, trainView, viewsPerImage, writeView, type View } from './augment.ts';
+import { drawViewAug, IDENTITY_AUG, randomAugs } from './augment-random.ts';
+import { renderView } from './augment-warp.ts';
 import { pixelTable, preprocessInPlace } from './preprocess.ts';
 import { mixSeed, SEED_PURPOSE } from './seed.ts';
 import type { ImageSet } from './types.ts';
@@ -69,6 +75,52 @@ export function batchesPerEpoch(n: number, train: readonly TrainAug[], batchSize
  * one batch per `next()`. The last batch holds the remainder (n < batchSize).
  */
 export function trainBatches(set: ImageSet, opts: TrainBatchOptions): Generator<TrainBatch> {
+  const epoch = epochViews(set, opts);
+  const { channels: C } = set;
+  const { order, total, h, w } = epoch;
+  return (function* (): Generator<TrainBatch> {
+    const stride = h * w * C;
+    const scratch = new Uint8Array(stride);
+    for (let start = 0; start < total; start += opts.batchSize) {
+      const n = Math.min(opts.batchSize, total - start);
+      const x = new Float32Array(n * stride);
+      const y = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const image = epoch.writeView(order[start + i], x, i * stride, scratch);
+        y[i] = set.labels[image];
+      }
+      yield { x, y, n };
+    }
+  })();
+}
+
+/** One training view as bytes (before preprocessing), for `emoc preview`. */
+export interface ViewImage {
+  pixels: Uint8Array;
+  height: number;
+  width: number;
+  channels: number;
+  label: number;
+  origin: string;
+}
+
+/**
+ * The first `count` training views of an epoch in batch order, as the bytes the batch builder
+ * normalises: exactly what the network is shown (same seeds, same code path), for a contact sheet.
+ */
+export function trainViewImages(set: ImageSet, opts: TrainBatchOptions, count: number): ViewImage[] {
+  const epoch = epochViews(set, opts);
+  const out: ViewImage[] = [];
+  for (let i = 0; i < Math.min(count, epoch.total); i++) {
+    const pixels = new Uint8Array(epoch.h * epoch.w * set.channels);
+    const image = epoch.renderBytes(epoch.order[i], pixels);
+    out.push({ pixels, height: epoch.h, width: epoch.w, channels: set.channels, label: set.labels[image], origin: set.origins[image] ?? '' });
+  }
+  return out;
+}
+
+/** An epoch's view order and the code that makes view v's pixels (shared by batches and previews). */
+function epochViews(set: ImageSet, opts: TrainBatchOptions) {
   const { height: H, width: W, channels: C } = set;
   checkSet(set);
   checkBatchSize(opts.batchSize);
@@ -81,26 +133,44 @@ export function trainBatches(set: ImageSet, opts: TrainBatchOptions): Generator<
   // Deterministic plans have the same views for every image: compute them once.
   const fixedViews: View[] | null =
     plan.crop === 'randomcrop' ? null : Array.from({ length: perImage }, (_, k) => trainView(plan, H, W, k, new Rng(0)));
+  const random = randomAugs(opts.train);
+  const [h, w] = plan.size;
 
-  return (function* (): Generator<TrainBatch> {
-    const [h, w] = plan.size;
-    const stride = h * w * C;
-    for (let start = 0; start < total; start += opts.batchSize) {
-      const n = Math.min(opts.batchSize, total - start);
-      const x = new Float32Array(n * stride);
-      const y = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = order[start + i];
-        const image = Math.floor(v / perImage);
-        const view =
-          fixedViews?.[v % perImage] ??
-          trainView(plan, H, W, v % perImage, new Rng(mixSeed(opts.seed, SEED_PURPOSE.crop, opts.epoch, image)));
-        writeNormalised(set.images[image], H, W, C, view, h, w, x, i * stride, opts.preprocess);
-        y[i] = set.labels[image];
+  const viewOf = (v: number): { image: number; k: number; view: View } => {
+    const image = Math.floor(v / perImage);
+    const k = v % perImage;
+    const view = fixedViews?.[k] ?? trainView(plan, H, W, k, new Rng(mixSeed(opts.seed, SEED_PURPOSE.crop, opts.epoch, image)));
+    return { image, k, view };
+  };
+  // Random augmentations draw from their own stream per view, so the crop draws above stay what they
+  // were without them.
+  const augOf = (image: number, k: number) =>
+    random.length === 0 ? IDENTITY_AUG : drawViewAug(random, h, w, new Rng(mixSeed(opts.seed, SEED_PURPOSE.augment, opts.epoch, image, k)));
+
+  return {
+    order,
+    total,
+    h,
+    w,
+    /** View v's bytes into `out` (h*w*C); returns its image index. */
+    renderBytes(v: number, out: Uint8Array): number {
+      const { image, k, view } = viewOf(v);
+      renderView(set.images[image], H, W, C, view, h, w, augOf(image, k), out);
+      return image;
+    },
+    /** View v normalised into dst at offset; returns its image index. `scratch` holds h*w*C bytes. */
+    writeView(v: number, dst: Float32Array, offset: number, scratch: Uint8Array): number {
+      const { image, k, view } = viewOf(v);
+      if (random.length === 0) {
+        // No random augmentation: copy the crop window straight into the batch (no resampling).
+        writeNormalised(set.images[image], H, W, C, view, h, w, dst, offset, opts.preprocess);
+      } else {
+        renderView(set.images[image], H, W, C, view, h, w, augOf(image, k), scratch);
+        writeBytesNormalised(scratch, dst, offset, opts.preprocess);
       }
-      yield { x, y, n };
-    }
-  })();
+      return image;
+    },
+  };
 }
 
 /**
@@ -156,6 +226,15 @@ function writeNormalised(
   writeView(src, H, W, C, view, h, w, dst, offset, lut ?? undefined);
   if (!lut) preprocessInPlace(dst, offset, h * w * C, mode);
 }
+
+/** Rendered view bytes into the batch, normalised (the same table or whitening as writeNormalised). */
+function writeBytesNormalised(src: Uint8Array, dst: Float32Array, offset: number, mode: Preprocess): void {
+  const lut = pixelTable(mode) ?? RAW_TABLE;
+  for (let i = 0; i < src.length; i++) dst[offset + i] = lut[src[i]];
+  if (mode === 'whiten') preprocessInPlace(dst, offset, src.length, mode);
+}
+
+const RAW_TABLE = Float32Array.from({ length: 256 }, (_, b) => b);
 
 /** 0..n-1 in a Fisher-Yates order from `rng` (a typed array: one uint32 per view, not one object). */
 function shuffledRange(n: number, rng: Rng): Uint32Array {

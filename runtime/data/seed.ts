@@ -22,4 +22,4 @@ export function mixSeed(...parts: number[]): number {
 }
 
 /** Purposes, so streams for different jobs never coincide. */
-export const SEED_PURPOSE = { holdout: 1, shuffle: 2, crop: 3 } as const;
+export const SEED_PURPOSE = { holdout: 1, shuffle: 2, crop: 3, augment: 4 } as const;
