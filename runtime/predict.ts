@@ -34,7 +34,7 @@ function unreadable(e: unknown): string | null {
   return null;
 }
 
-function readRunIR(runDir: string): ExperimentIR {
+export function readRunIR(runDir: string): ExperimentIR {
   const file = path.join(runDir, RUN_FILES.ir);
   if (!fs.existsSync(file)) throw new RunFolderError(`not a run folder (no ${RUN_FILES.ir})`, runDir, RUN_HINT);
   try {

@@ -65,8 +65,8 @@ async function scanDir(path: string, abs: string, classes: readonly string[], op
     const name = pickSplit(splitDirs, opts.split);
     if (name === undefined) {
       if (dirs.length === 0) throw new DataError(`'${path}' is empty: no class folders and no train/ val/ test/ splits`, abs, LAYOUT_HINT);
-      const what = opts.split === undefined ? 'a test/ or val/ split' : `a split '${opts.split}'`;
-      throw new DataError(`'${path}' has no class folders and no ${what}`, abs, splitDirs.length ? `splits found: ${splitDirs.join(', ')}; choose one with --split` : LAYOUT_HINT);
+      const what = opts.split === undefined ? 'has no class folders and no test/ or val/ split' : `has no split '${opts.split}'`;
+      throw new DataError(`'${path}' ${what}`, abs, splitDirs.length ? `splits found: ${splitDirs.join(', ')}; choose one with --split` : LAYOUT_HINT);
     }
     rootAbs = join(abs, name);
     rootDisplay = join(path, name);
