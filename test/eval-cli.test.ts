@@ -1,0 +1,168 @@
+// The test split and `emoc eval`, through `bin/emoc.js` as a user meets them. A tiny model trains one epoch
+// on a few images per class of fer2013-sample, from a folder whose train/ val/ test/ are links into the
+// sample (test/ links to the same images as val/, so the test numbers must equal the validation numbers:
+// scored by a different path, the test split and `emoc eval` cross-check the run's own evaluation).
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../compiler/compile.ts';
+
+const bin = path.resolve('bin/emoc.js');
+const SAMPLE = path.resolve('../shared/data/fer2013-sample');
+const LIMIT = 6;
+
+const spec = (test = '') => `experiment tiny {
+  data {
+    source "data"
+    input 24x24x1
+    ${test}
+  }
+  model {
+    conv 4 k3 s2 | maxpool 2
+    flatten
+    fc 7 | softmax
+  }
+  train {
+    epochs 1
+    batch 16
+    seed 3
+  }
+}
+`;
+
+let tmp: string;
+let runDir: string;
+let runLog: string;
+
+function emoc(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args, ...(args[0] === 'eval' || args[0] === 'run' ? ['--cache', path.join(tmp, 'cache')] : [])], {
+    cwd: tmp,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A user mistake: exit 1, `emoc: <where>: <message>` and a hint, no stack trace. */
+function expectOneLineError(r: { code: number | null; stderr: string }, message: RegExp) {
+  expect(r.code).toBe(1);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines[0]).toMatch(/^emoc: /);
+  expect(lines[0]).toMatch(message);
+  expect(lines.slice(1).every((l) => l.startsWith('  hint: '))).toBe(true);
+  expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+}
+
+const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-eval-'));
+  fs.mkdirSync(path.join(tmp, 'data'));
+  fs.symlinkSync(path.join(SAMPLE, 'train'), path.join(tmp, 'data', 'train'));
+  fs.symlinkSync(path.join(SAMPLE, 'val'), path.join(tmp, 'data', 'val'));
+  fs.symlinkSync(path.join(SAMPLE, 'val'), path.join(tmp, 'data', 'test'));
+  fs.writeFileSync(path.join(tmp, 'tiny.emo'), spec());
+  const r = emoc(['run', 'tiny.emo', '--no-dashboard', '--runs', 'runs', '--limit-per-class', String(LIMIT)]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  runLog = r.stdout;
+  const exp = path.join(tmp, 'runs', 'tiny');
+  runDir = path.join('runs', 'tiny', fs.readdirSync(exp)[0]);
+}, 120_000);
+
+describe('data test split', () => {
+  it('lowers to auto for a path source, null for the built-in faces, a source for test "path", null for test none', () => {
+    const ir = (data: string) => {
+      const r = compile('/t/a.emo', { text: `experiment a {\n  data {\n    ${data}\n  }\n  model {\n    flatten | fc 7\n  }\n}\n`, validate: true });
+      expect(r.diagnostics).toEqual([]);
+      return r.experiments[0].data.test;
+    };
+    expect(ir('source "faces"')).toBe('auto');
+    expect(ir('source builtin:faces')).toBeNull();
+    expect(ir('source "faces"\n    test "held-out"')).toEqual({ kind: 'folder', path: 'held-out' });
+    expect(ir('source builtin:faces\n    test "fer.csv"')).toEqual({ kind: 'fer2013', path: 'fer.csv' });
+    expect(ir('source "faces"\n    test none')).toBeNull();
+  });
+
+  it('refuses test auto on the built-in faces (E065 at the word)', () => {
+    const r = compile('/t/a.emo', { text: 'experiment a {\n  data {\n    source builtin:faces\n    test auto\n  }\n  model {\n    flatten | fc 7\n  }\n}\n' });
+    const d = r.diagnostics.find((x) => x.code === 'E065');
+    expect(d).toMatchObject({ line: 4, column: 10 });
+  });
+
+  it('scores a folder\'s test/ once at the end, beside validation', () => {
+    const summary = readJson(path.join(tmp, runDir, 'summary.json'));
+    expect(summary.test).toBeDefined();
+    // test/ holds the same images as val/: scored through scoreSet, the numbers must be the run's own.
+    expect(summary.test.acc).toBeCloseTo(summary.val.acc, 10);
+    expect(summary.test.loss).toBeCloseTo(summary.val.loss, 5);
+    const testConfusion = readJson(path.join(tmp, runDir, 'test-confusion.json'));
+    expect(testConfusion.matrix).toEqual(readJson(path.join(tmp, runDir, 'confusion.json')).matrix);
+    expect(testConfusion.matrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(7 * LIMIT);
+    // Once: one test line in the log, and no epoch record carries test numbers.
+    expect(runLog.match(/^test \(/gm)).toHaveLength(1);
+    const epochs = fs.readFileSync(path.join(tmp, runDir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(epochs.every((l) => !('test' in JSON.parse(l)))).toBe(true);
+  });
+});
+
+describe('emoc eval', () => {
+  it('scores the run on the validation folder and gets the run\'s own validation numbers', () => {
+    const r = emoc(['eval', runDir, path.join(SAMPLE, 'val'), '--limit-per-class', String(LIMIT)]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = readJson(path.join(tmp, runDir, 'summary.json'));
+    expect(r.stdout).toContain(`accuracy ${(100 * summary.val.acc).toFixed(2)}%`);
+    expect(r.stdout).toMatch(/true \\ predicted +angry +disgust/);
+    const evalDir = path.join(tmp, runDir, 'eval');
+    const [entry] = fs.readdirSync(evalDir);
+    expect(entry).toMatch(/^val-[0-9a-f]{8}$/);
+    const metrics = readJson(path.join(evalDir, entry, 'metrics.json'));
+    expect(metrics.acc).toBeCloseTo(summary.val.acc, 10);
+    expect(metrics.images).toBe(7 * LIMIT);
+    expect(readJson(path.join(evalDir, entry, 'confusion.json')).matrix).toEqual(readJson(path.join(tmp, runDir, 'confusion.json')).matrix);
+  });
+
+  it('takes test/ from a folder of splits, and prints JSON with --format json', () => {
+    const r = emoc(['eval', runDir, 'data', '--format', 'json', '--limit-per-class', '2']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.data).toBe(path.join('data', 'test'));
+    expect(out.images).toBe(14);
+    expect(out.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(14);
+  });
+
+  it('reports on the classes present when the data lacks some', () => {
+    fs.mkdirSync(path.join(tmp, 'two'));
+    fs.symlinkSync(path.join(SAMPLE, 'val', 'happy'), path.join(tmp, 'two', 'happy'));
+    fs.symlinkSync(path.join(SAMPLE, 'val', 'sad'), path.join(tmp, 'two', 'sad'));
+    const r = emoc(['eval', runDir, 'two', '--format', 'json', '--limit-per-class', '3']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.present).toEqual(['happy', 'sad']);
+    expect(out.images).toBe(6);
+    expect(out.recall.filter((x: number | null) => x === null)).toHaveLength(5);
+  });
+
+  it('refuses a class folder the model does not know', () => {
+    fs.mkdirSync(path.join(tmp, 'odd', 'contempt'), { recursive: true });
+    fs.symlinkSync(path.join(SAMPLE, 'val', 'happy'), path.join(tmp, 'odd', 'happy'));
+    fs.copyFileSync(path.join(SAMPLE, 'val', 'happy', fs.readdirSync(path.join(SAMPLE, 'val', 'happy'))[0]), path.join(tmp, 'odd', 'contempt', 'a.jpg'));
+    expectOneLineError(emoc(['eval', runDir, 'odd']), /class folder 'contempt' in 'odd' is not a class the model knows/);
+  });
+
+  it('gives one located line for a missing path, an empty folder, a missing split and a folder that is not a run', () => {
+    expectOneLineError(emoc(['eval', runDir, 'nowhere']), /nowhere: 'nowhere' does not exist/);
+    fs.mkdirSync(path.join(tmp, 'empty'));
+    expectOneLineError(emoc(['eval', runDir, 'empty']), /'empty' is empty/);
+    fs.mkdirSync(path.join(tmp, 'noimages', 'happy'), { recursive: true });
+    expectOneLineError(emoc(['eval', runDir, 'noimages']), /no images in 'noimages'/);
+    expectOneLineError(emoc(['eval', runDir, 'data', '--split', 'holdout']), /has no split 'holdout'/);
+    expectOneLineError(emoc(['eval', 'data', 'data']), /not a run folder/);
+    expectOneLineError(emoc(['eval', 'runs/none', 'data']), /no such run folder/);
+    expect(fs.readdirSync(path.join(tmp, runDir, 'eval'))).not.toContain('empty');
+  });
+});
