@@ -46,11 +46,20 @@ export class TrainStep {
       // Intermediate tensors of the loss function are freed by minimize(), so the predictions are
       // taken (and kept) inside it.
       let predictions: tf.Tensor | null = null;
-      const l = this.optimizer.minimize(() => {
-        const out = this.model.apply(xs, { training: true }) as tf.Tensor2D;
-        predictions = tf.keep(tf.argMax(out, -1));
-        return lossOf(out, oneHot, sampleWeights, this.probabilities);
-      }, true)!;
+      // The variables are passed in the model's layer order: without a list, minimize() takes every
+      // variable in the order it was created, which for a model with residual branches differs between
+      // a built model and the same model loaded from a checkpoint, and the optimizer's moments (kept by
+      // position) would then meet the wrong weights after --resume.
+      const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const l = this.optimizer.minimize(
+        () => {
+          const out = this.model.apply(xs, { training: true }) as tf.Tensor2D;
+          predictions = tf.keep(tf.argMax(out, -1));
+          return lossOf(out, oneHot, sampleWeights, this.probabilities);
+        },
+        true,
+        vars,
+      )!;
       const p = predictions!.dataSync() as Int32Array;
       predictions!.dispose();
       return [l.dataSync()[0]!, p] as const;
