@@ -2,7 +2,7 @@
 
 import type { Experiment, Span } from '../../grammar/ast.ts';
 import type { ExperimentIR, LayerIR } from '../ir.ts';
-import { originOf, type LayerOrigin } from '../lower/origin.ts';
+import { originOf } from '../lower/origin.ts';
 import type { LintContext, Location } from './types.ts';
 
 export function spanLocation(span: Span, file: string): Location {
@@ -21,11 +21,6 @@ export function layerLocation(layer: LayerIR, ctx: LintContext): Location {
   const file = layer.src?.file ?? ctx.file;
   const offset = offsetOf(ctx.result.program.texts.get(file) ?? '', line, column);
   return { file, line, column, endLine: line, endColumn: column + 1, offset, endOffset: offset + 1 };
-}
-
-/** The call a layer was lowered from, with the pipeline holding it. */
-export function layerCallIn(layer: LayerIR): LayerOrigin | undefined {
-  return originOf(layer);
 }
 
 function offsetOf(text: string, line: number, column: number): number {

@@ -3,7 +3,8 @@
 import type { Activation, ExperimentIR, LayerIR } from '../../ir.ts';
 import { ACTIVATIONS } from '../../vocabulary.ts';
 import { UNKNOWN } from '../../shapes.ts';
-import { layerCallIn, layerLocation } from '../locate.ts';
+import { originOf } from '../../lower/origin.ts';
+import { layerLocation } from '../locate.ts';
 import type { Fix } from '../../diagnostics.ts';
 import type { LintContext, Rule, RuleFinding } from '../types.ts';
 
@@ -26,7 +27,7 @@ export const softmaxMissing: Rule = {
       const last = ir.layers.at(-1)!;
       // A stack with a softmax that does not end it is the compiler's E036 (layer after the final softmax).
       if (finalSoftmax(ir.layers) >= 0) return [];
-      const where = layerCallIn(last);
+      const where = originOf(last);
       const name = layerName(ir.layers, ir.layers.length - 1);
       const end = where?.call.span.end.offset;
       const title = `add softmax after ${name}`;
@@ -47,7 +48,7 @@ export const softmaxDoubled: Rule = {
       const out: RuleFinding[] = [];
       for (const i of at.slice(1)) {
         const layer = ir.layers[i];
-        const where = layerCallIn(layer);
+        const where = originOf(layer);
         const name = layerName(ir.layers, i);
         let fix: Fix | undefined;
         // Only a separate softmax layer right after another softmax is dropped automatically.
