@@ -24,7 +24,6 @@ export interface RunFlags extends LimitFlags {
   dashboard: boolean;
 }
 
-
 export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
