@@ -71,22 +71,29 @@ export function resample(src: Uint8Array, H: number, W: number, C: number, m: Af
     let sx = m.a * 0.5 + m.b * Y + m.c - 0.5;
     let sy = m.d * 0.5 + m.e * Y + m.f - 0.5;
     for (let ox = 0; ox < w; ox++, sx += m.a, sy += m.d) {
-      // Snap positions within 1e-9 of a pixel centre: rotations by multiples of 90 degrees and whole-pixel
-      // shifts then copy pixels exactly instead of blending in a 1e-16 of a neighbour.
-      const px = Math.abs(sx - Math.round(sx)) < 1e-9 ? Math.round(sx) : sx;
-      const py = Math.abs(sy - Math.round(sy)) < 1e-9 ? Math.round(sy) : sy;
-      const x0f = Math.floor(px);
-      const y0f = Math.floor(py);
-      const fx = px - x0f;
-      const fy = py - y0f;
-      const x0 = x0f < 0 ? 0 : x0f > maxX ? maxX : x0f;
-      const x1 = x0f + 1 < 0 ? 0 : x0f + 1 > maxX ? maxX : x0f + 1;
-      const y0 = y0f < 0 ? 0 : y0f > maxY ? maxY : y0f;
-      const y1 = y0f + 1 < 0 ? 0 : y0f + 1 > maxY ? maxY : y0f + 1;
-      const p00 = (y0 * W + x0) * C;
-      const p01 = (y0 * W + x1) * C;
-      const p10 = (y1 * W + x0) * C;
-      const p11 = (y1 * W + x1) * C;
+      // The 1e-9 nudge before flooring makes a position a rounding error below a pixel centre (a rotation by
+      // 90 degrees, a whole-pixel shift) land on that pixel with weight 1 instead of blending a neighbour.
+      const x0f = Math.floor(sx + 1e-9);
+      const y0f = Math.floor(sy + 1e-9);
+      const fx = sx > x0f ? sx - x0f : 0;
+      const fy = sy > y0f ? sy - y0f : 0;
+      let p00: number, p01: number, p10: number, p11: number;
+      if (x0f >= 0 && y0f >= 0 && x0f < maxX && y0f < maxY) {
+        // Inside: the four neighbours without clamping (the common case).
+        p00 = (y0f * W + x0f) * C;
+        p01 = p00 + C;
+        p10 = p00 + W * C;
+        p11 = p10 + C;
+      } else {
+        const x0 = x0f < 0 ? 0 : x0f > maxX ? maxX : x0f;
+        const x1 = x0f + 1 < 0 ? 0 : x0f + 1 > maxX ? maxX : x0f + 1;
+        const y0 = y0f < 0 ? 0 : y0f > maxY ? maxY : y0f;
+        const y1 = y0f + 1 < 0 ? 0 : y0f + 1 > maxY ? maxY : y0f + 1;
+        p00 = (y0 * W + x0) * C;
+        p01 = (y0 * W + x1) * C;
+        p10 = (y1 * W + x0) * C;
+        p11 = (y1 * W + x1) * C;
+      }
       const w00 = (1 - fx) * (1 - fy);
       const w01 = fx * (1 - fy);
       const w10 = (1 - fx) * fy;
