@@ -16,9 +16,18 @@ export const DEFAULTS = {
 export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
 
 /** SGD's own default learning rate: Adam's 1e-3 barely moves plain SGD. */
-export const SGD = { lr: 0.01, momentum: 0 } as const;
+export const SGD = { lr: 0.01, momentum: 0, weightDecay: 0 } as const;
 
-export const SCHEDULE = { every: 10, stepGamma: 0.1, exponentialGamma: 0.95, minLr: 0 } as const;
+/** AdamW's decoupled weight decay when none is written (PyTorch's AdamW default). */
+export const ADAMW = { weightDecay: 1e-2 } as const;
+
+export const SCHEDULE = { every: 10, stepGamma: 0.1, exponentialGamma: 0.95, minLr: 0, warmup: 0 } as const;
+
+/** One-cycle's shape, PyTorch's OneCycleLR defaults: 30% of the steps rising from lr/25, then down to lr/25e4. */
+export const ONECYCLE = { rise: 0.3, div: 25, finalDiv: 1e4 } as const;
+
+/** Label smoothing 0 and no gradient clipping unless written. */
+export const RECIPE = { labelSmoothing: 0, clipNorm: null } as const;
 
 export const EARLY_STOP = { metric: 'val_acc', patience: 5, minDelta: 0 } as const;
 

@@ -145,15 +145,27 @@ export interface BackboneIR {
   src?: SrcRef;
 }
 
+/**
+ * `weightDecay` is decoupled (AdamW, SGDW): each step first multiplies every weight of rank >= 2
+ * (kernels; not biases nor batch-norm gamma/beta) by 1 - lr_t * weightDecay, then applies the update.
+ */
 export type OptimizerIR =
   | { kind: 'adam'; lr: number; beta1: number; beta2: number; epsilon: number }
-  | { kind: 'sgd'; lr: number; momentum: number; nesterov: boolean };
+  | { kind: 'adamw'; lr: number; beta1: number; beta2: number; epsilon: number; weightDecay: number }
+  | { kind: 'sgd'; lr: number; momentum: number; nesterov: boolean; weightDecay: number };
 
+/**
+ * Learning rate over training. constant/step/exponential change per epoch; cosine too, after
+ * `warmup` epochs whose lr rises linearly per batch from lr/steps to lr; onecycle changes per batch
+ * (rises from lr/div to lr over the first `rise` fraction of the steps, then falls to
+ * lr/(div*finalDiv), both by half cosines).
+ */
 export type ScheduleIR =
   | { kind: 'constant' }
   | { kind: 'step'; every: number; gamma: number }
   | { kind: 'exponential'; gamma: number }
-  | { kind: 'cosine'; minLr: number };
+  | { kind: 'cosine'; minLr: number; warmup: number }
+  | { kind: 'onecycle'; rise: number; div: number; finalDiv: number };
 
 export type Metric = (typeof METRICS)[number];
 
@@ -166,6 +178,10 @@ export interface TrainIR {
   earlyStop: { metric: Metric; patience: number; minDelta: number } | null;
   /** 'none', 'balanced' (inverse frequency), or an explicit weight per class name. */
   classWeights: (typeof CLASS_WEIGHT_MODES)[number] | Record<string, number>;
+  /** Training targets are (1 - e) * one-hot + e / classes; 0 is plain cross-entropy. */
+  labelSmoothing: number;
+  /** All gradients are scaled together so their global L2 norm is at most this; null: no clipping. */
+  clipNorm: number | null;
 }
 
 /** Output shape (without batch) and parameter counts of one layer, in the order of `layers`. */

@@ -155,7 +155,8 @@ export const IR_SCHEMA = {
       optimizer: {
         oneOf: [
           obj({ kind: kind('adam'), lr: { type: 'number', exclusiveMinimum: 0 }, beta1: num, beta2: num, epsilon: num }),
-          obj({ kind: kind('sgd'), lr: { type: 'number', exclusiveMinimum: 0 }, momentum: num, nesterov: bool }),
+          obj({ kind: kind('adamw'), lr: { type: 'number', exclusiveMinimum: 0 }, beta1: num, beta2: num, epsilon: num, weightDecay: { type: 'number', minimum: 0 } }),
+          obj({ kind: kind('sgd'), lr: { type: 'number', exclusiveMinimum: 0 }, momentum: num, nesterov: bool, weightDecay: { type: 'number', minimum: 0 } }),
         ],
       },
       schedule: {
@@ -163,7 +164,8 @@ export const IR_SCHEMA = {
           obj({ kind: kind('constant') }),
           obj({ kind: kind('step'), every: int(1), gamma: num }),
           obj({ kind: kind('exponential'), gamma: num }),
-          obj({ kind: kind('cosine'), minLr: num }),
+          obj({ kind: kind('cosine'), minLr: num, warmup: int(0) }),
+          obj({ kind: kind('onecycle'), rise: num, div: num, finalDiv: num }),
         ],
       },
       seed: int(0),
@@ -171,6 +173,8 @@ export const IR_SCHEMA = {
       classWeights: {
         oneOf: [oneOfWords(CLASS_WEIGHT_MODES), { type: 'object', additionalProperties: { type: 'number', exclusiveMinimum: 0 } }],
       },
+      labelSmoothing: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+      clipNorm: { oneOf: [{ type: 'null' }, { type: 'number', exclusiveMinimum: 0 }] },
     }),
     shapes: obj({
       input: shape,

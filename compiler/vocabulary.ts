@@ -50,9 +50,9 @@ export const TRAIN_AUGMENTS = ['flip', ...CROP_KINDS, ...RANDOM_AUGMENTS] as con
 /** Test-time augmentation (`test tencrop N` or `test none`). */
 export const TEST_AUGMENTS = ['none', 'tencrop'] as const;
 
-export const OPTIMIZERS = ['adam', 'sgd'] as const;
+export const OPTIMIZERS = ['adam', 'adamw', 'sgd'] as const;
 
-export const SCHEDULES = ['constant', 'step', 'exponential', 'cosine'] as const;
+export const SCHEDULES = ['constant', 'step', 'exponential', 'cosine', 'onecycle'] as const;
 
 /** Validation metrics early stopping can watch (also the metrics a run reports). */
 export const METRICS = ['val_acc', 'val_loss', 'val_f1'] as const;
@@ -83,7 +83,7 @@ export const SETTINGS: Readonly<Record<string, readonly string[]>> = {
   data: ['source', 'images', 'classes', 'input', 'split', 'preprocess', 'test'],
   augment: [...TRAIN_AUGMENTS, 'test'],
   backbone: ['tap', 'frozen', 'finetune', 'preprocess', 'weights', 'input'],
-  train: ['epochs', 'batch', 'optimizer', 'lr', 'schedule', 'seed', 'early-stop', 'class-weights'],
+  train: ['epochs', 'batch', 'optimizer', 'lr', 'schedule', 'seed', 'early-stop', 'class-weights', 'label-smoothing', 'clip-norm'],
   sweep: ['name'],
 };
 

@@ -1,8 +1,29 @@
-// Learning rate for an epoch (0-based), from the IR's schedule.
+// Learning rate of a training step, from the IR's schedule. constant, step, exponential and cosine
+// change once per epoch (the lr of a whole epoch is one number, as before warm-up existed); a cosine
+// warm-up and onecycle change every batch, so the position is (epoch, batch). The rate is a pure
+// function of that position, so a resumed run (which restarts at its checkpoint's epoch and batch)
+// follows the same rates as one that was never stopped.
 
 import type { ScheduleIR } from '../compiler/ir.ts';
 
-export function learningRate(base: number, schedule: ScheduleIR, epoch: number, epochs: number): number {
+export interface SchedulePosition {
+  /** 0-based epoch. */
+  epoch: number;
+  /** 0-based batch within the epoch. */
+  batch: number;
+  batchesPerEpoch: number;
+  epochs: number;
+}
+
+/** Half a cosine from `from` (p = 0) to `to` (p = 1). */
+function anneal(from: number, to: number, p: number): number {
+  return to + 0.5 * (from - to) * (1 + Math.cos(Math.PI * p));
+}
+
+export function learningRate(base: number, schedule: ScheduleIR, at: SchedulePosition): number {
+  const { epoch, epochs } = at;
+  const perEpoch = Math.max(1, at.batchesPerEpoch);
+  const step = epoch * perEpoch + at.batch;
   switch (schedule.kind) {
     case 'constant':
       return base;
@@ -11,8 +32,20 @@ export function learningRate(base: number, schedule: ScheduleIR, epoch: number, 
     case 'exponential':
       return base * schedule.gamma ** epoch;
     case 'cosine': {
-      const t = epochs > 1 ? epoch / (epochs - 1) : 1;
-      return schedule.minLr + 0.5 * (base - schedule.minLr) * (1 + Math.cos(Math.PI * t));
+      const { warmup } = schedule;
+      // Linear from base/steps on the first batch to base on the last batch of the warm-up.
+      if (epoch < warmup) return (base * (step + 1)) / (warmup * perEpoch);
+      const span = epochs - warmup;
+      const t = span > 1 ? (epoch - warmup) / (span - 1) : 1;
+      return anneal(base, schedule.minLr, t);
+    }
+    case 'onecycle': {
+      // PyTorch's OneCycleLR (anneal_strategy='cos'), with the optimizer's lr as the peak.
+      const last = epochs * perEpoch - 1;
+      const peakAt = schedule.rise * last;
+      const initial = base / schedule.div;
+      if (step <= peakAt) return anneal(initial, base, peakAt > 0 ? step / peakAt : 1);
+      return anneal(base, initial / schedule.finalDiv, (step - peakAt) / (last - peakAt));
     }
   }
 }

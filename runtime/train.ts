@@ -12,7 +12,7 @@ import { addToConfusion, emptyConfusion, metricsFromConfusion } from './metrics.
 import { outputsProbabilities, setDropoutStep } from './model.ts';
 import { learningRate } from './schedule.ts';
 import { TrainStep } from './train-step.ts';
-import { EmocAdamOptimizer } from './backend/wasm/adam.ts';
+import { makeOptimizer as makeIrOptimizer, setLearningRate } from './optim/make.ts';
 
 /** Everything needed to continue a run exactly where it stopped. */
 export interface TrainState {
@@ -52,9 +52,7 @@ export interface TrainResult {
 }
 
 export function makeOptimizer(ir: ExperimentIR): tf.Optimizer {
-  const o = ir.train.optimizer;
-  // EmocAdamOptimizer is tfjs' Adam (same results, state and checkpoints) in one kernel per variable on wasm.
-  return o.kind === 'adam' ? new EmocAdamOptimizer(o.lr, o.beta1, o.beta2, o.epsilon) : tf.train.momentum(o.lr, o.momentum, o.nesterov);
+  return makeIrOptimizer(ir.train.optimizer);
 }
 
 /** Per-class loss weights in class order. */
@@ -102,7 +100,9 @@ export function evaluate(model: tfl.LayersModel, feed: Feed, split: 'train' | 'v
 export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer: tf.Optimizer, feed: Feed, state: TrainState, hooks: TrainHooks): Promise<TrainResult> {
   const k = ir.data.classes.length;
   const probabilities = outputsProbabilities(ir);
-  const step = new TrainStep(model, optimizer, classWeightVector(ir, feed.trainLabels), probabilities, feed.inputShape);
+  // A run folder written before label smoothing and clipping existed has neither field: both off.
+  const recipe = { labelSmoothing: ir.train.labelSmoothing ?? 0, clipNorm: ir.train.clipNorm ?? null };
+  const step = new TrainStep(model, optimizer, classWeightVector(ir, feed.trainLabels), probabilities, feed.inputShape, recipe);
   const { epochs } = ir.train;
   const metric: Metric = ir.train.earlyStop?.metric ?? 'val_acc';
   const started = Date.now() - state.elapsedMs;
@@ -110,8 +110,10 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
 
   try {
     outer: for (; state.epoch < epochs; state.epoch++) {
-      const lr = learningRate(ir.train.optimizer.lr, ir.train.schedule, state.epoch, epochs);
-      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      // The rate is set before every batch (warm-up and onecycle change per batch); the epoch's event
+      // records the rate of its last batch.
+      const lrAt = (batch: number) => learningRate(ir.train.optimizer.lr, ir.train.schedule, { epoch: state.epoch, batch, batchesPerEpoch: feed.batchesPerEpoch, epochs });
+      let lr = lrAt(state.batch);
       const batches = feed.trainBatches(state.epoch + 1);
       for (let skip = 0; skip < state.batch; skip++) await batches.next();
       let windowStart = Date.now();
@@ -123,6 +125,8 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
         timing.inputMs += stepStart - inputStart;
         const { x, y, n } = r.value;
         setDropoutStep(state.epoch * 100003 + state.batch);
+        lr = lrAt(state.batch);
+        setLearningRate(optimizer, lr);
         const { loss: lossValue, predicted } = step.run(x, y, n);
         timing.stepMs += performance.now() - stepStart;
         if (!Number.isFinite(lossValue)) {

@@ -4,7 +4,7 @@ import { settingLocation } from '../locate.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 /** Learning rates the optimizers are used with in practice; outside them training stalls or diverges. */
-export const LR_RANGES = { adam: [1e-5, 1e-2], sgd: [1e-4, 1] } as const;
+export const LR_RANGES = { adam: [1e-5, 1e-2], adamw: [1e-5, 1e-2], sgd: [1e-4, 1] } as const;
 
 export const learningRateRange: Rule = {
   id: 'learning-rate-range',
@@ -19,7 +19,7 @@ export const learningRateRange: Rule = {
         {
           at: settingLocation(ir, ctx, 'train', ['lr', 'optimizer']),
           message: `learning rate ${lr} is ${lr < lo ? 'below' : 'above'} the usual range for ${kind} (${lo}..${hi})`,
-          hint: kind === 'adam' ? 'try lr=1e-3' : 'try lr=0.01',
+          hint: kind !== 'sgd' ? 'try lr=1e-3' : 'try lr=0.01',
         },
       ];
     }),
