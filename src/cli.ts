@@ -14,6 +14,7 @@ import { registerCache } from './commands/cache.ts';
 import { registerFmt } from './commands/fmt.ts';
 import { registerLint } from './commands/lint.ts';
 import { registerDiff } from './commands/diff.ts';
+import { registerPreview } from './commands/preview.ts';
 import { reportFailure } from './errors.ts';
 
 const program = new Command();
@@ -36,6 +37,7 @@ registerCache(program);
 registerFmt(program);
 registerLint(program);
 registerDiff(program);
+registerPreview(program);
 
 try {
   await program.parseAsync(process.argv);
