@@ -4,6 +4,13 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { clipByGlobalNorm, smoothTargets } from './optim/recipe.ts';
+
+/** Label smoothing and gradient clipping of the IR's train section (TrainIR). */
+export interface StepRecipe {
+  labelSmoothing: number;
+  clipNorm: number | null;
+}
 
 export interface StepResult {
   /** Mean weighted cross-entropy of the batch. */
@@ -12,10 +19,13 @@ export interface StepResult {
   predicted: Int32Array;
 }
 
-/** Mean over the batch of w[y] * cross-entropy; `probabilities` says whether outputs are softmaxed. */
-function lossOf(output: tf.Tensor2D, oneHot: tf.Tensor2D, sampleWeights: tf.Tensor1D, probabilities: boolean): tf.Scalar {
+/**
+ * Mean over the batch of w[y] * cross-entropy against `targets` (one-hot, or smoothed); `probabilities`
+ * says whether outputs are softmaxed (compiler/softmax.ts decides).
+ */
+function lossOf(output: tf.Tensor2D, targets: tf.Tensor2D, sampleWeights: tf.Tensor1D, probabilities: boolean): tf.Scalar {
   const logp = probabilities ? tf.log(tf.clipByValue(output, 1e-7, 1)) : tf.logSoftmax(output);
-  const perSample = tf.neg(tf.sum(tf.mul(oneHot, logp), -1));
+  const perSample = tf.neg(tf.sum(tf.mul(targets, logp), -1));
   return tf.mean(tf.mul(perSample, sampleWeights)) as tf.Scalar;
 }
 
@@ -31,6 +41,7 @@ export class TrainStep {
     private readonly probabilities: boolean,
     /** One sample's shape (without the batch). */
     private readonly inputShape: number[],
+    private readonly recipe: StepRecipe = { labelSmoothing: 0, clipNorm: null },
   ) {
     this.weights = tf.keep(tf.tensor1d(classWeights));
   }
@@ -51,15 +62,21 @@ export class TrainStep {
       // a built model and the same model loaded from a checkpoint, and the optimizer's moments (kept by
       // position) would then meet the wrong weights after --resume.
       const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
-      const l = this.optimizer.minimize(
-        () => {
-          const out = this.model.apply(xs, { training: true }) as tf.Tensor2D;
-          predictions = tf.keep(tf.argMax(out, -1));
-          return lossOf(out, oneHot, sampleWeights, this.probabilities);
-        },
-        true,
-        vars,
-      )!;
+      const targets = smoothTargets(oneHot, this.recipe.labelSmoothing);
+      const f = () => {
+        const out = this.model.apply(xs, { training: true }) as tf.Tensor2D;
+        predictions = tf.keep(tf.argMax(out, -1));
+        return lossOf(out, targets, sampleWeights, this.probabilities);
+      };
+      const { clipNorm } = this.recipe;
+      let l: tf.Scalar;
+      if (clipNorm === null) l = this.optimizer.minimize(f, true, vars)!;
+      else {
+        // minimize() is computeGradients + applyGradients; clipping goes between the two.
+        const { value, grads } = this.optimizer.computeGradients(f, vars);
+        this.optimizer.applyGradients(clipByGlobalNorm(grads, clipNorm));
+        l = value;
+      }
       const p = predictions!.dataSync() as Int32Array;
       predictions!.dispose();
       return [l.dataSync()[0]!, p] as const;
