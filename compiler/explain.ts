@@ -1,7 +1,7 @@
 // The `emoc explain` table: layer, output shape, parameters, like Keras' model.summary(), and the
 // estimated activation memory of a batch. A large sweep is listed by its first points and a count.
 
-import type { ExperimentIR, LayerIR } from './ir.ts';
+import type { ExperimentIR, LayerIR, LayerShape } from './ir.ts';
 import { EXPLAIN_POINTS } from './limits.ts';
 import { batchActivationBytes, formatBytes } from './memory.ts';
 import { fmt, UNKNOWN } from './shapes.ts';
@@ -23,6 +23,8 @@ export function describeLayer(l: LayerIR): string {
       return `dropout ${l.rate}`;
     case 'activation':
       return l.fn;
+    case 'residual':
+      return `residual${l.activation === 'linear' ? '' : ` ${l.activation}`}`;
     default:
       return l.kind;
   }
@@ -30,10 +32,32 @@ export function describeLayer(l: LayerIR): string {
 
 const count = (n: number) => (n === UNKNOWN ? '?' : n.toLocaleString('en-US'));
 
+/** How a residual's shortcut is computed: the compiler's projection is shown as the layers it is. */
+export function describeShortcut(shortcut: Extract<LayerIR, { kind: 'residual' }>['shortcut']): string {
+  return shortcut.kind === 'identity' ? 'shortcut identity' : `shortcut projection: conv ${shortcut.filters} k1x1 s${shortcut.stride.join('x')} nobias + bn`;
+}
+
+/**
+ * One row per layer; a residual's body and its shortcut follow it, indented. A layer expanded from a named
+ * block says which (once, on the residual, when the whole residual came from it).
+ */
+function layerRows(layers: LayerIR[], shapes: LayerShape[], depth: number, enclosing: string | undefined, rows: [string, string, string][]): void {
+  const pad = '  '.repeat(depth);
+  layers.forEach((l, i) => {
+    const shape = shapes[i] ?? { output: [], params: 0, trainable: 0 };
+    const block = l.from && l.from.block !== enclosing ? `  (${l.from.block}, line ${l.from.call.line})` : '';
+    rows.push([`${pad}${describeLayer(l)}${block}`, fmt(shape.output), count(shape.params)]);
+    if (l.kind !== 'residual') return;
+    layerRows(l.body, shape.inner ?? [], depth + 1, l.from?.block ?? enclosing, rows);
+    const sc = shape.shortcut;
+    rows.push([`${pad}  ${describeShortcut(l.shortcut)}`, sc ? fmt(sc.output) : '', sc ? count(sc.params) : '0']);
+  });
+}
+
 function table(ir: ExperimentIR): string {
   const rows: [string, string, string][] = [['layer', 'output', 'params']];
   rows.push([ir.backbone ? `backbone ${ir.backbone.name} [${ir.backbone.taps.join(', ')}]${ir.backbone.frozen ? ' frozen' : ''}` : 'input', fmt(ir.shapes.input), '0']);
-  ir.layers.forEach((l, i) => rows.push([describeLayer(l), fmt(ir.shapes.layers[i].output), count(ir.shapes.layers[i].params)]));
+  layerRows(ir.layers, ir.shapes.layers, 0, undefined, rows);
   const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: [string, string, string]) => `  ${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}`;
   const rule = `  ${'-'.repeat(w[0] + w[1] + w[2] + 4)}`;

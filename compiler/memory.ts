@@ -4,18 +4,23 @@
 // its gradient (the input needs no gradient); weights, optimizer state and the backend's scratch space
 // are left out, so the real peak is higher.
 
-import type { ExperimentIR } from './ir.ts';
+import type { ExperimentIR, LayerShape } from './ir.ts';
 import { UNKNOWN } from './shapes.ts';
 
 const BYTES_PER_FLOAT = 4;
 
 const elements = (shape: readonly number[]): number => (shape.length === 0 || shape.includes(UNKNOWN) ? 0 : shape.reduce((a, b) => a * b, 1));
 
+/** Elements of every layer's output, a residual's body and projection included. */
+function totalOutputs(layers: readonly LayerShape[]): number {
+  return layers.reduce((sum, l) => sum + elements(l.output) + totalOutputs(l.inner ?? []) + (l.shortcut ? elements(l.shortcut.output) : 0), 0);
+}
+
 /** Bytes of forward activations and gradients for one batch of `ir.train.batchSize` images. */
 export function batchActivationBytes(ir: ExperimentIR): number {
   // With a backbone the network's input is a feature vector, but the images still go through at the data size.
   const input = elements(ir.backbone ? ir.data.input : ir.shapes.input);
-  const outputs = ir.shapes.layers.reduce((sum, l) => sum + elements(l.output), 0);
+  const outputs = totalOutputs(ir.shapes.layers);
   return BYTES_PER_FLOAT * ir.train.batchSize * (input + 2 * outputs);
 }
 

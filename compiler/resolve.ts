@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { EmoFile, Experiment, Pipeline, Section } from '../grammar/ast.ts';
 import { SECTION_NAMES, type SectionName } from '../grammar/lexer.ts';
 import { parseEmo } from '../grammar/parse.ts';
+import { collectBlocks, expandSection } from './blocks.ts';
 import { diagnostic, type Diagnostic } from './diagnostics.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -76,6 +77,7 @@ export function resolveExperiments(program: LoadedProgram): { experiments: Resol
 
   for (const [file, ast] of program.files) {
     for (const item of ast.items) {
+      if (item.kind === 'block') continue;
       if (item.kind === 'experiment') {
         const prior = experiments.get(item.name);
         if (prior && prior.file === file) {
@@ -155,11 +157,18 @@ export function resolveExperiments(program: LoadedProgram): { experiments: Resol
     return section.body ? merge(base, { ...section, header: [] }) : { ...base, span: section.span, keywordSpan: section.keywordSpan };
   };
 
+  const blocks = collectBlocks(program, diagnostics);
   const out: ResolvedExperiment[] = [];
   for (const item of program.main.items) {
     if (item.kind !== 'experiment') continue;
     if (experiments.get(item.name)?.exp !== item) continue;
-    out.push({ experiment: item, file: program.main.file, sections: effective(item.name) });
+    // Blocks, `repeat` and residuals expand in the layer stacks once they are settled (after extends and
+    // references), so every experiment sees the same expansion and sweeps see the expanded layers.
+    const sections = { ...effective(item.name) };
+    for (const key of ['model', 'head'] as const) {
+      if (sections[key]) sections[key] = expandSection(sections[key]!, blocks, diagnostics, program.main.file);
+    }
+    out.push({ experiment: item, file: program.main.file, sections });
   }
   return { experiments: out, diagnostics };
 }

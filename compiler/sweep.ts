@@ -174,17 +174,29 @@ function withoutUnresolved(sections: Partial<Record<SectionName, Section>>): Par
   const out: Partial<Record<SectionName, Section>> = {};
   for (const [key, section] of Object.entries(sections) as [SectionName, Section][]) {
     if (!section) continue;
-    if (!section.header.some(hasVariable) && !(section.body ?? []).some((p) => p.calls.some((c) => c.args.some(hasVariable)))) {
+    if (!section.header.some(hasVariable) && !(section.body ?? []).some((p) => p.calls.some(callHasVariable))) {
       out[key] = section;
       continue;
     }
-    const body = section.body?.flatMap((p): Pipeline[] => {
-      const calls = p.calls.filter((c) => !c.args.some(hasVariable));
-      return calls.length ? [{ ...p, calls }] : [];
-    });
-    out[key] = { ...section, header: section.header.filter((h) => h.kind !== 'variable'), body: body ?? null };
+    out[key] = { ...section, header: section.header.filter((h) => h.kind !== 'variable'), body: section.body ? resolvedOnly(section.body) : null };
   }
   return out;
+}
+
+/** A call (or a residual's layers) still holding a `$variable`. */
+function callHasVariable(c: Call): boolean {
+  return c.args.some(hasVariable) || (c.body ?? []).some((p) => p.calls.some(callHasVariable));
+}
+
+/** The pipelines without the calls that still hold a `$variable`, inside residuals too. */
+function resolvedOnly(pipes: Pipeline[]): Pipeline[] {
+  return pipes.flatMap((p): Pipeline[] => {
+    const calls = p.calls.flatMap((c): Call[] => {
+      if (c.args.some(hasVariable)) return [];
+      return c.body ? [{ ...c, body: resolvedOnly(c.body) }] : [c];
+    });
+    return calls.length ? [{ ...p, calls }] : [];
+  });
 }
 
 function plain(v: Value): string | number {
@@ -232,7 +244,15 @@ export function collectVariables(sections: Partial<Record<string, Section>>): Ma
   for (const section of Object.values(sections)) {
     if (!section) continue;
     section.header.forEach(visit);
-    for (const p of section.body ?? []) for (const c of p.calls) c.args.forEach(visit);
+    const visitCalls = (pipes: Pipeline[]) => {
+      for (const p of pipes) {
+        for (const c of p.calls) {
+          c.args.forEach(visit);
+          visitCalls(c.body ?? []);
+        }
+      }
+    };
+    visitCalls(section.body ?? []);
   }
   return found;
 }
@@ -248,7 +268,7 @@ function substituteSection(section: Section, values: Map<string, Value>): Sectio
     if (v.kind === 'map') return { value: { ...v, entries: v.entries.map((e) => ({ ...e, value: sub(e.value).value })) }, none: false };
     return { value: v, none: false };
   };
-  const body = section.body?.flatMap((p): Pipeline[] => {
+  const pipelines = (pipes: Pipeline[]): Pipeline[] => pipes.flatMap((p): Pipeline[] => {
     const calls = p.calls.flatMap((c): Call[] => {
       let dropped = false;
       const args = c.args.map((a): Arg => {
@@ -261,11 +281,13 @@ function substituteSection(section: Section, values: Map<string, Value>): Sectio
         dropped ||= r.none;
         return r.value;
       });
-      return isLayers && dropped ? [] : [{ ...c, args }];
+      if (isLayers && dropped) return [];
+      // A residual's layers (from a block or written inline) take the sweep's values too.
+      return [c.body ? { ...c, args, body: pipelines(c.body) } : { ...c, args }];
     });
     return calls.length ? [{ ...p, calls }] : [];
   });
-  return { ...section, header: section.header.map((h) => sub(h).value), body: body ?? null };
+  return { ...section, header: section.header.map((h) => sub(h).value), body: section.body ? pipelines(section.body) : null };
 }
 
 function overrideSetting(section: Section | undefined, keyword: string, setting: string, value: Value, span: Span): Section {

@@ -80,6 +80,13 @@ export interface Call extends Node {
   name: string;
   nameSpan: Span;
   args: Arg[];
+  /** `residual [activation] { ... }` (name 'residual', the activation its one argument): the layers whose
+   * output the input is added to. */
+  body?: Pipeline[];
+  /** `repeat N call`: the call N times (expanded by the compiler, compiler/blocks.ts). */
+  repeat?: { count: number; raw: string; span: Span };
+  /** Set by block expansion on the calls that came from a named block: its name and the call's span. */
+  from?: { block: string; call: Span };
 }
 
 /** Calls joined by `|` on one logical line. Settings are pipelines of one call. */
@@ -107,6 +114,25 @@ export interface Experiment extends Node {
   sections: Section[];
 }
 
+/** `filters` or `k=3` in `block convbn(filters, k=3) { ... }`. */
+export interface BlockParam extends Node {
+  name: string;
+  default: Value | null;
+}
+
+/** `block NAME(params) [residual] { pipelines }`: a named layer block, expanded where it is called. */
+export interface BlockDef extends Node {
+  kind: 'block';
+  name: string;
+  nameSpan: Span;
+  params: BlockParam[];
+  /** The span of the `residual` word when the block's input is added to its output, else null. */
+  residual: Span | null;
+  /** `residual relu`: the activation applied after the add. */
+  activation: WordValue | null;
+  body: Pipeline[];
+}
+
 export interface Import extends Node {
   kind: 'import';
   path: string;
@@ -122,7 +148,7 @@ export interface EmoFile extends Node {
   kind: 'file';
   file: string;
   imports: Import[];
-  /** Experiments and top-level named sections, in source order. */
-  items: (Experiment | Section)[];
+  /** Experiments, top-level named sections and blocks, in source order. */
+  items: (Experiment | Section | BlockDef)[];
   comments: Comment[];
 }

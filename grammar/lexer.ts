@@ -20,6 +20,8 @@ export const Semicolon = createToken({ name: 'Semicolon', pattern: /;/, label: "
 export const Pipe = createToken({ name: 'Pipe', pattern: /\|/, label: "'|'" });
 export const Equals = createToken({ name: 'Equals', pattern: /=/, label: "'='" });
 export const Colon = createToken({ name: 'Colon', pattern: /:/, label: "':'" });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/, label: "'('" });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/, label: "')'" });
 
 export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\r\n]|\\.)*"/, label: 'string' });
 /** A string whose closing quote is missing before the end of the line; the AST builder reports it. */
@@ -60,6 +62,12 @@ function keyword(word: string, categories: TokenType[] = []): TokenType {
 export const Experiment = keyword('experiment');
 export const Extends = keyword('extends');
 export const Import = keyword('import');
+/** `block NAME(params) [residual] { ... }`: a named, parameterised layer block (top level only). */
+export const Block = keyword('block');
+/** `residual { ... }` in a layer stack, or after a block's parameters: input added to output. */
+export const Residual = keyword('residual');
+/** `repeat N call`: the call N times. */
+export const Repeat = keyword('repeat');
 export const SECTION_NAMES = ['data', 'augment', 'model', 'backbone', 'head', 'train', 'sweep'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 export const sectionTokens: TokenType[] = SECTION_NAMES.map((word) => keyword(word, [SectionKeyword]));
@@ -81,12 +89,17 @@ export const allTokens: TokenType[] = [
   UnterminatedString,
   BuiltinRef,
   Colon,
+  LParen,
+  RParen,
   Size,
   NumberLit,
   Variable,
   Experiment,
   Extends,
   Import,
+  Block,
+  Residual,
+  Repeat,
   ...sectionTokens,
   SectionKeyword,
   Name,

@@ -128,13 +128,17 @@ class AstBuilder {
 
   fileNode(cst: CstNode | undefined, comments: A.Comment[], length: number): A.EmoFile {
     const imports: A.Import[] = [];
-    const items: (A.Experiment | A.Section)[] = [];
+    const items: (A.Experiment | A.Section | A.BlockDef)[] = [];
     for (const top of nodes(cst?.children, 'topItem')) {
       const c = top.children;
       const imp = firstNode(c, 'importDecl');
       const exp = firstNode(c, 'experiment');
       const sec = firstNode(c, 'section');
-      if (imp) {
+      const def = firstNode(c, 'blockDef');
+      if (def) {
+        const b = this.blockDef(def);
+        if (b) items.push(b);
+      } else if (imp) {
         const path = firstTokenOf(imp.children, 'StringLit');
         if (path) imports.push({ kind: 'import', path: unquote(path.image), pathSpan: this.tokenSpan(path), span: this.nodeSpan(imp) });
       } else if (exp) {
@@ -179,6 +183,36 @@ class AstBuilder {
     };
   }
 
+  private blockDef(node: CstNode): A.BlockDef | null {
+    const c = node.children;
+    const name = firstTokenOf(c, 'name');
+    if (!name || name.isInsertedInRecovery) return null;
+    const params: A.BlockParam[] = [];
+    for (const p of nodes(c, 'param')) {
+      const pname = firstTokenOf(p.children, 'name');
+      if (!pname || pname.isInsertedInRecovery) continue;
+      const v = firstNode(p.children, 'value');
+      params.push({ name: pname.image, default: v ? this.valueOf(v) : null, span: this.nodeSpan(p) });
+    }
+    const residual = firstTokenOf(c, 'Residual');
+    const activation = firstTokenOf(c, 'activation');
+    const block = firstNode(c, 'block');
+    return {
+      kind: 'block',
+      name: name.image,
+      nameSpan: this.tokenSpan(name),
+      params,
+      residual: residual && !residual.isInsertedInRecovery ? this.tokenSpan(residual) : null,
+      activation: activation && !activation.isInsertedInRecovery ? { kind: 'word', name: activation.image, span: this.tokenSpan(activation) } : null,
+      body: block ? this.pipelines(block) : [],
+      span: this.nodeSpan(node),
+    };
+  }
+
+  private pipelines(block: CstNode): A.Pipeline[] {
+    return mapDefined(nodes(block.children, 'pipeline'), (p) => this.pipeline(p));
+  }
+
   private pipeline(node: CstNode): A.Pipeline | null {
     const calls = mapDefined(nodes(node.children, 'call'), (c) => this.call(c));
     if (calls.length === 0) return null;
@@ -186,9 +220,15 @@ class AstBuilder {
   }
 
   private call(node: CstNode): A.Call | null {
-    const name = firstTokenOf(node.children, 'Name');
+    const residual = firstTokenOf(node.children, 'Residual');
+    const name = residual ?? firstTokenOf(node.children, 'Name');
     if (!name || name.isInsertedInRecovery) return null;
+    const block = residual ? firstNode(node.children, 'block') : undefined;
+    const repeatWord = firstTokenOf(node.children, 'Repeat');
+    const count = firstTokenOf(node.children, 'count');
     const args: A.Arg[] = [];
+    const activation = residual ? firstTokenOf(node.children, 'activation') : undefined;
+    if (activation && !activation.isInsertedInRecovery) args.push({ kind: 'word', name: activation.image, span: this.tokenSpan(activation) });
     for (const a of nodes(node.children, 'arg')) {
       const key = firstTokenOf(a.children, 'key');
       const v = firstNode(a.children, 'value');
@@ -197,7 +237,12 @@ class AstBuilder {
       if (key) args.push({ kind: 'keyvalue', key: key.image, keySpan: this.tokenSpan(key), value, span: this.nodeSpan(a) });
       else args.push(value);
     }
-    return { kind: 'call', name: name.image, nameSpan: this.tokenSpan(name), args, span: this.nodeSpan(node) };
+    const call: A.Call = { kind: 'call', name: name.image, nameSpan: this.tokenSpan(name), args, span: this.nodeSpan(node) };
+    if (block) call.body = this.pipelines(block);
+    if (repeatWord && count && !count.isInsertedInRecovery) {
+      call.repeat = { count: Number(count.image), raw: count.image, span: this.spanOf(repeatWord.startOffset, (count.endOffset ?? count.startOffset) + 1) };
+    }
+    return call;
   }
 
   private valueOf(node: CstNode): A.Value | null {

@@ -4,14 +4,16 @@
 // ("unknown layer 'maxpol', did you mean 'maxpool'?") than a grammar that rejects the word outright.
 //
 //   file        = { sep } { topItem terminator } ;
-//   topItem     = import | experiment | section ;
+//   topItem     = import | experiment | section | blockDef ;
 //   import      = "import" string ;
+//   blockDef    = "block" name [ "(" [ param { "," param } ] ")" ] [ "residual" [ name ] ] block ;
+//   param       = name [ "=" value ] ;
 //   experiment  = "experiment" name [ "extends" name ] "{" { sep } { section terminator } "}" ;
 //   section     = sectionKw { name | string | $variable } [ block ] ;
 //   block       = "{" { sep } { pipeline terminator } "}" ;
 //   terminator  = sep { sep } | (* nothing, before "}" or the end *) ;
 //   pipeline    = call { "|" call } ;            (a line may start with "|" to continue the pipeline above)
-//   call        = name { arg } ;
+//   call        = [ "repeat" number ] ( "residual" [ name ] block | name { arg } ) ;
 //   arg         = name "=" value | value ;
 //   value       = number | size | string | builtin | $variable | name | list | map ;
 //   list        = "[" value { "," value } "]" ;
@@ -34,6 +36,7 @@ export class EmoParser extends CstParser {
   private alts4?: IOrAlt<unknown>[];
   private alts5?: IOrAlt<unknown>[];
   private alts6?: IOrAlt<unknown>[];
+  private alts7?: IOrAlt<unknown>[];
 
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: 'onlyOffset', skipValidations: SKIP_GRAMMAR_VALIDATIONS });
@@ -54,7 +57,40 @@ export class EmoParser extends CstParser {
       { ALT: () => this.SUBRULE(this.importDecl) },
       { ALT: () => this.SUBRULE(this.experiment) },
       { ALT: () => this.SUBRULE(this.section) },
+      { ALT: () => this.SUBRULE(this.blockDef) },
     ]);
+  });
+
+  private blockDef = this.RULE('blockDef', () => {
+    this.CONSUME(T.Block);
+    this.CONSUME(T.Name, { LABEL: 'name' });
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.MANY(() => this.CONSUME(T.Newline));
+      this.OPTION2(() => {
+        this.SUBRULE(this.param);
+        this.MANY2(() => {
+          this.CONSUME(T.Comma);
+          this.MANY3(() => this.CONSUME2(T.Newline));
+          this.SUBRULE2(this.param);
+        });
+        this.MANY4(() => this.CONSUME3(T.Newline));
+      });
+      this.CONSUME(T.RParen);
+    });
+    this.OPTION3(() => {
+      this.CONSUME(T.Residual);
+      this.OPTION4(() => this.CONSUME2(T.Name, { LABEL: 'activation' }));
+    });
+    this.SUBRULE(this.block);
+  });
+
+  private param = this.RULE('param', () => {
+    this.CONSUME(T.Name, { LABEL: 'name' });
+    this.OPTION(() => {
+      this.CONSUME(T.Equals);
+      this.SUBRULE(this.value);
+    });
   });
 
   private importDecl = this.RULE('importDecl', () => {
@@ -113,8 +149,34 @@ export class EmoParser extends CstParser {
   });
 
   private call = this.RULE('call', () => {
-    this.CONSUME(T.Name);
-    this.MANY(() => this.SUBRULE(this.arg));
+    this.OPTION({
+      GATE: () => this.LA(1).tokenType === T.Repeat && this.LA(2).tokenType === T.NumberLit,
+      DEF: () => {
+        this.CONSUME(T.Repeat);
+        this.CONSUME(T.NumberLit, { LABEL: 'count' });
+      },
+    });
+    // `residual {` opens an inline residual; `residual` followed by anything else is an ordinary call (which
+    // the compiler then reports), as `{` after any other name starts a map argument.
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: (this.alts7 ??= [
+        {
+          GATE: () => this.inlineResidualAhead(),
+          ALT: () => {
+            this.CONSUME(T.Residual);
+            this.OPTION2(() => this.CONSUME2(T.Name, { LABEL: 'activation' }));
+            this.SUBRULE(this.block);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Name);
+            this.MANY(() => this.SUBRULE(this.arg));
+          },
+        },
+      ]),
+    });
   });
 
   private arg = this.RULE('arg', () => {
@@ -245,6 +307,13 @@ export class EmoParser extends CstParser {
   /** Line starts skipped by skipJunkLines, with what was expected there. */
   public junk: { token: IToken; context: Context }[] = [];
 
+  /** `residual {` or `residual relu {`: an inline residual, not a call named residual. */
+  private inlineResidualAhead(): boolean {
+    if (this.LA(1).tokenType !== T.Residual) return false;
+    if (this.LA(2).tokenType === T.LCurly) return true;
+    return tokenMatcher(this.LA(2), T.Name) && this.LA(3).tokenType === T.LCurly;
+  }
+
   private pipeAhead(): boolean {
     let i = 1;
     let token: IToken = this.LA(i);
@@ -270,7 +339,7 @@ function startsItem(t: IToken, context: Context): boolean {
   if (t.tokenType === T.RCurly || t.tokenType === EOF) return true;
   if (context === 'block') return tokenMatcher(t, T.Name);
   if (context === 'experiment') return tokenMatcher(t, T.SectionKeyword);
-  return t.tokenType === T.Experiment || t.tokenType === T.Import || tokenMatcher(t, T.SectionKeyword);
+  return t.tokenType === T.Experiment || t.tokenType === T.Import || t.tokenType === T.Block || tokenMatcher(t, T.SectionKeyword);
 }
 
 /** One parser instance is reused: chevrotain parsers are stateful but reset on each `input` assignment. */

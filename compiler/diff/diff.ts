@@ -4,7 +4,7 @@
 // Names, files and sweep labels identify an experiment; they are not part of what it means.
 
 import { describeLayer } from '../explain.ts';
-import type { ExperimentIR, LayerIR } from '../ir.ts';
+import type { ExperimentIR, LayerIR, LayerShape } from '../ir.ts';
 import { fmt, UNKNOWN } from '../shapes.ts';
 import { alignLayers } from './align.ts';
 import { diffFields, type FieldChange } from './fields.ts';
@@ -45,31 +45,9 @@ export function layerName(layers: readonly LayerIR[], index: number): string {
 }
 
 export function diffExperiments(a: ExperimentIR, b: ExperimentIR): ExperimentDiff {
-  const aligned = alignLayers(a.layers, b.layers);
   const layers: LayerChange[] = [];
   const shapes: ShapeChange[] = [];
-  let lastB: string | null = null;
-  for (const step of aligned) {
-    if (step.op === 'removed') {
-      layers.push({ op: 'removed', layer: layerName(a.layers, step.a), description: describeLayer(a.layers[step.a]) });
-      continue;
-    }
-    if (step.op === 'added') {
-      layers.push({ op: 'added', layer: layerName(b.layers, step.b), description: describeLayer(b.layers[step.b]), after: lastB });
-      lastB = layerName(b.layers, step.b);
-      continue;
-    }
-    const name = layerName(a.layers, step.a);
-    lastB = layerName(b.layers, step.b);
-    if (step.op === 'changed') layers.push({ op: 'changed', layer: name, fields: diffFields(a.layers[step.a], b.layers[step.b]) });
-    const sa = a.shapes.layers[step.a];
-    const sb = b.shapes.layers[step.b];
-    if (!sa || !sb) continue;
-    const change: ShapeChange = { layer: name };
-    if (fmt(sa.output) !== fmt(sb.output)) change.output = { from: sa.output, to: sb.output };
-    if (sa.params !== sb.params) change.params = { from: sa.params, to: sb.params };
-    if (change.output || change.params) shapes.push(change);
-  }
+  diffStacks({ layers: a.layers, shapes: a.shapes.layers }, { layers: b.layers, shapes: b.shapes.layers }, '', layers, shapes);
 
   const settings: SettingChange[] = [];
   for (const section of ['data', 'augment', 'backbone', 'train'] as const) {
@@ -89,6 +67,49 @@ export function diffExperiments(a: ExperimentIR, b: ExperimentIR): ExperimentDif
     shapes,
     params,
   };
+}
+
+interface Stack {
+  layers: readonly LayerIR[];
+  shapes: readonly LayerShape[];
+}
+
+/**
+ * Aligns two stacks and records their changes. Two residuals that align are compared inside too: their
+ * bodies are aligned as stacks of their own, named `residual #2 > conv #1`, so a changed layer inside a block
+ * reads as that change, not as a whole new body.
+ */
+function diffStacks(a: Stack, b: Stack, prefix: string, layers: LayerChange[], shapes: ShapeChange[]): void {
+  let lastB: string | null = null;
+  for (const step of alignLayers(a.layers, b.layers)) {
+    if (step.op === 'removed') {
+      layers.push({ op: 'removed', layer: prefix + layerName(a.layers, step.a), description: describeLayer(a.layers[step.a]) });
+      continue;
+    }
+    if (step.op === 'added') {
+      layers.push({ op: 'added', layer: prefix + layerName(b.layers, step.b), description: describeLayer(b.layers[step.b]), after: lastB });
+      lastB = prefix + layerName(b.layers, step.b);
+      continue;
+    }
+    const name = prefix + layerName(a.layers, step.a);
+    lastB = prefix + layerName(b.layers, step.b);
+    const la = a.layers[step.a];
+    const lb = b.layers[step.b];
+    const sa = a.shapes[step.a];
+    const sb = b.shapes[step.b];
+    if (step.op === 'changed') {
+      if (la.kind === 'residual' && lb.kind === 'residual') {
+        const fields = diffFields({ ...la, body: null }, { ...lb, body: null });
+        if (fields.length) layers.push({ op: 'changed', layer: name, fields });
+        diffStacks({ layers: la.body, shapes: sa?.inner ?? [] }, { layers: lb.body, shapes: sb?.inner ?? [] }, `${name} > `, layers, shapes);
+      } else layers.push({ op: 'changed', layer: name, fields: diffFields(la, lb) });
+    }
+    if (!sa || !sb) continue;
+    const change: ShapeChange = { layer: name };
+    if (fmt(sa.output) !== fmt(sb.output)) change.output = { from: sa.output, to: sb.output };
+    if (sa.params !== sb.params) change.params = { from: sa.params, to: sb.params };
+    if (change.output || change.params) shapes.push(change);
+  }
 }
 
 export const showCount = (n: number): string => (n === UNKNOWN ? '?' : n.toLocaleString('en-US'));

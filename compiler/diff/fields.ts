@@ -1,5 +1,5 @@
-// Field-by-field comparison of IR values. `src` fields say where something was written, not what it
-// means, so they never count as a difference.
+// Field-by-field comparison of IR values. `src` fields say where something was written, and `from` which
+// block call a layer was expanded from, not what it means, so they never count as a difference.
 
 export interface FieldChange {
   /** Dotted path inside the compared value: `kernel`, `optimizer.lr`. */
@@ -8,10 +8,13 @@ export interface FieldChange {
   to: unknown;
 }
 
+/** IR keys that are presentation only (ir.ts: LayerIR src and from). */
+const PRESENTATION_KEYS: ReadonlySet<string> = new Set(['src', 'from']);
+
 export function withoutSrc<T>(value: T): T {
   if (Array.isArray(value)) return value.map(withoutSrc) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'src').map(([k, v]) => [k, withoutSrc(v)])) as T;
+    return Object.fromEntries(Object.entries(value).filter(([k]) => !PRESENTATION_KEYS.has(k)).map(([k, v]) => [k, withoutSrc(v)])) as T;
   }
   return value;
 }
@@ -38,7 +41,7 @@ export function diffFields(a: unknown, b: unknown, prefix = ''): FieldChange[] {
   const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
   // Objects of different kinds (adam vs sgd) compare whole: their fields do not correspond.
   if (isRecord(a) && isRecord(b) && a.kind === b.kind) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => k !== 'src');
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !PRESENTATION_KEYS.has(k));
     return keys.flatMap((k) => diffFields(a[k], b[k], prefix ? `${prefix}.${k}` : k));
   }
   return [{ field: prefix, from: withoutSrc(a), to: withoutSrc(b) }];

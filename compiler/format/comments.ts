@@ -29,7 +29,7 @@ interface Container {
   bracketed: boolean;
 }
 
-export type AnyNode = A.Import | A.Experiment | A.Section | A.Pipeline | A.Call | A.Arg | A.MapEntry;
+export type AnyNode = A.Import | A.Experiment | A.Section | A.BlockDef | A.Pipeline | A.Call | A.Arg | A.MapEntry;
 
 export class CommentMap {
   private readonly byNode = new Map<object, NodeComments>();
@@ -94,7 +94,7 @@ export class CommentMap {
 }
 
 /** Imports and items in source order (the AST keeps them in two lists). */
-export function fileEntries(file: A.EmoFile): (A.Import | A.Experiment | A.Section)[] {
+export function fileEntries(file: A.EmoFile): (A.Import | A.Experiment | A.Section | A.BlockDef)[] {
   return [...file.imports, ...file.items].sort((a, b) => a.span.start.offset - b.span.start.offset);
 }
 
@@ -108,9 +108,15 @@ function containerOf(node: AnyNode, text: string): Container | null {
     case 'section':
       if (!node.body) return null;
       return { children: node.body, innerStart: openBrace(text, (node.header.at(-1)?.span ?? node.keywordSpan).end.offset), innerEnd: node.span.end.offset - 1, bracketed: true };
+    case 'block': {
+      const header = node.activation?.span ?? node.residual ?? node.params.at(-1)?.span ?? node.nameSpan;
+      return { children: node.body, innerStart: openBrace(text, header.end.offset), innerEnd: node.span.end.offset - 1, bracketed: true };
+    }
     case 'pipeline':
       return whole(node.calls);
     case 'call':
+      // `residual [activation] { ... }`: comments go among its layers.
+      if (node.body) return { children: node.body, innerStart: openBrace(text, (node.args.at(-1)?.span ?? node.nameSpan).end.offset), innerEnd: node.span.end.offset - 1, bracketed: true };
       return whole(node.args);
     case 'keyvalue':
       return whole([node.value]);
@@ -123,7 +129,7 @@ function containerOf(node: AnyNode, text: string): Container | null {
   }
 }
 
-/** Offset just after the `{` that follows a header (only spaces can separate them). */
+/** Offset just after the `{` that follows a header (only spaces, or a block's `)` and words, can separate them). */
 function openBrace(text: string, from: number): number {
   const i = text.indexOf('{', from);
   return i < 0 ? from : i + 1;

@@ -15,7 +15,7 @@ import type * as A from '../../grammar/ast.ts';
 import { CommentMap, fileEntries } from './comments.ts';
 import { normalizeNumber } from './numbers.ts';
 
-const { group, indent, line, softline, hardline, lineSuffix, breakParent } = doc.builders;
+const { group, indent, join, line, softline, hardline, lineSuffix, breakParent } = doc.builders;
 
 /** Spaces between code and a trailing comment: the write-up's specs use three. */
 export const COMMENT_GAP = 3;
@@ -51,7 +51,9 @@ class Printer {
   ) {}
 
   file(f: A.EmoFile): Doc {
-    const statements = fileEntries(f).map((e) => (e.kind === 'import' ? this.importStatement(e) : e.kind === 'experiment' ? this.experiment(e, 0) : this.section(e, 0)));
+    const statements = fileEntries(f).map((e) =>
+      e.kind === 'import' ? this.importStatement(e) : e.kind === 'experiment' ? this.experiment(e, 0) : e.kind === 'block' ? this.blockDef(e, 0) : this.section(e, 0),
+    );
     const body = this.statements(statements, 0, 'around-blocks', this.comments.container(f).dangling);
     return body.length ? [...body, hardline] : '';
   }
@@ -74,10 +76,19 @@ class Printer {
     return { node: section, doc: this.braced(`${header} {`, section, statements, depth, 'as-written'), flat: null, block: true };
   }
 
+  /** `block NAME(a, b=1) [residual [activation]] {` layers `}`; no parentheses without parameters. */
+  private blockDef(def: A.BlockDef, depth: number): Statement {
+    const params = def.params.map((p) => (p.default ? `${p.name}=${this.flatValue(p.default)}` : p.name));
+    const residual = def.residual ? ` residual${def.activation ? ` ${def.activation.name}` : ''}` : '';
+    const header = `block ${def.name}${params.length ? `(${params.join(', ')})` : ''}${residual} {`;
+    const statements = this.pipelines(def.body, depth + 1);
+    return { node: def, doc: this.braced(header, def, statements, depth, 'as-written'), flat: null, block: true };
+  }
+
   /** `header {` statements `}`, or `header {}` when there is nothing inside. */
-  private braced(header: string, owner: object, statements: Statement[], depth: number, blankLines: BlankLines): Doc {
+  private braced(header: Doc, owner: object, statements: Statement[], depth: number, blankLines: BlankLines): Doc {
     const { opener, dangling } = this.comments.container(owner);
-    if (statements.length === 0 && !opener && dangling.length === 0) return `${header}}`;
+    if (statements.length === 0 && !opener && dangling.length === 0) return [header, '}'];
     const inner = this.statements(statements, depth + 1, blankLines, dangling);
     return [header, opener ? this.trailingComment(opener, COMMENT_GAP) : '', indent([hardline, ...inner]), hardline, '}'];
   }
@@ -151,8 +162,8 @@ class Printer {
     const pads = this.opts.align ? this.pipelinePads(pipelines, depth) : new Map<A.Pipeline, number[]>();
     return pipelines.map((p) => {
       const padding = pads.get(p) ?? [];
-      const flat = this.comments.hasInside(p) ? null : p.calls.map((c, i) => this.flatCall(c) + ' '.repeat(padding[i] ?? 0)).join(' | ');
-      return { node: p, doc: this.pipeline(p, padding), flat, block: false };
+      const flat = this.comments.hasInside(p) || hasBody(p) ? null : p.calls.map((c, i) => this.flatCall(c) + ' '.repeat(padding[i] ?? 0)).join(' | ');
+      return { node: p, doc: this.pipeline(p, padding, depth), flat, block: false };
     });
   }
 
@@ -160,7 +171,7 @@ class Printer {
     const pads = new Map<A.Pipeline, number[]>();
     // A pipeline too long for one line breaks at its pipes anyway, so it ends a run instead of spoiling it.
     const alignable = (p: A.Pipeline) =>
-      p.calls.length > 1 && !this.comments.hasInside(p) && depth * this.opts.tabWidth + p.calls.map((c) => this.flatCall(c)).join(' | ').length <= this.opts.printWidth;
+      p.calls.length > 1 && !this.comments.hasInside(p) && !hasBody(p) && depth * this.opts.tabWidth + p.calls.map((c) => this.flatCall(c)).join(' | ').length <= this.opts.printWidth;
     let run: A.Pipeline[] = [];
     const close = () => {
       if (run.length > 1) {
@@ -185,7 +196,9 @@ class Printer {
   }
 
   /** `call | call | call` on one line, or broken before each `|` when it does not fit. */
-  private pipeline(p: A.Pipeline, padding: number[]): Doc {
+  private pipeline(p: A.Pipeline, padding: number[], depth: number): Doc {
+    // A residual's braces already span lines: the calls around it follow on its first and last lines.
+    if (hasBody(p)) return join(' | ', p.calls.map((c) => this.call(c, depth)));
     const [first, ...rest] = p.calls;
     const pad = (i: number) => ' '.repeat(padding[i] ?? 0);
     const callTrailing = (c: A.Call) => {
@@ -194,13 +207,15 @@ class Printer {
     };
     const continuation = rest.map((c, k) => {
       const { leading } = this.comments.of(c);
-      return [line, this.leadingComments(leading, c.span.start.line), '| ', this.call(c), pad(k + 1), callTrailing(c)];
+      return [line, this.leadingComments(leading, c.span.start.line), '| ', this.call(c, depth), pad(k + 1), callTrailing(c)];
     });
-    return group([this.call(first), pad(0), callTrailing(first), indent(continuation)]);
+    return group([this.call(first, depth), pad(0), callTrailing(first), indent(continuation)]);
   }
 
-  private call(c: A.Call): Doc {
-    return [c.name, ...c.args.map((a) => [' ', a.kind === 'keyvalue' ? [a.key, '=', this.value(a.value)] : this.value(a)])];
+  private call(c: A.Call, depth: number): Doc {
+    const head: Doc = [repeatPrefix(c), c.name, ...c.args.map((a) => [' ', a.kind === 'keyvalue' ? [a.key, '=', this.value(a.value)] : this.value(a)])];
+    if (!c.body) return head;
+    return this.braced([head, ' {'], c, this.pipelines(c.body, depth + 1), depth, 'as-written');
   }
 
   private value(v: A.Value): Doc {
@@ -223,7 +238,7 @@ class Printer {
   }
 
   private flatCall(c: A.Call): string {
-    return [c.name, ...c.args.map((a) => (a.kind === 'keyvalue' ? `${a.key}=${this.flatValue(a.value)}` : this.flatValue(a)))].join(' ');
+    return repeatPrefix(c) + [c.name, ...c.args.map((a) => (a.kind === 'keyvalue' ? `${a.key}=${this.flatValue(a.value)}` : this.flatValue(a)))].join(' ');
   }
 
   private flatValue(v: A.Value): string {
@@ -245,6 +260,15 @@ class Printer {
         return `{${v.entries.map((e) => `${e.key}: ${this.flatValue(e.value)}`).join(', ')}}`;
     }
   }
+}
+
+/** `repeat N ` before a repeated call. */
+function repeatPrefix(c: A.Call): string {
+  return c.repeat ? `repeat ${normalizeNumber(c.repeat.raw)} ` : '';
+}
+
+function hasBody(p: A.Pipeline): boolean {
+  return p.calls.some((c) => c.body !== undefined);
 }
 
 function commentText(c: A.Comment): string {

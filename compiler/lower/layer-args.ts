@@ -72,6 +72,8 @@ export function usage(layer: string): string | undefined {
     case 'maxpool':
     case 'avgpool':
       return `${layer} takes: [SIZE] [sN] ${PADDING_CHOICE}`;
+    case 'residual':
+      return 'residual takes: [activation] { LAYERS }';
     default:
       return undefined;
   }

@@ -76,6 +76,14 @@ export function lowerLayer(ctx: LowerContext, call: Call, defaultPadding: Paddin
       if (rate !== undefined) result = plain({ kind: 'dropout', rate, src });
       break;
     }
+    case 'residual':
+      // `residual` without braces (with braces it never gets here: layers.ts lowers the body).
+      r.report('E012', call.span, "'residual' needs its layers in braces", 'for example: residual { conv 64 k3 same | bn }');
+      return null;
+    case 'repeat':
+      // `repeat NAME` without a count (with one, the parser takes it and blocks.ts expands it).
+      r.report('E012', call.span, "'repeat' needs a count before the layer or block", 'for example: repeat 2 conv 64 k3');
+      return null;
     default:
       if (isOneOf(ACTIVATIONS, call.name)) {
         result = plain({ kind: 'activation', fn: call.name, src });

@@ -1,6 +1,7 @@
 // Every lint rule, in the order `emoc lint --rules` lists them.
 
 import type { Rule } from '../types.ts';
+import { repeatOnce, residualEndsInActivation, unusedBlock, unusedBlockParameter } from './blocks.ts';
 import { classCountMismatch, duplicateName, featureMapCollapse, unknownTap } from './compiler-mapped.ts';
 import { cropNotSmaller, testCropWithoutTrainingCrop } from './data.ts';
 import { sweepSingleValue, unusedImport } from './spec.ts';
@@ -34,4 +35,8 @@ export const RULES: readonly Rule[] = [
   sweepSingleValue,
   unusedImport,
   duplicateName,
+  unusedBlock,
+  unusedBlockParameter,
+  repeatOnce,
+  residualEndsInActivation,
 ];

@@ -2,6 +2,7 @@
 
 import * as path from 'node:path';
 import type { EmoFile, Import } from '../../../grammar/ast.ts';
+import { calledNames } from '../../blocks.ts';
 import { spanLocation } from '../locate.ts';
 import type { LintContext, Rule, RuleFinding } from '../types.ts';
 
@@ -35,7 +36,13 @@ export const sweepSingleValue: Rule = {
 /** Names a file declares, as `experiment:NAME` and `SECTION:NAME`. */
 function declarations(ast: EmoFile): string[] {
   return ast.items.flatMap((i) =>
-    i.kind === 'experiment' ? [`experiment:${i.name}`] : i.header[0]?.kind === 'word' ? [`${i.keyword}:${i.header[0].name}`] : [],
+    i.kind === 'experiment'
+      ? [`experiment:${i.name}`]
+      : i.kind === 'block'
+        ? [`block:${i.name}`]
+        : i.header[0]?.kind === 'word'
+          ? [`${i.keyword}:${i.header[0].name}`]
+          : [],
   );
 }
 
@@ -43,9 +50,20 @@ function declarations(ast: EmoFile): string[] {
 function uses(ast: EmoFile): Set<string> {
   const out = new Set<string>();
   for (const item of ast.items) {
-    if (item.kind !== 'experiment') continue;
+    // Blocks are used by calling them, in a stack or in another block.
+    if (item.kind === 'block') {
+      for (const name of calledNames(item.body)) out.add(`block:${name}`);
+      continue;
+    }
+    if (item.kind !== 'experiment') {
+      for (const name of calledNames(item.body ?? [])) out.add(`block:${name}`);
+      continue;
+    }
     if (item.base) out.add(`experiment:${item.base}`);
-    for (const s of item.sections) if (s.header[0]?.kind === 'word') out.add(`${s.keyword}:${s.header[0].name}`);
+    for (const s of item.sections) {
+      if (s.header[0]?.kind === 'word') out.add(`${s.keyword}:${s.header[0].name}`);
+      for (const name of calledNames(s.body ?? [])) out.add(`block:${name}`);
+    }
   }
   return out;
 }
