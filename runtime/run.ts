@@ -12,6 +12,7 @@ import { newRunId, readSummary, RUN_FILES, safeName, type RunSummary } from './a
 import { currentBackendThreads, selectBackend, type BackendInfo, type BackendPreference } from './backend/select.ts';
 import { defaultCacheRoot } from './cache/features.ts';
 import { generateBuiltinFaces } from './data/builtin-faces.ts';
+import { writeContactSheet } from './preview.ts';
 import { loadData } from './data/load.ts';
 import { countPerClass } from './data/sets.ts';
 import type { LoadedData } from './data/types.ts';
@@ -124,6 +125,11 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     for (const note of data.notes) sink({ type: 'log', level: 'info', message: note });
     for (const s of data.skipped) sink({ type: 'log', level: 'warn', message: `skipped ${s.origin}: ${s.reason}` });
     if (data.skipped.length) writeJsonAtomic(path.join(runDir, 'skipped.json'), data.skipped);
+    // What the augment section does to the training images, for report.html; a sheet that cannot be
+    // drawn is noted and never stops the run.
+    if (!resuming) {
+      await writeContactSheet(path.join(runDir, RUN_FILES.augment), ir, data).catch((e: Error) => sink({ type: 'log', level: 'warn', message: `no augmentation contact sheet: ${e.message}` }));
+    }
 
     feed = await makeFeed(ir, data, opts);
     optimizer = makeOptimizer(ir);
@@ -180,6 +186,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     let val = null;
     let trainMetrics = null;
     let test = null;
+    let testConfusion: number[][] = [];
     if (fs.existsSync(path.join(runDir, RUN_FILES.model, 'model.json'))) {
       const best = await loadModel(path.join(runDir, RUN_FILES.model));
       const evaluated = evaluate(best, feed, 'val', k, outputsProbabilities(ir));
@@ -189,6 +196,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       if (data.test && data.test.images.length > 0) {
         const scored = await scoreSet(ir, best, data.test, { cacheDir: opts.cacheDir, sink });
         test = scored.metrics;
+        testConfusion = scored.confusion;
         writeJsonAtomic(path.join(runDir, RUN_FILES.testConfusion), { classes: ir.data.classes, matrix: scored.confusion });
         sink({ type: 'log', level: 'info', message: `test (${data.test.images.length} images): acc ${(100 * test.acc).toFixed(2)}%, macro-F1 ${test.f1.toFixed(3)}, loss ${test.loss.toFixed(4)}` });
       }
@@ -196,7 +204,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       best.dispose();
       writeJsonAtomic(path.join(runDir, RUN_FILES.confusion), { classes: ir.data.classes, matrix: confusion });
     }
-    const summary = summaryOf(result.status, { train: trainMetrics, val, confusion, ...(test ? { test } : {}) });
+    const summary = summaryOf(result.status, { train: trainMetrics, val, confusion, ...(test ? { test, testConfusion } : {}) });
     writeJsonAtomic(path.join(runDir, RUN_FILES.summary), summary);
     if (result.status !== 'interrupted') fs.rmSync(path.join(runDir, RUN_FILES.checkpoint), { recursive: true, force: true });
     sink({ type: 'end', status: result.status, runDir, bestEpoch: state.bestEpoch, epochsRun: state.history.length, confusion, val, train: trainMetrics, elapsedMs: state.elapsedMs });

@@ -9,6 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../compiler/compile.ts';
+import { compareRuns, type RunMetrics } from '../compiler/diff/runs.ts';
+import { DataError, RunFolderError } from '../runtime/errors.ts';
+import { evalRun } from '../runtime/evaluate/eval.ts';
 
 const bin = path.resolve('bin/emoc.js');
 const SAMPLE = path.resolve('../shared/data/fer2013-sample');
@@ -109,6 +112,70 @@ describe('data test split', () => {
   });
 });
 
+const builtinSpec = (name: string, test: string) => `experiment ${name} {
+  data {
+    source builtin:faces
+    images 28
+    input 16x16x1
+    ${test}
+  }
+  model {
+    flatten
+    fc 7 | softmax
+  }
+  train {
+    epochs 1
+    batch 8
+    seed 7
+  }
+}
+`;
+
+describe('test split in results, report and diff --runs', () => {
+  it('adds test columns to emoc results only when a run has a test split', () => {
+    const summary = readJson(path.join(tmp, runDir, 'summary.json'));
+    const r = emoc(['results', 'runs', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)[0]).toMatchObject({ test_acc: summary.test.acc, test_f1: summary.test.f1 });
+    expect(emoc(['results', 'runs']).stdout.split('\n')[0]).toMatch(/val_f1 +test_acc +test_f1 +epochs/);
+    const before = emoc(['results', path.resolve('test/fixtures/runs'), '--format', 'json']);
+    expect(before.code).toBe(0);
+    expect(Object.keys(JSON.parse(before.stdout)[0])).not.toContain('test_acc');
+  });
+
+  it('shows the test numbers and confusion matrix in the run report', () => {
+    const r = emoc(['report', runDir]);
+    expect(r.code).toBe(0);
+    const md = fs.readFileSync(path.join(tmp, runDir, 'report.md'), 'utf8');
+    const summary = readJson(path.join(tmp, runDir, 'summary.json'));
+    expect(md).toContain(`| test accuracy | ${(100 * summary.test.acc).toFixed(1)}`);
+    expect(md).toContain('Confusion matrix (test; count, row %)');
+    expect(fs.readFileSync(path.join(tmp, runDir, 'report.html'), 'utf8')).toContain('id="test"');
+  });
+
+  it('compares test accuracy in diff --runs when either run has one, and adds no rows otherwise', () => {
+    const base: RunMetrics = { runDir: 'a', classes: ['x', 'y'], train: { acc: 0.5 }, val: { acc: 0.5, f1: 0.4, recall: [0.5, 0.5] }, elapsedMs: 1000 };
+    const withTest = compareRuns(base, { ...base, runDir: 'b', test: { acc: 0.75, f1: 0.7 } });
+    expect(withTest.find((r) => r.metric === 'test accuracy')).toEqual({ metric: 'test accuracy', a: null, b: 0.75, delta: null });
+    const both = compareRuns({ ...base, test: { acc: 0.5, f1: 0.5 } }, { ...base, test: { acc: 0.75, f1: 0.7 } });
+    expect(both.find((r) => r.metric === 'test accuracy')?.delta).toBeCloseTo(0.25, 12);
+    expect(compareRuns(base, base).some((r) => r.metric.startsWith('test'))).toBe(false);
+  });
+
+  it('takes an explicit test "path" beside the built-in faces; a spec without one writes no test results', () => {
+    fs.writeFileSync(path.join(tmp, 'withtest.emo'), builtinSpec('withtest', `test "${path.join(SAMPLE, 'val')}"`));
+    fs.writeFileSync(path.join(tmp, 'plain.emo'), builtinSpec('plain', ''));
+    for (const file of ['withtest.emo', 'plain.emo']) expect(emoc(['run', file, '--no-dashboard', '--runs', 'more', '--limit-per-class', '2']).code).toBe(0);
+    const withTest = path.join(tmp, 'more', 'withtest', fs.readdirSync(path.join(tmp, 'more', 'withtest'))[0]);
+    const matrix = readJson(path.join(withTest, 'test-confusion.json')).matrix as number[][];
+    expect(matrix.map((row) => row.reduce((a, b) => a + b, 0))).toEqual([2, 2, 2, 2, 2, 2, 2]);
+    expect(readJson(path.join(withTest, 'summary.json')).test.acc).toBeGreaterThanOrEqual(0);
+    const plain = path.join(tmp, 'more', 'plain', fs.readdirSync(path.join(tmp, 'more', 'plain'))[0]);
+    expect(readJson(path.join(plain, 'summary.json'))).not.toHaveProperty('test');
+    expect(fs.existsSync(path.join(plain, 'test-confusion.json'))).toBe(false);
+  });
+});
+
 describe('emoc eval', () => {
   it('scores the run on the validation folder and gets the run\'s own validation numbers', () => {
     const r = emoc(['eval', runDir, path.join(SAMPLE, 'val'), '--limit-per-class', String(LIMIT)]);
@@ -154,15 +221,25 @@ describe('emoc eval', () => {
     expectOneLineError(emoc(['eval', runDir, 'odd']), /class folder 'contempt' in 'odd' is not a class the model knows/);
   });
 
-  it('gives one located line for a missing path, an empty folder, a missing split and a folder that is not a run', () => {
+  it('gives one located line for a missing path and an empty folder', () => {
     expectOneLineError(emoc(['eval', runDir, 'nowhere']), /nowhere: 'nowhere' does not exist/);
     fs.mkdirSync(path.join(tmp, 'empty'));
     expectOneLineError(emoc(['eval', runDir, 'empty']), /'empty' is empty/);
-    fs.mkdirSync(path.join(tmp, 'noimages', 'happy'), { recursive: true });
-    expectOneLineError(emoc(['eval', runDir, 'noimages']), /no images in 'noimages'/);
-    expectOneLineError(emoc(['eval', runDir, 'data', '--split', 'holdout']), /has no split 'holdout'/);
-    expectOneLineError(emoc(['eval', 'data', 'data']), /not a run folder/);
-    expectOneLineError(emoc(['eval', 'runs/none', 'data']), /no such run folder/);
     expect(fs.readdirSync(path.join(tmp, runDir, 'eval'))).not.toContain('empty');
+  });
+
+  // The same typed errors in-process (each CLI start costs seconds): the CLI prints any of them as above.
+  it('names a folder of empty class folders, a missing split and folders that are not runs', async () => {
+    const at = (p: string) => path.join(tmp, p);
+    fs.mkdirSync(at('noimages/happy'), { recursive: true });
+    const refused = async (p: Promise<unknown>, kind: typeof DataError | typeof RunFolderError, message: RegExp) => {
+      const e = await p.then(() => null, (x: unknown) => x);
+      expect(e).toBeInstanceOf(kind);
+      expect((e as Error).message).toMatch(message);
+    };
+    await refused(evalRun(at(runDir), at('noimages')), DataError, /no images in '.*noimages'/);
+    await refused(evalRun(at(runDir), at('data'), { split: 'holdout' }), DataError, /has no split 'holdout'/);
+    await refused(evalRun(at('data'), at('data')), RunFolderError, /not a run folder/);
+    await refused(evalRun(at('runs/none'), at('data')), RunFolderError, /no such run folder/);
   });
 });

@@ -195,7 +195,7 @@ describe('imports, extends and named sections', () => {
       expect(data.header).toMatchObject([{ kind: 'word', name: 'faces' }]);
       expect(r.ast.imports.map((i) => i.path)).toEqual(['face-data.emo']);
       for (const ir of r.experiments) {
-        expect(ir.data).toEqual({ source: { kind: 'builtin', name: 'faces', images: 840 }, classes: ['angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise'], input: [160, 160, 3], valSplit: 0.2, preprocess: 'fixed' });
+        expect(ir.data).toEqual({ source: { kind: 'builtin', name: 'faces', images: 840 }, classes: ['angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise'], input: [160, 160, 3], valSplit: 0.2, preprocess: 'fixed', test: null });
         expect(ir.train).toMatchObject({ epochs: 20, batchSize: 32, seed: 42, optimizer: { kind: 'adam', lr: 1e-3 }, earlyStop: { metric: 'val_acc', patience: 5 } });
       }
     }

@@ -6,6 +6,8 @@ export interface RunMetrics {
   classes: string[];
   train: { acc: number } | null;
   val: { acc: number; f1: number; recall: number[] } | null;
+  /** The held-out test split, scored once at the end; absent or null when the run had none. */
+  test?: { acc: number; f1: number } | null;
   elapsedMs: number;
 }
 
@@ -24,6 +26,8 @@ export function compareRuns(a: RunMetrics, b: RunMetrics): MetricRow[] {
     delta: x === null || x === undefined || y === null || y === undefined ? null : y - x,
   });
   const rows = [row('train accuracy', a.train?.acc, b.train?.acc), row('val accuracy', a.val?.acc, b.val?.acc), row('val macro-F1', a.val?.f1, b.val?.f1)];
+  // Test rows only when either run has a test split: specs without one compare exactly as before.
+  if (a.test || b.test) rows.push(row('test accuracy', a.test?.acc, b.test?.acc), row('test macro-F1', a.test?.f1, b.test?.f1));
   const classes = [...new Set([...a.classes, ...b.classes])];
   for (const c of classes) {
     const ia = a.classes.indexOf(c);

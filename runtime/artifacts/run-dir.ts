@@ -21,6 +21,8 @@ export const RUN_FILES = {
   eval: 'eval',
   model: 'model',
   checkpoint: 'checkpoint',
+  /** A contact sheet of augmented training views (runtime/preview.ts), shown by report.html. */
+  augment: 'augment.png',
 } as const;
 
 /** Sortable by time: 20261128-044301-ab12. */
@@ -45,6 +47,8 @@ export interface RunSummary {
   val: SplitMetrics | null;
   /** The test split, scored once at the end with the chosen model; absent when the data has none. */
   test?: SplitMetrics | null;
+  /** confusion[true][predicted] on the test split (as test-confusion.json); absent without one. */
+  testConfusion?: number[][];
   classes: string[];
   confusion: number[][];
   elapsedMs: number;

@@ -34,6 +34,14 @@ export async function runReport(run: RunRecord, specDiff: SpecDiffHook, headingL
     ['val macro F1', num(s.val?.f1)],
     ['val loss', num(s.val?.loss)],
     ['train accuracy', pct(s.train?.acc)],
+    // The test split, scored once with the chosen model; only runs that had one show these rows.
+    ...(s.test
+      ? ([
+          ['test accuracy', pct(s.test.acc)],
+          ['test macro F1', num(s.test.f1)],
+          ['test loss', num(s.test.loss)],
+        ] as [string, string][])
+      : []),
     ['wall time', seconds(s.elapsedMs)],
     ['backend', `${s.backend.name} × ${s.backend.threads} threads`],
     ['started', s.startedAt],
@@ -52,8 +60,9 @@ export async function runReport(run: RunRecord, specDiff: SpecDiffHook, headingL
     run.epochs.length ? renderSvg(learningCurvesSpec(run.epochs, s.bestEpoch)) : null,
     s.confusion.length ? renderSvg(confusionSpec(s.classes, s.confusion)) : null,
     s.val ? renderSvg(recallSpec(s.classes, s.val.recall)) : null,
+    s.testConfusion?.length ? renderSvg(confusionSpec(s.classes, s.testConfusion)) : null,
   ]);
-  const [curvesSvg, confusionSvg, recallSvg] = charts;
+  const [curvesSvg, confusionSvg, recallSvg, testConfusionSvg] = charts;
 
   const h = `h${headingLevel}`;
   const html = [
@@ -70,6 +79,18 @@ export async function runReport(run: RunRecord, specDiff: SpecDiffHook, headingL
       'Confusion matrix and recall',
       `<div class="grid">${confusionSvg ? chart('confusion', confusionSvg, 'Rows: true class; cells: count · share of the row. Best weights, validation split.') : '<p class="note">No confusion matrix (the run ended before validation).</p>'}${recallSvg ? chart('recall', recallSvg, 'Recall per class on the validation split.') : ''}</div>`,
     ),
+    ...(testConfusionSvg
+      ? [section('test', 'Test split', chart('test-confusion', testConfusionSvg, `Rows: true class; cells: count · share of the row. Best weights, test split (scored once): accuracy ${pct(s.test?.acc)}, macro F1 ${num(s.test?.f1)}.`))]
+      : []),
+    ...(run.augmentPng
+      ? [
+          section(
+            'augmentation',
+            'Augmented training images',
+            `<figure class="chart" data-chart="augmentation"><img alt="augmented training images" src="data:image/png;base64,${run.augmentPng}" style="max-width:100%;image-rendering:pixelated"><figcaption>${escapeHtml('The first training views of epoch 1 as the network saw them (augment section applied), class under each.')}</figcaption></figure>`,
+          ),
+        ]
+      : []),
     section('spec', 'Spec', `<p>${escapeHtml(diffNote)}</p>${diff ? diffBlock(diff) : ''}<details${diff ? '' : ' open'}><summary>spec.emo as run</summary><pre>${escapeHtml(run.spec)}</pre></details>`),
   ].join('\n');
 
@@ -91,6 +112,7 @@ export async function runReport(run: RunRecord, specDiff: SpecDiffHook, headingL
     '',
     s.confusion.length ? confusionMd(s.classes, s.confusion) : '_None._',
     '',
+    ...(s.testConfusion?.length ? [`${'#'.repeat(headingLevel + 1)} Confusion matrix (test; count, row %)`, '', confusionMd(s.classes, s.testConfusion), ''] : []),
     `${'#'.repeat(headingLevel + 1)} Spec`,
     '',
     diffNote,

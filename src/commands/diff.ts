@@ -42,7 +42,7 @@ export function latestRun(ir: ExperimentIR, root: string): RunMetrics | null {
   const latest = matches.sort((x, y) => x.summary.finishedAt.localeCompare(y.summary.finishedAt)).at(-1);
   if (!latest) return null;
   const s = latest.summary;
-  return { runDir: latest.dir, classes: s.classes, train: s.train, val: s.val, elapsedMs: s.elapsedMs };
+  return { runDir: latest.dir, classes: s.classes, train: s.train, val: s.val, test: s.test ?? null, elapsedMs: s.elapsedMs };
 }
 
 export function registerDiff(program: Command): void {

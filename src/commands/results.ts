@@ -14,11 +14,14 @@ interface Row {
   train_acc: number | null;
   val_acc: number | null;
   val_f1: number | null;
+  test_acc: number | null;
+  test_f1: number | null;
   epochs: number;
   seconds: number;
 }
 
-const COLUMNS: (keyof Row)[] = ['run', 'experiment', 'point', 'status', 'train_acc', 'val_acc', 'val_f1', 'epochs', 'seconds'];
+const ALL_COLUMNS: (keyof Row)[] = ['run', 'experiment', 'point', 'status', 'train_acc', 'val_acc', 'val_f1', 'test_acc', 'test_f1', 'epochs', 'seconds'];
+const TEST_COLUMNS: (keyof Row)[] = ['test_acc', 'test_f1'];
 
 /** Every folder below `root` with a summary.json. */
 export function findRuns(root: string): { dir: string; summary: RunSummary }[] {
@@ -44,15 +47,20 @@ function toRow(dir: string, s: RunSummary, root: string): Row {
     train_acc: s.train?.acc ?? null,
     val_acc: s.val?.acc ?? null,
     val_f1: s.val?.f1 ?? null,
+    test_acc: s.test?.acc ?? null,
+    test_f1: s.test?.f1 ?? null,
     epochs: s.epochsRun,
     seconds: Math.round(s.elapsedMs / 100) / 10,
   };
 }
 
-const cell = (v: Row[keyof Row], key: keyof Row) => (v === null ? '-' : typeof v === 'number' && key.includes('acc') ? `${(100 * v).toFixed(1)}%` : typeof v === 'number' && key === 'val_f1' ? v.toFixed(3) : String(v));
+const cell = (v: Row[keyof Row], key: keyof Row) => (v === null ? '-' : typeof v === 'number' && key.includes('acc') ? `${(100 * v).toFixed(1)}%` : typeof v === 'number' && key.endsWith('_f1') ? v.toFixed(3) : String(v));
 
 export function formatResults(rows: Row[], format: string): string {
-  if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
+  // Test columns only when some run has a test split, so tables of runs without one read as before.
+  const withTest = rows.some((r) => r.test_acc !== null);
+  const COLUMNS = withTest ? ALL_COLUMNS : ALL_COLUMNS.filter((c) => !TEST_COLUMNS.includes(c));
+  if (format === 'json') return `${JSON.stringify(rows.map((r) => Object.fromEntries(COLUMNS.map((c) => [c, r[c]]))), null, 2)}\n`;
   if (format === 'csv') return `${COLUMNS.join(',')}\n${rows.map((r) => COLUMNS.map((c) => JSON.stringify(r[c] ?? '')).join(',')).join('\n')}\n`;
   const body = rows.map((r) => COLUMNS.map((c) => cell(r[c], c)));
   if (format === 'md') return `| ${COLUMNS.join(' | ')} |\n|${COLUMNS.map(() => '---').join('|')}|\n${body.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n`;
@@ -66,8 +74,8 @@ export function registerResults(program: Command): void {
     .command('results')
     .description('print the table of finished runs under a folder (default runs/)')
     .argument('[dir]', 'runs folder, experiment folder or sweep folder', 'runs')
-    .option('--sort <metric>', `sort by: ${COLUMNS.join(', ')}`, (v) => {
-      if (!COLUMNS.includes(v as keyof Row)) throw new InvalidArgumentError(`expected one of ${COLUMNS.join(', ')}`);
+    .option('--sort <metric>', `sort by: ${ALL_COLUMNS.join(', ')}`, (v) => {
+      if (!ALL_COLUMNS.includes(v as keyof Row)) throw new InvalidArgumentError(`expected one of ${ALL_COLUMNS.join(', ')}`);
       return v;
     }, 'val_acc')
     .option('--asc', 'ascending order (default: descending for numbers)')
