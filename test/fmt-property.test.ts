@@ -28,8 +28,29 @@ const pipeline = fc.tuple(layer, fc.array(fc.tuple(separator, layer), { maxLengt
 const listOf = (items: fc.Arbitrary<string>) =>
   fc.tuple(fc.array(items, { minLength: 1, maxLength: 4 }), fc.constantFrom(', ', ',', ',\n    ', ', # c\n    ', ',\n    # c\n    '), fc.constantFrom('', '\n', ' # open\n')).map(([xs, sep, open]) => `[${open}${xs.join(sep)}]`);
 
+// Blocks: definitions with parameters and defaults (residual or not), calls with positional and key=value
+// arguments, `repeat N`, and inline residuals on one line or several, with comments inside.
+const blockDefs = fc
+  .tuple(
+    fc.constantFrom('(f, k=3)', '( f,k=3 )', '(f,\n  k=3)', '(f , k = 3)'),
+    fc.constantFrom('', ' residual', ' residual relu', '  residual   relu'),
+    fc.constantFrom('\n  conv $f kernel=$k same | bn\n', ' conv $f kernel=$k same | bn ', '\n  # body\n  conv $f kernel=$k same # c\n  | bn\n', '\n\n  conv $f kernel=$k same;bn\n  # the end\n'),
+    fc.constantFrom('block stem { conv 8 k3 | bn }\n', 'block stem() {\n  conv 8 k3\n  bn   # norm\n}\n'),
+  )
+  .map(([params, residual, body, stem]) => `block cb${params}${residual} {${body}}\n${stem}\n`);
+const blockLine = fc.oneof(
+  fc.constantFrom('stem', 'cb 8', 'cb 16 k=5', 'cb f=8', 'cb  8  k = 1', 'repeat 2 cb 8', 'repeat  3 stem', 'repeat 2 cb 8 | relu', 'cb 8|maxpool 2'),
+  fc.constantFrom(
+    'residual { conv 8 k3 same | bn }',
+    'residual relu {conv 8 k3 same; bn}',
+    'residual {\n      conv 8 k3 same # c\n      bn\n    } | relu',
+    'residual { # open\n      cb 8\n      # own line\n    }',
+    'repeat 2 residual { bn }',
+  ),
+);
+
 const model = fc
-  .tuple(fc.array(fc.tuple(pipeline, eol), { minLength: 0, maxLength: 5 }), fc.constantFrom('fc 7 | softmax', 'fc 7 softmax', 'fc 7', 'fc 5 | softmax'), fc.boolean())
+  .tuple(fc.array(fc.tuple(fc.oneof(pipeline, blockLine), eol), { minLength: 0, maxLength: 5 }), fc.constantFrom('fc 7 | softmax', 'fc 7 softmax', 'fc 7', 'fc 5 | softmax'), fc.boolean())
   .map(([lines, last, defaults]) => `  model {${defaults ? ' # defaults\n    default activation relu\n' : '\n'}${lines.map(([p, e]) => `    ${p}${e}`).join('')}    flatten\n    fc ${'$hidden'}; ${last}\n  }\n`);
 
 const data = fc.tuple(fc.constantFrom('48x48x1', '64x64x3'), number, fc.boolean()).map(([input, split, oneLine]) => (oneLine ? `  data { input ${input}; split ${split === '010' ? '0.1' : split.startsWith('1') ? '0.2' : split} }\n` : `  data {\n    source builtin:faces # faces\n    input ${input}\n  }\n`));
@@ -40,8 +61,18 @@ const augment = fc.constantFrom('', '  augment { flip }\n', '  augment {\n    te
 const sweep = listOf(fc.constantFrom('none', '16', '32', '64')).map((l) => `  sweep {\n    hidden in ${l}\n  }\n`);
 
 const spec = fc
-  .tuple(fc.constantFrom('', '# header\n\n', '\n\n# header\n'), data, augment, model, train, sweep, fc.constantFrom('', '\n\n', '\n# the end\n'), fc.array(space, { maxLength: 1 }))
-  .map(([head, d, a, m, t, s, tail, sp]) => `${head}experiment${sp.join('') || ' '}gen {\n${d}${a}\n${m}${t}${s}}${tail}`);
+  .tuple(
+    fc.constantFrom('', '# header\n\n', '\n\n# header\n'),
+    data,
+    augment,
+    model,
+    train,
+    sweep,
+    fc.constantFrom('', '\n\n', '\n# the end\n'),
+    fc.array(space, { maxLength: 1 }),
+    fc.option(blockDefs, { nil: '' }),
+  )
+  .map(([head, d, a, m, t, s, tail, sp, blocks]) => `${head}${blocks}experiment${sp.join('') || ' '}gen {\n${d}${a}\n${m}${t}${s}}${tail}`);
 
 async function fmt(text: string): Promise<string> {
   const r = await formatEmo(text, { filepath: 'gen.emo' });

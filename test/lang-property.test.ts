@@ -71,6 +71,7 @@ const TOKENS = [
   'flip', 'tencrop', 'randomcrop', 'test', 'epochs', 'batch', 'optimizer', 'adam', 'sgd', 'lr', 'seed', 'schedule', 'step', 'every',
   'early-stop', 'val_acc', 'class-weights', 'balanced', 'train.lr', 'data.split', 'x.y',
   '# comment', '#', '@', '%', '\t', '\\', 'é', '😀',
+  'block', 'residual', 'repeat', '(', ')', 'convbn', 'basic', '$filters', 'filters', 'k=3', 'stride=2',
 ];
 const SEPARATORS = [' ', ' ', ' ', '', '\n', '  ', '\t'];
 
@@ -170,6 +171,26 @@ function mutate(text: string, ops: Op[]): string {
   }
   return tokens.join('');
 }
+
+// Blocks, repeat and residuals (named, imported parameters, recursion) get edited like the specs.
+const BLOCKS_SPEC = fs.readFileSync(path.join(ROOT, 'test/fixtures/fmt/blocks.output.emo'), 'utf8');
+const blockish = fc
+  .tuple(
+    fc.constantFrom('block b(f, s=1) {', 'block b(f) residual {', 'block b residual relu {', 'block b(f, f) {', 'block b(', 'block conv(f) {'),
+    fc.array(fc.constantFrom('conv $f k3 s$s', 'b $f', 'residual { conv 8 k3 | bn }', 'repeat 2 b 8', 'repeat 0 bn', 'fc $g', 'bn'), { maxLength: 3 }),
+    fc.array(fc.constantFrom('b 8', 'b f=8 s=2', 'b', 'b 1 2 3', 'bb 8', 'repeat 3 b 8 | relu', 'residual relu { conv 8 k3 s2 valid }', 'residual', 'repeat x'), { maxLength: 4 }),
+  )
+  .map(([head, body, calls]) => `${head}\n  ${body.join('\n  ')}\n}\nexperiment e {\n  data { input 48x48x1 }\n  model {\n    ${calls.join('\n    ')}\n    avgpool | fc 7\n  }\n}\n`);
+
+describe('blocks: random definitions and calls, and edits of a spec with blocks', () => {
+  it('generated block definitions and calls', () => {
+    fc.assert(fc.property(blockish, (text) => compileChecked(text)), params);
+  });
+
+  it('the blocks fixture with 1 to 8 random edits', () => {
+    fc.assert(fc.property(fc.array(op, { minLength: 1, maxLength: 8 }), (ops) => compileChecked(mutate(BLOCKS_SPEC, ops))), params);
+  });
+});
 
 describe('mutated specs never throw and every diagnostic lies inside the input', () => {
   it('the lexer used for mutations gives the spec back unchanged', () => {
