@@ -16,6 +16,8 @@ export interface RunRecord {
   epochs: EpochEvent[];
   /** The sibling run of the same experiment that sorts just before this one, if any. */
   previous: { dir: string; runId: string; spec: string } | null;
+  /** The run's contact sheet of augmented training views (augment.png), base64; null when absent. */
+  augmentPng?: string | null;
 }
 
 export interface SweepPoint {
@@ -71,7 +73,9 @@ export async function loadRun(dir: string): Promise<RunRecord> {
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as EpochEvent);
-  return { dir, spec, summary, epochs, previous: await previousRun(dir) };
+  // Older run folders have no augment.png: the report then leaves the section out.
+  const augmentPng = await readFile(join(dir, 'augment.png')).then((b) => b.toString('base64'), () => null);
+  return { dir, spec, summary, epochs, previous: await previousRun(dir), augmentPng };
 }
 
 /** Run ids sort by time, so the previous run is the sibling folder just before this one. */
