@@ -14,6 +14,10 @@
 //
 // Test-time views: tencrop s gives the 10 views above (the trainer averages their predictions);
 // none gives 1 view, the centre crop of the network size (the whole image when they are equal).
+//
+// The random augmentations (rotate, zoom, shift, brightness, contrast, erase) do not add views: each
+// training view above draws its own (augment-random.ts) and is rendered in one resampling pass
+// (augment-warp.ts) instead of being copied by writeView.
 
 import type { CropKind, TestAug, TrainAug } from '../../compiler/ir.ts';
 import { Rng } from '../rng.ts';
