@@ -88,7 +88,9 @@ describe('decoupled weight decay', () => {
         return x;
       };
       for (let step = 1; step <= 2; step++) {
-        tf.tidy(() => opt.minimize(loss, false, [w, b]));
+        tf.tidy(() => {
+      opt.minimize(loss, false, [w, b]);
+    });
         const want = { w: adam(w0, c, true, step), b: adam(b0, d, false, step) };
         Array.from(w.dataSync()).forEach((x, i) => expect(x).toBeCloseTo(want.w[i]!, 5));
         Array.from(b.dataSync()).forEach((x, i) => expect(x).toBeCloseTo(want.b[i]!, 5));
@@ -108,8 +110,12 @@ describe('decoupled weight decay', () => {
     const { w0, b0, c, d, w, b, loss } = tinyProblem();
     const [lr, wd, mu] = [0.1, 0.5, 0.9];
     const opt = new SgdwOptimizer(lr, mu, false, wd);
-    tf.tidy(() => opt.minimize(loss, false, [w, b]));
-    tf.tidy(() => opt.minimize(loss, false, [w, b]));
+    tf.tidy(() => {
+      opt.minimize(loss, false, [w, b]);
+    });
+    tf.tidy(() => {
+      opt.minimize(loss, false, [w, b]);
+    });
     // Step 1: buffer g, w1 = 0.95 w0 - 0.1 g; step 2: buffer 1.9 g, w2 = 0.95 w1 - 0.19 g.
     const wantW = w0.map((x, i) => 0.95 * (0.95 * x - 0.1 * c[i]!) - 0.19 * c[i]!);
     const wantB = b0.map((x, i) => x - 0.1 * d[i]! - 0.19 * d[i]!);
@@ -124,7 +130,9 @@ describe('decoupled weight decay', () => {
     const v = tf.variable(tf.scalar(1), true, `s_${Math.random()}`);
     const opt = tf.train.sgd(0.1);
     setLearningRate(opt, 0.5);
-    tf.tidy(() => opt.minimize(() => tf.mul(v, 2) as tf.Scalar, false, [v]));
+    tf.tidy(() => {
+      opt.minimize(() => tf.mul(v, 2) as tf.Scalar, false, [v]);
+    });
     expect(v.dataSync()[0]).toBeCloseTo(1 - 0.5 * 2, 6);
     tf.dispose(v);
     opt.dispose();
