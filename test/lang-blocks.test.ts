@@ -300,3 +300,11 @@ describe('lint rules about blocks', () => {
     expect(fix.end - fix.start).toBe('repeat 1 '.length);
   });
 });
+
+describe('a file of blocks only', () => {
+  it('checks clean and lints clean: it is a library to import', () => {
+    const lib = path.relative(ROOT, path.join(FIXTURES, 'blocks/lib.emo'));
+    expect(compile(lib, { checkPackages: false }).diagnostics).toEqual([]);
+    expect(lintFile(lib).findings).toEqual([]);
+  });
+});
