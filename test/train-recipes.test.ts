@@ -89,8 +89,8 @@ describe('decoupled weight decay', () => {
       };
       for (let step = 1; step <= 2; step++) {
         tf.tidy(() => {
-      opt.minimize(loss, false, [w, b]);
-    });
+          opt.minimize(loss, false, [w, b]);
+        });
         const want = { w: adam(w0, c, true, step), b: adam(b0, d, false, step) };
         Array.from(w.dataSync()).forEach((x, i) => expect(x).toBeCloseTo(want.w[i]!, 5));
         Array.from(b.dataSync()).forEach((x, i) => expect(x).toBeCloseTo(want.b[i]!, 5));

@@ -57,7 +57,7 @@ export function lowerTrain(ctx: LowerContext, section: Section | undefined): Tra
  * outside its range E070 with checkRange's message.
  */
 function recipeNumber(ctx: LowerContext, r: CallReader, key: string, rule: NumberRule, positional = false, required = false): number | undefined {
-  const v = r.key(key) ?? (positional ? r.take((p) => p.kind === 'number') : undefined);
+  const v = r.key(key) ?? (positional ? r.take(() => true) : undefined);
   if (!v) {
     if (required) ctx.report('E012', r.call.span, `'${r.call.name}' needs ${rule.what ?? key}`, rule.example ? `for example: ${rule.example}` : undefined);
     return undefined;
