@@ -25,6 +25,9 @@ export function makeOptimizer(o: OptimizerIR): tf.Optimizer {
  * Adam reads the field on every step.
  */
 export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
-  if (optimizer instanceof tf.SGDOptimizer) optimizer.setLearningRate(lr);
-  else (optimizer as unknown as { learningRate: number }).learningRate = lr;
+  // Not `instanceof tf.SGDOptimizer`: tfjs' optimizer classes answer instanceof by duck typing (every
+  // optimizer, Adam included, is "an SGDOptimizer"), so the method itself is looked for.
+  const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
 }
