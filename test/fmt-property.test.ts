@@ -57,7 +57,12 @@ const data = fc.tuple(fc.constantFrom('48x48x1', '64x64x3'), number, fc.boolean(
 const train = fc
   .tuple(number, fc.constantFrom('adam', 'sgd'), fc.boolean())
   .map(([lr, opt, weights]) => `  train {\n    optimizer ${opt} lr=${lr}\n    epochs 3;  seed 7\n${weights ? '    class-weights {disgust: 4, # rare\n      fear: 1.50}\n' : ''}  }\n`);
-const augment = fc.constantFrom('', '  augment { flip }\n', '  augment {\n    tencrop 40 # crops\n    test tencrop 40\n  }\n');
+const augment = fc.constantFrom(
+  '',
+  '  augment { flip }\n',
+  '  augment {\n    tencrop 40 # crops\n    test tencrop 40\n  }\n',
+  '  augment {\n    randomcrop 40; flip\n    rotate degrees=10 # turn\n    zoom 0.1\n    shift  fraction=.05\n    brightness 0.2; contrast amount=0.3\n    erase 0.5 size=0.2\n  }\n',
+);
 const sweep = listOf(fc.constantFrom('none', '16', '32', '64')).map((l) => `  sweep {\n    hidden in ${l}\n  }\n`);
 
 const spec = fc

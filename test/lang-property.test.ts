@@ -68,7 +68,7 @@ const TOKENS = [
   'conv', 'fc', 'flatten', 'maxpool', 'avgpool', 'bn', 'dropout', 'l2norm', 'softmax', 'relu', 'tanh',
   'k3', 'k0', 'k5x3', 'kx', 's2', 's0', 'valid', 'same', 'nobias', 'default', 'activation', 'padding',
   'tap', 'frozen', 'finetune', 'faceres', 'mobilefacenet', 'concat', 'l2', 'in', 'name', 'source', 'input', 'classes', 'split',
-  'flip', 'tencrop', 'randomcrop', 'test', 'epochs', 'batch', 'optimizer', 'adam', 'sgd', 'lr', 'seed', 'schedule', 'step', 'every',
+  'flip', 'tencrop', 'randomcrop', 'rotate', 'zoom', 'shift', 'erase', 'degrees=10', 'size=0.2', 'test', 'epochs', 'batch', 'optimizer', 'adam', 'sgd', 'lr', 'seed', 'schedule', 'step', 'every',
   'early-stop', 'val_acc', 'class-weights', 'balanced', 'train.lr', 'data.split', 'x.y',
   '# comment', '#', '@', '%', '\t', '\\', 'é', '😀',
   'block', 'residual', 'repeat', '(', ')', 'convbn', 'basic', '$filters', 'filters', 'k=3', 'stride=2',
