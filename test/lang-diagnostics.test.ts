@@ -311,6 +311,13 @@ const CASES: Case[] = [
     want: [['E035', 2, 3]],
   },
   {
+    name: 'augmentation strength out of range',
+    text: L('experiment e {', '  augment {', '    rotate degrees=270', '  }', '  model {', '    flatten', '    fc 7', '  }', '}'),
+    // The value after `degrees=` (column 20) is out of range.
+    want: [['E060', 3, 20]],
+    message: 'rotate degrees must be between 0 and 180, not 270',
+  },
+  {
     name: 'tencrop and randomcrop together',
     text: L('experiment e {', '  augment {', '    tencrop 144', '    randomcrop 144', '  }', '  model {', '    flatten', '    fc 7', '  }', '}'),
     want: [['E027', 2, 3]],
