@@ -56,6 +56,18 @@ describe('random augmentations in the augment section', () => {
   });
 });
 
+describe('sweeping a strength as a setting override', () => {
+  it('augment.rotate in [...] gives one point per strength, and an out-of-range value is located in the axis', () => {
+    const text = (values: string) => L('experiment e {', '  augment {', '    rotate 5', '  }', '  model {', '    flatten', '    fc 7', '  }', '  sweep {', `    augment.rotate in [${values}]`, '  }', '}');
+    const ok = run(text('0, 10'));
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.experiments.map((e) => e.augment.train)).toEqual([[{ kind: 'rotate', degrees: 0 }], [{ kind: 'rotate', degrees: 10 }]]);
+    // '    augment.rotate in [0, 10, 200]': the 200 starts at column 31 of line 10.
+    const bad = run(text('0, 10, 200'));
+    expect(bad.diagnostics.map((d) => [d.code, d.line, d.column, d.message])).toEqual([['E060', 10, 31, 'rotate degrees must be between 0 and 180, not 200']]);
+  });
+});
+
 describe('golden diagnostics for augmentation strengths', () => {
   const cases: { name: string; line: string; want: [code: string, line: number, column: number, message: string][] }[] = [
     { name: 'rotate over 180 degrees', line: 'rotate 200', want: [['E060', 3, 12, 'rotate degrees must be between 0 and 180, not 200']] },
