@@ -15,6 +15,8 @@ import { registerFmt } from './commands/fmt.ts';
 import { registerLint } from './commands/lint.ts';
 import { registerDiff } from './commands/diff.ts';
 import { registerPreview } from './commands/preview.ts';
+import { registerWorker } from './commands/worker.ts';
+import { registerQueue } from './commands/queue.ts';
 import { reportFailure } from './errors.ts';
 
 const program = new Command();
@@ -38,6 +40,8 @@ registerFmt(program);
 registerLint(program);
 registerDiff(program);
 registerPreview(program);
+registerWorker(program);
+registerQueue(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -22,6 +22,8 @@ export interface RunFlags extends LimitFlags {
   limitPerClass?: number;
   cache: string;
   dashboard: boolean;
+  queue?: string;
+  detach?: boolean;
 }
 
 export function positiveInt(value: string): number {
@@ -49,6 +51,8 @@ export function registerRun(program: Command): void {
     .option('--images <n>', 'override the number of built-in images', positiveInt)
     .option('--limit-per-class <n>', 'use at most N images per class per split (quick trials)', positiveInt)
     .option('--cache <dir>', 'cache folder: decoded data sets and backbone features', '.emoc/cache')
+    .option('--queue <url>', 'enqueue the points on redis://... for emoc worker instead of training here (or EMOC_QUEUE)')
+    .option('--detach', 'with --queue: print the sweep id and return without following')
     .addHelpText('after', '\nCtrl-C (or q in the dashboard) finishes the current batch, writes a checkpoint and exits 130.')
     .action(async (file: string | undefined, flags: RunFlags) => {
       let experiments: ExperimentIR[];
@@ -66,6 +70,11 @@ export function registerRun(program: Command): void {
         specText = fs.readFileSync(file.replace(/#.*$/, ''), 'utf8');
       }
       experiments = experiments.map((ir) => applyOverrides(ir, flags));
+      if (flags.queue !== undefined || (process.env.EMOC_QUEUE && !flags.resume)) {
+        const { runQueued } = await import('../queued-run.ts');
+        process.exitCode = await runQueued(experiments, specText, flags);
+        return;
+      }
       process.exitCode = await runAll(experiments, specText, flags, file);
     });
 }
