@@ -32,7 +32,9 @@ export function learningRate(base: number, schedule: ScheduleIR, at: SchedulePos
     case 'exponential':
       return base * schedule.gamma ** epoch;
     case 'cosine': {
-      const { warmup } = schedule;
+      // The compiler keeps warmup below epochs (E072); `run --epochs N` can lower epochs afterwards,
+      // so at least the last epoch stays cosine.
+      const warmup = Math.min(schedule.warmup, Math.max(0, epochs - 1));
       // Linear from base/steps on the first batch to base on the last batch of the warm-up.
       if (epoch < warmup) return (base * (step + 1)) / (warmup * perEpoch);
       const span = epochs - warmup;
