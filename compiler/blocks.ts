@@ -8,9 +8,9 @@
 // block's definition, maybe another file) and records the outermost call it came from (`from`).
 
 import type { Arg, BlockDef, Call, Pipeline, Section, Span, Value } from '../grammar/ast.ts';
-import { diagnostic, type Diagnostic } from './diagnostics.ts';
+import { diagnostic, withFix, type Diagnostic } from './diagnostics.ts';
 import type { LoadedProgram } from './resolve.ts';
-import { didYouMean } from './suggest.ts';
+import { closest, didYouMean, suggestFix } from './suggest.ts';
 import { ACTIVATIONS, LAYER_NAMES, MODEL_DIRECTIVES } from './vocabulary.ts';
 
 /** Words a block cannot be named: they already mean something in a layer stack. */
@@ -154,10 +154,11 @@ class Expander {
     if (!entry) {
       if (!isLayerWord(c.name) && this.blocks.size > 0) {
         // A misspelt block: say so when the closest known name is a block (a misspelt layer gets E011 later).
-        const hint = didYouMean(c.name, [...this.blocks.keys(), ...LAYER_NAMES]);
-        const suggested = hint && /'([^']+)'/.exec(hint)?.[1];
+        const suggested = closest(c.name, [...this.blocks.keys(), ...LAYER_NAMES]);
         if (suggested && this.blocks.has(suggested)) {
-          this.report('E050', c.nameSpan, `unknown block '${c.name}'`, hint);
+          // The same did-you-mean fix as a misspelt layer's, so `emoc lint --fix` corrects it.
+          const { hint, fix } = suggestFix(c.name, c.nameSpan, [suggested]);
+          this.diagnostics.push(withFix(diagnostic('E050', this.file, c.nameSpan, `unknown block '${c.name}'`, hint), fix));
           return [];
         }
       }

@@ -162,6 +162,9 @@ experiment e {
         "keep the size with 'same' padding, or change it only by a whole stride",
       ],
     ]);
+    // The misspelt block carries the did-you-mean edit (what lint --fix applies).
+    const e050 = build(text).diagnostics.find((d) => d.code === 'E050')!;
+    expect(e050.fix).toMatchObject({ replacement: 'convbn', start: text.indexOf('convbm'), end: text.indexOf('convbm') + 'convbm'.length });
   });
 
   it('a residual that turns a feature map into a vector, or changes a vector width, cannot be projected', () => {
@@ -306,5 +309,30 @@ describe('a file of blocks only', () => {
     const lib = path.relative(ROOT, path.join(FIXTURES, 'blocks/lib.emo'));
     expect(compile(lib, { checkPackages: false }).diagnostics).toEqual([]);
     expect(lintFile(lib).findings).toEqual([]);
+  });
+});
+
+describe('stack rules look inside residuals', () => {
+  it('a stride over a window and a dropout rate inside blocks, once for every call of the block', () => {
+    const text = `block down(f) residual {
+  conv $f k1 s2 | bn
+}
+experiment e {
+  data {
+    source builtin:faces
+    input 48x48x1
+  }
+  model {
+    repeat 2 down 8
+    residual { dropout 0.9 | conv 8 k3 same }
+    avgpool | fc 7 | softmax
+  }
+}
+`;
+    const findings = lintFile('inside.emo', { compile: { text, readFile: () => undefined } }).findings;
+    expect(findings.map((f) => [f.rule, f.line, f.column, f.message])).toEqual([
+      ['stride-exceeds-kernel', 2, 3, 'conv #1 of a residual strides 2x2 over a 1x1 window: pixels between windows are skipped'],
+      ['dropout-range', 11, 16, 'dropout #1 of a residual drops 90% of its inputs'],
+    ]);
   });
 });

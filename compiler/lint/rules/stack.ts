@@ -76,24 +76,35 @@ export const softmaxDoubled: Rule = {
     }),
 };
 
+/**
+ * The stack and every residual body in it, each with how its layers are named: `conv #2` at the top,
+ * `conv #1 of a residual` inside (the same words for every call of a block, so its findings are one each).
+ */
+function withinResiduals(layers: readonly LayerIR[], inner = false): { layers: readonly LayerIR[]; name: (i: number) => string }[] {
+  const name = (i: number) => `${layerName(layers, i)}${inner ? ' of a residual' : ''}`;
+  return [{ layers, name }, ...layers.flatMap((l) => (l.kind === 'residual' ? withinResiduals(l.body, true) : []))];
+}
+
 export const strideExceedsKernel: Rule = {
   id: 'stride-exceeds-kernel',
   severity: 'warning',
   doc: 'a conv or pool stride larger than its window: some pixels are never looked at',
   check: (ctx) =>
     stacks(ctx).flatMap((ir) =>
-      ir.layers.flatMap((l, i): RuleFinding[] => {
-        if (l.kind !== 'conv' && l.kind !== 'maxpool' && l.kind !== 'avgpool') return [];
-        const window = l.kind === 'conv' ? l.kernel : l.size;
-        if (l.stride[0] <= window[0] && l.stride[1] <= window[1]) return [];
-        return [
-          {
-            at: layerLocation(l, ctx),
-            message: `${layerName(ir.layers, i)} strides ${l.stride.join('x')} over a ${window.join('x')} window: pixels between windows are skipped`,
-            hint: `use a stride of at most ${Math.min(...window)}, or a larger ${l.kind === 'conv' ? 'kernel' : 'pool'}`,
-          },
-        ];
-      }),
+      withinResiduals(ir.layers).flatMap(({ layers, name }) =>
+        layers.flatMap((l, i): RuleFinding[] => {
+          if (l.kind !== 'conv' && l.kind !== 'maxpool' && l.kind !== 'avgpool') return [];
+          const window = l.kind === 'conv' ? l.kernel : l.size;
+          if (l.stride[0] <= window[0] && l.stride[1] <= window[1]) return [];
+          return [
+            {
+              at: layerLocation(l, ctx),
+              message: `${name(i)} strides ${l.stride.join('x')} over a ${window.join('x')} window: pixels between windows are skipped`,
+              hint: `use a stride of at most ${Math.min(...window)}, or a larger ${l.kind === 'conv' ? 'kernel' : 'pool'}`,
+            },
+          ];
+        }),
+      ),
     ),
 };
 
@@ -154,34 +165,37 @@ export const dropoutRange: Rule = {
   severity: 'warning',
   doc: `dropout rate 0 (no effect) or above ${DROPOUT_MAX} (drops most activations), or dropout after the last fc`,
   check: (ctx) =>
-    stacks(ctx).flatMap((ir) => {
-      const lastFc = ir.layers.map((l) => l.kind).lastIndexOf('fc');
-      return ir.layers.flatMap((l, i): RuleFinding[] => {
-        if (l.kind !== 'dropout') return [];
-        const name = layerName(ir.layers, i);
-        if (l.rate === 0)
-          return [
-            { at: layerLocation(l, ctx), message: `${name} has rate 0 and does nothing`, hint: 'remove it, or use a rate such as 0.5' },
-          ];
-        if (l.rate > DROPOUT_MAX)
-          return [
-            {
-              at: layerLocation(l, ctx),
-              message: `${name} drops ${Math.round(l.rate * 100)}% of its inputs`,
-              hint: `use a rate of at most ${DROPOUT_MAX}`,
-            },
-          ];
-        if (lastFc >= 0 && i > lastFc)
-          return [
-            {
-              at: layerLocation(l, ctx),
-              message: `${name} comes after the last fc: it drops class scores`,
-              hint: 'move it before the last fc',
-            },
-          ];
-        return [];
-      });
-    }),
+    stacks(ctx).flatMap((ir) =>
+      withinResiduals(ir.layers).flatMap(({ layers, name: nameOf }) => {
+        // Inside a residual nothing is after the last fc (lastFc -1 there); the rates count everywhere.
+        const lastFc = layers === ir.layers ? layers.map((l) => l.kind).lastIndexOf('fc') : -1;
+        return layers.flatMap((l, i): RuleFinding[] => {
+          if (l.kind !== 'dropout') return [];
+          const name = nameOf(i);
+          if (l.rate === 0)
+            return [
+              { at: layerLocation(l, ctx), message: `${name} has rate 0 and does nothing`, hint: 'remove it, or use a rate such as 0.5' },
+            ];
+          if (l.rate > DROPOUT_MAX)
+            return [
+              {
+                at: layerLocation(l, ctx),
+                message: `${name} drops ${Math.round(l.rate * 100)}% of its inputs`,
+                hint: `use a rate of at most ${DROPOUT_MAX}`,
+              },
+            ];
+          if (lastFc >= 0 && i > lastFc)
+            return [
+              {
+                at: layerLocation(l, ctx),
+                message: `${name} comes after the last fc: it drops class scores`,
+                hint: 'move it before the last fc',
+              },
+            ];
+          return [];
+        });
+      }),
+    ),
 };
 
 export const activationBeforeSoftmax: Rule = {
