@@ -25,10 +25,8 @@ import type {
 export { EMOTIONS } from './vocabulary.ts';
 
 /** 2: residual layers (an old emoc cannot run them). A version-1 IR is a valid version-2 IR without them, so
- * run folders written by an older emoc (irVersion 1) are still read as they are. */
+ * run folders written by an older emoc (irVersion 1, e.g. test/fixtures/runs) are still read as they are. */
 export const IR_VERSION = 2;
-/** IR versions this emoc can read from a run folder. */
-export const READABLE_IR_VERSIONS: readonly number[] = [1, 2];
 
 export type Emotion = (typeof EMOTIONS)[number];
 
