@@ -320,3 +320,62 @@ describe('a residual run: save, load, predict, resume', () => {
     expect(resumed.outcome.summary.bestEpoch).toBe(ref.outcome.summary.bestEpoch);
   });
 });
+
+// The language's blocks and residuals, compiled: the tfjs model the runtime builds has the shapes and
+// parameter counts the compiler inferred (and explain shows), layer by layer and inside residual bodies.
+const BLOCK_SPEC = `block down(f) residual relu {
+  conv $f k3 s2 | bn | relu
+  conv $f k3 | bn
+}
+
+block same(f) residual relu {
+  conv $f k3 | bn | relu
+  conv $f k3 | bn
+}
+
+experiment blocks {
+  data {
+    source builtin:faces
+    images 28
+    input 24x24x1
+  }
+  model {
+    conv 8 k3 | bn | relu
+    same 8
+    down 16
+    residual {
+      same 16
+      conv 16 k3 nobias | bn
+    }
+    avgpool 6
+    flatten
+    fc 7 | softmax
+  }
+}
+`;
+
+describe('a compiled spec with blocks and residuals', () => {
+  it("builds a model with the compiler's shapes and parameter counts", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-blocks-'));
+    fs.writeFileSync(path.join(dir, 'blocks.emo'), BLOCK_SPEC);
+    const r = compile(path.join(dir, 'blocks.emo'), { validate: true });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const ir = r.experiments[0]!;
+    expect(ir.layers.filter((l) => l.kind === 'residual').map((l) => (l.kind === 'residual' ? l.shortcut.kind : ''))).toEqual(['identity', 'projection', 'identity']);
+    const model = buildModel(ir);
+    expect(model.countParams()).toBe(ir.shapes.totalParams);
+    const size = (ws: { shape: (number | null)[] }[]) => ws.reduce((a, w) => a + tf.util.sizeFromShape(w.shape as number[]), 0);
+    expect(size(model.trainableWeights)).toBe(ir.shapes.trainableParams);
+    // Each IR layer's output is that of the last tfjs layer made for it (layer order is topological).
+    const outputOf = (prefix: string) => model.layers.filter((l) => l.name.startsWith(`${prefix}_`)).at(-1)!.outputShape as number[];
+    const check = (layers: LayerIR[], shapes: typeof ir.shapes.layers, parent: string) => {
+      layers.forEach((l, i) => {
+        const prefix = `${parent}_${i}`.replace(/^_/, 'l');
+        expect(outputOf(prefix).slice(1), prefix).toEqual(shapes[i]!.output);
+        if (l.kind === 'residual') check(l.body, shapes[i]!.inner!, prefix);
+      });
+    };
+    check(ir.layers, ir.shapes.layers, '');
+    model.dispose();
+  });
+});
