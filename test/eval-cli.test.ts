@@ -228,6 +228,21 @@ describe('emoc eval', () => {
     expect(fs.readdirSync(path.join(tmp, runDir, 'eval'))).not.toContain('empty');
   });
 
+  it('reads a FER2013 CSV: PrivateTest by default, PublicTest with --split val', async () => {
+    // Label ids: 3 happy, 4 sad, 6 neutral (FER2013's order); pixels are a flat grey level per row.
+    const row = (id: number, grey: number, usage: string) => `${id},"${new Array(48 * 48).fill(grey).join(' ')}",${usage}`;
+    const lines = ['emotion,pixels,Usage', row(3, 200, 'Training'), row(3, 190, 'PrivateTest'), row(4, 40, 'PrivateTest'), row(6, 120, 'PrivateTest'), row(4, 50, 'PublicTest'), row(4, 60, 'PublicTest')];
+    fs.writeFileSync(path.join(tmp, 'fer.csv'), `${lines.join('\n')}\n`);
+    const test = await evalRun(path.join(tmp, runDir), path.join(tmp, 'fer.csv'), { cacheDir: path.join(tmp, 'cache') });
+    expect(test.images).toBe(3);
+    expect(test.present).toEqual(['happy', 'neutral', 'sad']);
+    expect(test.confusion.map((r) => r.reduce((a, b) => a + b, 0))).toEqual([0, 0, 0, 1, 1, 1, 0]);
+    const val = await evalRun(path.join(tmp, runDir), path.join(tmp, 'fer.csv'), { split: 'val', cacheDir: path.join(tmp, 'cache') });
+    expect(val.images).toBe(2);
+    expect(val.present).toEqual(['sad']);
+    expect(path.basename(val.dir)).not.toBe(path.basename(test.dir));
+  });
+
   // The same typed errors in-process (each CLI start costs seconds): the CLI prints any of them as above.
   it('names a folder of empty class folders, a missing split and folders that are not runs', async () => {
     const at = (p: string) => path.join(tmp, p);
