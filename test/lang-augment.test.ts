@@ -3,9 +3,12 @@
 // code, line, column and message written by hand), a sweep can sweep a strength, and a frozen backbone
 // refuses them. The expected IR values are the numbers in the spec text.
 
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../compiler/compile.ts';
 import { validateIR } from '../compiler/schema.ts';
+import { lintFile } from '../compiler/lint/lint.ts';
 
 const MAIN = '/virtual/aug.emo';
 const L = (...lines: string[]) => lines.join('\n') + '\n';
@@ -94,5 +97,39 @@ describe('golden diagnostics for augmentation strengths', () => {
     const text = L('experiment e {', '  backbone faceres { tap avgpool }', '  augment {', '    flip', '    rotate 10', '  }', '  head {', '    fc 7', '  }', '}');
     const r = run(text);
     expect(r.diagnostics.map((d) => [d.code, d.line, d.column])).toContainEqual(['E037', 5, 5]);
+  });
+});
+
+describe('lint rules for augmentation', () => {
+  const OURS = ['augment-no-effect', 'rotation-too-large'];
+  const rules = (text: string) =>
+    lintFile(MAIN, { compile: { text, readFile: () => undefined, checkPackages: false } })
+      .findings.filter((f) => OURS.includes(f.rule))
+      .map((f) => [f.rule, f.line, f.column]);
+
+  it('the fixture test/fixtures/lint/augment.emo: each finding at its line', () => {
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'lint', 'augment.emo');
+    expect(lintFile(file).findings.map((f) => [f.rule, f.line, f.column])).toEqual([
+      ['rotation-too-large', 5, 5], // 5:     rotate 45
+      ['augment-no-effect', 6, 5], //  6:     erase 0
+    ]);
+  });
+
+  it('augment-no-effect: a strength of 0 outside a sweep, at its line', () => {
+    // line 3: '    rotate 0', line 4: '    erase p=0', line 5: '    zoom 0.1' (fine)
+    expect(rules(spec('rotate 0', 'erase p=0', 'zoom 0.1'))).toEqual([
+      ['augment-no-effect', 3, 5],
+      ['augment-no-effect', 4, 5],
+    ]);
+  });
+
+  it('a sweep point of strength 0 is a baseline, not a finding', () => {
+    const text = L('experiment e {', '  augment {', '    rotate $r', '  }', '  model {', '    flatten', '    fc 7 | softmax', '  }', '  sweep {', '    r in [0, 10]', '  }', '}');
+    expect(rules(text)).toEqual([]);
+  });
+
+  it('rotation-too-large: beyond 30 degrees', () => {
+    expect(rules(spec('flip', 'rotate 45'))).toEqual([['rotation-too-large', 4, 5]]);
+    expect(rules(spec('rotate 30'))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // Rules over data and augmentation settings.
 
-import type { ExperimentIR } from '../../ir.ts';
+import type { ExperimentIR, RandomAug } from '../../ir.ts';
+import { AUGMENT_STRENGTHS, isOneOf, RANDOM_AUGMENTS } from '../../vocabulary.ts';
 import { settingLocation } from '../locate.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
@@ -42,4 +43,44 @@ export const testCropWithoutTrainingCrop: Rule = {
         },
       ];
     }),
+};
+
+/** Beyond this, rotation shows faces at angles no FER photo has (the data sets are of upright, aligned faces). */
+const MAX_USEFUL_ROTATION = 30;
+
+const strengthOf = (a: RandomAug): number => (a as unknown as Record<string, number>)[AUGMENT_STRENGTHS[a.kind].key];
+
+export const augmentNoEffect: Rule = {
+  id: 'augment-no-effect',
+  severity: 'warning',
+  doc: 'a random augmentation of strength 0 (rotate 0, erase 0, ...) does nothing',
+  check: (ctx) =>
+    ctx.experiments.flatMap((ir): RuleFinding[] =>
+      // A sweep point of strength 0 is a deliberate baseline: only plain experiments are checked.
+      ir.sweep
+        ? []
+        : ir.augment.train
+            .filter((a): a is RandomAug => isOneOf(RANDOM_AUGMENTS, a.kind) && strengthOf(a as RandomAug) === 0)
+            .map((a) => ({
+              at: settingLocation(ir, ctx, 'augment', [a.kind]),
+              message: `${a.kind} ${AUGMENT_STRENGTHS[a.kind].key}=0 leaves every image as it is`,
+              hint: `give a strength, for example: ${AUGMENT_STRENGTHS[a.kind].example}, or remove the line`,
+            })),
+    ),
+};
+
+export const rotationTooLarge: Rule = {
+  id: 'rotation-too-large',
+  severity: 'warning',
+  doc: `rotate beyond ${MAX_USEFUL_ROTATION} degrees: the network trains on tilted faces it will never be shown`,
+  check: (ctx) =>
+    ctx.experiments.flatMap((ir): RuleFinding[] =>
+      ir.augment.train
+        .filter((a) => a.kind === 'rotate' && a.degrees > MAX_USEFUL_ROTATION)
+        .map((a) => ({
+          at: settingLocation(ir, ctx, 'augment', ['rotate']),
+          message: `rotate ${(a as { degrees: number }).degrees} tilts faces further than the upright, aligned faces of FER data sets`,
+          hint: `10 to ${MAX_USEFUL_ROTATION} degrees is the usual range for faces`,
+        })),
+    ),
 };

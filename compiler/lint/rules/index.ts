@@ -3,7 +3,7 @@
 import type { Rule } from '../types.ts';
 import { repeatOnce, residualEndsInActivation, unusedBlock, unusedBlockParameter } from './blocks.ts';
 import { classCountMismatch, duplicateName, featureMapCollapse, unknownTap } from './compiler-mapped.ts';
-import { cropNotSmaller, testCropWithoutTrainingCrop } from './data.ts';
+import { augmentNoEffect, cropNotSmaller, rotationTooLarge, testCropWithoutTrainingCrop } from './data.ts';
 import { sweepSingleValue, unusedImport } from './spec.ts';
 import {
   activationBeforeSoftmax,
@@ -30,6 +30,8 @@ export const RULES: readonly Rule[] = [
   dropoutRange,
   cropNotSmaller,
   testCropWithoutTrainingCrop,
+  augmentNoEffect,
+  rotationTooLarge,
   learningRateRange,
   unknownTap,
   sweepSingleValue,
