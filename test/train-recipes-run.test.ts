@@ -73,10 +73,10 @@ describe('training recipes in a run', () => {
 
   it('an AdamW + warm-up run interrupted during the warm-up and resumed equals the uninterrupted run', async () => {
     const file = path.join(tmp, 'resume.emo');
-    fs.writeFileSync(file, SPEC.replace('epochs 5', 'epochs 3').replace('warmup=1', 'warmup=2'));
+    fs.writeFileSync(file, SPEC.replace('epochs 5', 'epochs 3').replace('warmup=1', 'warmup=2').replace('source builtin:faces', 'source builtin:faces\n    images 70'));
     const compiled = compile(file, { validate: true });
     expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    const ir = { ...compiled.experiments[0]!, data: { ...compiled.experiments[0]!.data, source: { kind: 'builtin' as const, images: 70 } } };
+    const ir = compiled.experiments[0]!;
     const run = async (extra: Partial<Parameters<typeof runExperiment>[0]> = {}) => {
       const events: RunEvent[] = [];
       const outcome = await runExperiment({ ir, specText: SPEC, runsDir: path.join(tmp, 'resume-runs'), backend: 'wasm', threads: 1, sink: (e) => events.push(e), shouldStop: () => false, ...extra });
