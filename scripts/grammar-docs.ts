@@ -199,6 +199,13 @@ export function renderReference(): string {
   ];
   const wordRows = words.map(([what, list]) => [what, list.map(code).join(', ')]);
 
+  // The random augmentations' strengths (positional, or KEY=VALUE), from the table the compiler checks them by.
+  const strengthRows = V.RANDOM_AUGMENTS.map((k) => {
+    const st = V.AUGMENT_STRENGTHS[k];
+    const extra = k === 'erase' ? `; ${code(`${V.ERASE_SIZE.key}=F`)} largest area, (${V.ERASE_SIZE.above}, ${V.ERASE_SIZE.max}], default ${V.ERASE_SIZE.default}` : '';
+    return [code(k), code(st.key), `[${st.min}, ${st.max}]`, cell(st.what + extra), code(st.example)];
+  });
+
   const defaults = Object.entries(DEFAULTS).map(([k, v]) => [code(k), code(Array.isArray(v) ? v.join('x') : String(v))]);
 
   const backboneRows = Object.values(BACKBONES).map((b) => [
@@ -293,6 +300,12 @@ export function renderReference(): string {
     '## Words',
     '',
     table(['where', 'words'], wordRows),
+    '',
+    '### Augmentation strengths',
+    '',
+    'Each random augmentation takes one strength, written alone or as `KEY=VALUE`, drawn per training view from the run seed; out of range is E060.',
+    '',
+    table(['augmentation', 'key', 'range', 'meaning', 'example'], strengthRows),
     '',
     '## Defaults',
     '',
