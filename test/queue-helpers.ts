@@ -53,7 +53,7 @@ export async function startRedis(password?: string): Promise<RedisServer> {
     port,
     dir,
     start: async () => {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction'];
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'];
       if (password) args.push('--requirepass', password);
       proc = spawn('redis-server', args, { stdio: 'ignore' });
       await waitForPort(port, true);

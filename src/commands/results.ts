@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { readSummary, type RunSummary } from '../../runtime/artifacts/run-dir.ts';
 import { RunFolderError } from '../../runtime/errors.ts';
+import { UserError } from '../errors.ts';
 
 interface Row {
   run: string;
@@ -79,15 +80,28 @@ export function registerResults(program: Command): void {
       return v;
     }, 'val_acc')
     .option('--asc', 'ascending order (default: descending for numbers)')
+    .option('--queue <url>', 'read the finished points of queued sweeps from redis://... (DIR is then a sweep id)')
     .option('--format <format>', 'table, md, json or csv', (v) => {
       if (!['table', 'md', 'json', 'csv'].includes(v)) throw new InvalidArgumentError('expected table, md, json or csv');
       return v;
     }, 'table')
-    .action((dir: string, opts: { sort: keyof Row; asc?: boolean; format: string }) => {
+    .action(async (dir: string, opts: { sort: keyof Row; asc?: boolean; format: string; queue?: string }) => {
       const hint = 'run an experiment first (emoc run specs/s1.emo), or pass the folder you gave run --runs';
-      const st = fs.statSync(dir, { throwIfNoEntry: false });
-      if (!st?.isDirectory()) throw new RunFolderError(st ? 'not a folder' : 'no such folder', dir, hint);
-      const rows = findRuns(dir).map(({ dir: d, summary }) => toRow(d, summary, dir));
+      let rows: Row[];
+      if (opts.queue !== undefined) {
+        // The job results hold each point's summary, so the table needs Redis only, not the run folders.
+        const { queueUrl, hideArgvPassword } = await import('../../runtime/queue/connection.ts');
+        hideArgvPassword();
+        const { listPoints } = await import('../../runtime/queue/inspect.ts');
+        const sweep = dir === 'runs' ? undefined : dir;
+        const done = (await listPoints(queueUrl(opts.queue), sweep)).flatMap((p) => (p.result ? [p.result] : []));
+        rows = done.map((r) => toRow(r.runDir, r.summary, path.dirname(path.dirname(r.runDir))));
+        if (rows.length === 0) throw new UserError(`no finished points${sweep ? ` of sweep ${sweep}` : ''} on the queue`, 'emoc queue status shows what is waiting or running');
+      } else {
+        const st = fs.statSync(dir, { throwIfNoEntry: false });
+        if (!st?.isDirectory()) throw new RunFolderError(st ? 'not a folder' : 'no such folder', dir, hint);
+        rows = findRuns(dir).map(({ dir: d, summary }) => toRow(d, summary, dir));
+      }
       if (rows.length === 0) throw new RunFolderError('no finished runs in this folder', dir, hint);
       const dirn = opts.asc ? 1 : -1;
       rows.sort((a, b) => {
