@@ -55,8 +55,13 @@ const model = fc
 
 const data = fc.tuple(fc.constantFrom('48x48x1', '64x64x3'), number, fc.boolean()).map(([input, split, oneLine]) => (oneLine ? `  data { input ${input}; split ${split === '010' ? '0.1' : split.startsWith('1') ? '0.2' : split} }\n` : `  data {\n    source builtin:faces # faces\n    input ${input}\n  }\n`));
 const train = fc
-  .tuple(number, fc.constantFrom('adam', 'sgd'), fc.boolean())
-  .map(([lr, opt, weights]) => `  train {\n    optimizer ${opt} lr=${lr}\n    epochs 3;  seed 7\n${weights ? '    class-weights {disgust: 4, # rare\n      fear: 1.50}\n' : ''}  }\n`);
+  .tuple(
+    number,
+    fc.constantFrom('adam', 'sgd', 'adamw   weight-decay=5e-4', 'sgd nesterov weight-decay=1e-4'),
+    fc.boolean(),
+    fc.constantFrom('', '    label-smoothing 0.1\n', '    schedule cosine warmup=1 min=1e-5\n    clip-norm  5\n', '    schedule onecycle rise=0.25 # peak\n'),
+  )
+  .map(([lr, opt, weights, recipe]) => `  train {\n    optimizer ${opt} lr=${lr}\n    epochs 3;  seed 7\n${recipe}${weights ? '    class-weights {disgust: 4, # rare\n      fear: 1.50}\n' : ''}  }\n`);
 const augment = fc.constantFrom(
   '',
   '  augment { flip }\n',

@@ -70,6 +70,7 @@ const TOKENS = [
   'tap', 'frozen', 'finetune', 'faceres', 'mobilefacenet', 'concat', 'l2', 'in', 'name', 'source', 'input', 'classes', 'split',
   'flip', 'tencrop', 'randomcrop', 'rotate', 'zoom', 'shift', 'erase', 'degrees=10', 'size=0.2', 'test', 'epochs', 'batch', 'optimizer', 'adam', 'sgd', 'lr', 'seed', 'schedule', 'step', 'every',
   'early-stop', 'val_acc', 'class-weights', 'balanced', 'train.lr', 'data.split', 'x.y',
+  'adamw', 'weight-decay=5e-4', 'label-smoothing', 'clip-norm', 'cosine', 'warmup=2', 'onecycle', 'rise=0.3',
   '# comment', '#', '@', '%', '\t', '\\', 'é', '😀',
   'block', 'residual', 'repeat', '(', ')', 'convbn', 'basic', '$filters', 'filters', 'k=3', 'stride=2',
 ];
