@@ -36,7 +36,8 @@ describe('mountDashboard', () => {
     m.dashboard.sink(start);
     const t0 = Date.now();
     let batch = 0;
-    while (Date.now() - t0 < 500) {
+    // At least 500 ms and 6,000 events, however slow the machine: the bound below is relative to the time taken.
+    while (Date.now() - t0 < 500 || batch < 6000) {
       for (let i = 0; i < 200; i++) {
         batch++;
         m.dashboard.sink({ type: 'batch', epoch: 1, batch: (batch % 7) + 1, batches: 7, loss: 1, acc: 0.5, imagesPerSec: 150, elapsedMs: batch });
@@ -44,7 +45,6 @@ describe('mountDashboard', () => {
       await sleep(5);
     }
     const elapsed = Date.now() - t0;
-    expect(batch).toBeGreaterThan(5000);
     // 8 fps over the elapsed time, plus one frame of slack for timer phase.
     expect(m.frames()).toBeLessThanOrEqual(Math.ceil((elapsed / 1000) * 8) + 1);
     expect(m.frames()).toBeGreaterThan(0);
