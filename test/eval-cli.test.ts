@@ -96,6 +96,25 @@ describe('data test split', () => {
     expect(d).toMatchObject({ line: 4, column: 10 });
   });
 
+  it('golden diagnostics for the test setting (code, line, column read off the text)', () => {
+    const diags = (line: string) =>
+      compile('/t/a.emo', { text: `experiment a {
+  data {
+    source "faces"
+    ${line}
+  }
+  model {
+    flatten | fc 7
+  }
+}
+` }).diagnostics.map((d) => [d.code, d.line, d.column]);
+    expect(diags('test')).toEqual([['E065', 4, 5]]);
+    expect(diags('test folder')).toEqual([['E065', 4, 5]]);
+    expect(diags('test none "x"')).toEqual([['E065', 4, 10]]);
+    // Stray arguments are E014 each, with no second message for the same line.
+    expect(diags('test "t" 3')).toEqual([['E014', 4, 14]]);
+  });
+
   it('scores a folder\'s test/ once at the end, beside validation', () => {
     const summary = readJson(path.join(tmp, runDir, 'summary.json'));
     expect(summary.test).toBeDefined();

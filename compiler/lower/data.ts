@@ -68,7 +68,8 @@ function readTest(ctx: LowerContext, r: CallReader, source: Source): TestSplit {
     if (source.kind === 'builtin') ctx.report('E065', kind!.span, 'builtin:faces has no test split of its own', 'give the test images a source: test "path"');
     return source.kind === 'builtin' ? null : 'auto';
   }
-  ctx.report('E065', r.call.span, word ? `test ${word} needs a quoted path` : 'test needs a quoted path, auto or none', example);
+  // Arguments left over were reported by finish(); only a bare `test` (or `test folder`) still needs saying.
+  if (word !== undefined || r.call.args.length === 0) ctx.report('E065', r.call.span, word ? `test ${word} needs a quoted path` : 'test needs a quoted path, auto or none', example);
   return source.kind === 'builtin' ? null : 'auto';
 }
 
