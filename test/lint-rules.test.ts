@@ -79,7 +79,7 @@ describe('rules', () => {
   });
 
   it('the position tests above cover every rule', () => {
-    const files = ['mistakes.emo', 'compile-errors.emo', 'fixable.emo', 'blocks.emo', 'augment.emo'].map(fixture).concat('specs/s2.emo');
+    const files = ['mistakes.emo', 'compile-errors.emo', 'fixable.emo', 'blocks.emo', 'augment.emo', 'train.emo'].map(fixture).concat('specs/s2.emo');
     const seen = new Set(files.flatMap((f) => rulesOf(f)));
     expect([...seen].sort()).toEqual(RULES.map((r) => r.id).sort());
   });

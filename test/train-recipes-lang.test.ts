@@ -122,3 +122,14 @@ describe('training recipes: golden diagnostics', () => {
     expect(trainOf(fixed).optimizer).toMatchObject({ kind: 'adamw', weightDecay: 0.1 });
   });
 });
+
+describe('training recipes: lint', () => {
+  it('weight-decay-range flags an SGD-sized decay on adamw and an adamw-sized one on sgd, at the optimizer line', async () => {
+    const { lintFile } = await import('../compiler/lint/lint.ts');
+    const findings = lintFile('test/fixtures/lint/train.emo').findings.filter((f) => f.rule === 'weight-decay-range');
+    expect(findings.map((f) => [f.line, f.column, f.message])).toEqual([
+      [8, 5, 'weight-decay 0.0005 barely decays the weights with adamw (usual: 0.001..0.3; the decay is multiplied by lr)'], //  8:     optimizer adamw ...
+      [13, 5, 'weight-decay 0.05 shrinks the weights faster than training can use them with sgd (usual: 0.00001..0.01; the decay is multiplied by lr)'], // 13:     optimizer sgd ...
+    ]);
+  });
+});

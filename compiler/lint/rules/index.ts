@@ -14,7 +14,7 @@ import {
   softmaxMissing,
   strideExceedsKernel,
 } from './stack.ts';
-import { learningRateRange } from './train.ts';
+import { learningRateRange, weightDecayRange } from './train.ts';
 
 export { COMPILER_RULE } from './compiler-mapped.ts';
 
@@ -33,6 +33,7 @@ export const RULES: readonly Rule[] = [
   augmentNoEffect,
   rotationTooLarge,
   learningRateRange,
+  weightDecayRange,
   unknownTap,
   sweepSingleValue,
   unusedImport,
