@@ -77,8 +77,6 @@ it('runs an 8-point sweep on two workers, each point once, with the local run\'s
 
   await until(() => POINTS.every((p) => starts(p) === 1), 'worker logs');
   for (const p of POINTS) expect(starts(p)).toBe(1);
-  // Both workers took part.
-  for (const w of workers) expect(w.output()).toMatch(/starting tiny\//);
 
   // The same spec run locally, one process, the same seed: the same numbers per point.
   const local = emocSync(['run', 'grid.emo', '--runs', 'local-runs', '--threads', '1', '--backend', 'wasm', '--no-dashboard'], { cwd: dir, env: { EMOC_QUEUE: '' } });
