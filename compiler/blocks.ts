@@ -87,6 +87,15 @@ export function collectBlocks(program: LoadedProgram, diagnostics: Diagnostic[])
   return table;
 }
 
+/** `repeat` in a settings section (or a sweep) repeats nothing: reported, so it is not silently ignored. */
+export function checkNoRepeat(section: Section, diagnostics: Diagnostic[], file: string): void {
+  for (const p of section.body ?? []) {
+    for (const c of p.calls) {
+      if (c.repeat) diagnostics.push(diagnostic('E057', file, c.repeat.span, `'repeat' repeats layers; '${section.keyword}' holds settings`, 'use repeat in a model or head block'));
+    }
+  }
+}
+
 /** A model or head section with every block call, `repeat` and `$parameter` expanded. */
 export function expandSection(section: Section, blocks: BlockTable, diagnostics: Diagnostic[], file: string): Section {
   if (!section.body) return section;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { EmoFile, Experiment, Pipeline, Section } from '../grammar/ast.ts';
 import { SECTION_NAMES, type SectionName } from '../grammar/lexer.ts';
 import { parseEmo } from '../grammar/parse.ts';
-import { collectBlocks, expandSection } from './blocks.ts';
+import { checkNoRepeat, collectBlocks, expandSection } from './blocks.ts';
 import { diagnostic, type Diagnostic } from './diagnostics.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -165,8 +165,11 @@ export function resolveExperiments(program: LoadedProgram): { experiments: Resol
     // Blocks, `repeat` and residuals expand in the layer stacks once they are settled (after extends and
     // references), so every experiment sees the same expansion and sweeps see the expanded layers.
     const sections = { ...effective(item.name) };
-    for (const key of ['model', 'head'] as const) {
-      if (sections[key]) sections[key] = expandSection(sections[key]!, blocks, diagnostics, program.main.file);
+    for (const key of SECTION_NAMES) {
+      const section = sections[key];
+      if (!section) continue;
+      if (key === 'model' || key === 'head') sections[key] = expandSection(section, blocks, diagnostics, program.main.file);
+      else checkNoRepeat(section, diagnostics, program.main.file);
     }
     out.push({ experiment: item, file: program.main.file, sections });
   }

@@ -223,6 +223,23 @@ experiment e {
   });
 });
 
+describe('repeat outside a layer stack', () => {
+  it('is reported where it is written, not ignored', () => {
+    const text = `experiment e {
+  data {
+    source builtin:faces
+    input 48x48x1
+  }
+  model { avgpool | fc 7 | softmax }
+  train {
+    repeat 2 epochs 3
+  }
+}
+`;
+    expect(golden(text)).toEqual([['E057', 8, 5, "'repeat' repeats layers; 'train' holds settings", 'use repeat in a model or head block']]);
+  });
+});
+
 describe('imports and sweeps', () => {
   const r = compile(path.join(FIXTURES, 'blocks/sweep.emo'), { validate: true, checkPackages: false });
 
