@@ -17,14 +17,14 @@ export interface Score {
 }
 
 export async function scoreSet(ir: ExperimentIR, model: tfl.LayersModel, set: ImageSet, opts: { cacheDir?: string; sink?: EventSink } = {}): Promise<Score> {
-  // The set goes in as the feed's validation split; the training split is empty, so nothing is augmented.
-  const none = emptySet(set.height, set.width, set.channels);
+  // The set goes in as the feed's validation split. Image feeds get an empty training split (nothing is
+  // augmented); the feature feed is given the set as both, as predict does, since it extracts both.
   let feed: Feed;
   if (ir.backbone) {
     const { featureFeed } = await import('../backbone-feed.ts');
-    feed = await featureFeed(ir, { classes: ir.data.classes, train: none, val: set, skipped: [], notes: [] }, { cacheDir: opts.cacheDir, sink: opts.sink ?? (() => {}) });
+    feed = await featureFeed(ir, { classes: ir.data.classes, train: set, val: set, skipped: [], notes: [] }, { cacheDir: opts.cacheDir, sink: opts.sink ?? (() => {}) });
   } else {
-    feed = imageFeed(ir, none, set);
+    feed = imageFeed(ir, emptySet(set.height, set.width, set.channels), set);
   }
   try {
     return evaluate(model, feed, 'val', ir.data.classes.length, outputsProbabilities(ir));
