@@ -73,6 +73,9 @@ export function collectBlocks(program: LoadedProgram, diagnostics: Diagnostic[])
         }
         if (file !== program.main.file) continue;
       }
+      if (item.body.length === 0) {
+        diagnostics.push(diagnostic('E012', file, item.nameSpan, `block '${item.name}' has no layers`, 'write its layers inside the braces'));
+      }
       const seen = new Set<string>();
       for (const p of item.params) {
         if (seen.has(p.name))

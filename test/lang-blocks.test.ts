@@ -201,6 +201,7 @@ block twice(a, a) {
 block twice(b) {
   fc $b
 }
+block empty() {}
 experiment e {
   data {
     source builtin:faces
@@ -217,8 +218,9 @@ experiment e {
       ['E056', 1, 7, "a block cannot be named 'conv': that word is already a layer or keyword", 'give the block another name'],
       ['E056', 4, 16, "parameter 'a' of block 'twice' is declared twice", 'remove one of them'],
       ['E056', 7, 7, "block 'twice' is declared twice", 'give each block its own name'],
-      ['E012', 16, 5, "'residual' needs its layers in braces", 'for example: residual { conv 64 k3 same | bn }'],
-      ['E012', 17, 5, "'repeat' needs a count before the layer or block", 'for example: repeat 2 conv 64 k3'],
+      ['E012', 10, 7, "block 'empty' has no layers", 'write its layers inside the braces'],
+      ['E012', 17, 5, "'residual' needs its layers in braces", 'for example: residual { conv 64 k3 same | bn }'],
+      ['E012', 18, 5, "'repeat' needs a count before the layer or block", 'for example: repeat 2 conv 64 k3'],
     ]);
   });
 });
