@@ -1,4 +1,4 @@
-// The test split and `emoc eval`, through `bin/emoc.js` as a user meets them. A tiny model trains one epoch
+// The test split and `emoc eval`, through `bin/emoc.js` as a user meets them. A tiny ten-crop model trains one epoch
 // on a few images per class of fer2013-sample, from a folder whose train/ val/ test/ are links into the
 // sample (test/ links to the same images as val/, so the test numbers must equal the validation numbers:
 // scored by a different path, the test split and `emoc eval` cross-check the run's own evaluation).
@@ -22,6 +22,10 @@ const spec = (test = '') => `experiment tiny {
     source "data"
     input 24x24x1
     ${test}
+  }
+  augment {
+    tencrop 20
+    test tencrop 20
   }
   model {
     conv 4 k3 s2 | maxpool 2
@@ -203,6 +207,8 @@ describe('emoc eval', () => {
     const summary = readJson(path.join(tmp, runDir, 'summary.json'));
     expect(r.stdout).toContain(`accuracy ${(100 * summary.val.acc).toFixed(2)}%`);
     expect(r.stdout).toMatch(/true \\ predicted +angry +disgust/);
+    // The run's test-time views (ten crops, averaged) are used, as in the run's own validation.
+    expect(r.stdout).toContain('test-time tencrop');
     const evalDir = path.join(tmp, runDir, 'eval');
     const [entry] = fs.readdirSync(evalDir);
     expect(entry).toMatch(/^val-[0-9a-f]{8}$/);
