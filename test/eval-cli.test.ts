@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../compiler/compile.ts';
 import { compareRuns, type RunMetrics } from '../compiler/diff/runs.ts';
+import type { DataIR } from '../compiler/ir.ts';
+import { loadData } from '../runtime/data/load.ts';
 import { DataError, RunFolderError } from '../runtime/errors.ts';
 import { evalRun } from '../runtime/evaluate/eval.ts';
 
@@ -196,6 +198,38 @@ describe('test split in results, report and diff --runs', () => {
     const plain = path.join(tmp, 'more', 'plain', fs.readdirSync(path.join(tmp, 'more', 'plain'))[0]);
     expect(readJson(path.join(plain, 'summary.json'))).not.toHaveProperty('test');
     expect(fs.existsSync(path.join(plain, 'test-confusion.json'))).toBe(false);
+  });
+});
+
+describe('loading a test split', () => {
+  const CLASSES = ['happy', 'sad'];
+  const data = (source: DataIR['source'], test: DataIR['test']): DataIR => ({ source, classes: CLASSES, input: [8, 8, 1], valSplit: 0.25, preprocess: 'fixed', test });
+  const csvRow = (id: number, grey: number, usage: string) => `${id},"${new Array(48 * 48).fill(grey).join(' ')}",${usage}`;
+
+  it("takes a FER2013 CSV's PrivateTest rows as the test split under test auto, and leaves them out otherwise", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-testsplit-'));
+    // 3 happy, 4 sad: two of each for training, one PublicTest each, and three PrivateTest rows.
+    const rows = [csvRow(3, 200, 'Training'), csvRow(3, 190, 'Training'), csvRow(4, 40, 'Training'), csvRow(4, 30, 'Training')];
+    rows.push(csvRow(3, 180, 'PublicTest'), csvRow(4, 50, 'PublicTest'), csvRow(3, 170, 'PrivateTest'), csvRow(4, 60, 'PrivateTest'), csvRow(4, 70, 'PrivateTest'));
+    fs.writeFileSync(path.join(dir, 'fer.csv'), `emotion,pixels,Usage\n${rows.join('\n')}\n`);
+    const auto = await loadData(data({ kind: 'fer2013', path: 'fer.csv' }, 'auto'), { baseDir: dir, seed: 1 });
+    expect(auto.val.labels).toEqual([0, 1]);
+    expect(auto.test?.labels).toEqual([0, 1, 1]);
+    expect(auto.test?.origins).toEqual(['fer.csv:8', 'fer.csv:9', 'fer.csv:10']);
+    const none = await loadData(data({ kind: 'fer2013', path: 'fer.csv' }, null), { baseDir: dir, seed: 1 });
+    expect(none.test).toBeNull();
+    expect(none.notes).toContain("3 PrivateTest row(s) not used (FER2013's held-back test split)");
+  });
+
+  it('uses a lone test/ as validation, never as both splits', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-testsplit-'));
+    for (const split of ['train', 'test']) {
+      fs.mkdirSync(path.join(dir, 'faces', split), { recursive: true });
+      for (const c of CLASSES) fs.symlinkSync(path.join(SAMPLE, 'val', c), path.join(dir, 'faces', split, c));
+    }
+    const loaded = await loadData(data({ kind: 'folder', path: 'faces' }, 'auto'), { baseDir: dir, seed: 1, limitPerClass: 2 });
+    expect(loaded.val.images).toHaveLength(4);
+    expect(loaded.test).toBeNull();
   });
 });
 
