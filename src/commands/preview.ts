@@ -40,7 +40,7 @@ export function registerPreview(program: Command): void {
         throw new UserError(`${file} has ${experiments.length} experiments; preview shows one`, `pick one: emoc preview ${file}#${names[0]} (choices: ${names.join(', ')})`, 2);
       }
       const ir = experiments[0];
-      const out = flags.out ?? `${(ir.sweep?.point ?? ir.name).replace(/[^\w.-]+/g, '_')}-augment.png`;
+      const out = flags.out ?? `${ir.name.replace(/[^\w.-]+/g, '_')}-augment.png`;
       if (path.extname(out).toLowerCase() !== '.png') throw new UserError(`--out ${out}: the contact sheet is a PNG`, 'give a file name ending in .png', 2);
       const dir = path.dirname(path.resolve(out));
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`--out ${out}: folder ${dir} does not exist`, 'create the folder first, or write the PNG elsewhere', 1);
