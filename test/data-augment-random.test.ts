@@ -40,6 +40,13 @@ describe('one resampling pass: geometry', () => {
     expect(render(grid, IDENTITY_AUG, { y: 1, x: 1, mirror: true }, 2, 3)).toEqual([...mirror(crop(grid, 1, 1, 2, 3)).data]);
   });
 
+  it('colour pixels move whole: channels keep their order under a mirror and a 180-degree turn', () => {
+    // 1x2 RGB: (1, 2, 3) (4, 5, 6)
+    const rgb: RawImage = { height: 1, width: 2, channels: 3, data: Uint8Array.from([1, 2, 3, 4, 5, 6]) };
+    expect(render(rgb, IDENTITY_AUG, { y: 0, x: 0, mirror: true })).toEqual([4, 5, 6, 1, 2, 3]);
+    expect(render(rgb, aug({ angle: Math.PI }))).toEqual([4, 5, 6, 1, 2, 3]);
+  });
+
   it('rotate 90 degrees turns the image clockwise; 180 turns it upside down', () => {
     expect(render(nine, aug({ angle: Math.PI / 2 }))).toEqual([7, 4, 1, 8, 5, 2, 9, 6, 3]);
     expect(render(nine, aug({ angle: Math.PI }))).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1]);
