@@ -16,7 +16,7 @@ describe('emoc CLI', () => {
   it('lists every command in --help', () => {
     const r = emoc(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['check', 'compile', 'explain', 'run', 'predict', 'results', 'report', 'cache', 'fmt', 'lint', 'diff']) expect(r.out).toContain(c);
+    for (const c of ['check', 'compile', 'explain', 'run', 'predict', 'results', 'report', 'cache', 'fmt', 'lint', 'diff', 'preview']) expect(r.out).toContain(c);
   });
 
   it.each(['check', 'compile', 'explain', 'run', 'predict', 'results', 'report', 'cache', 'fmt', 'lint', 'diff'])('%s --help exits 0 with usage', (cmd) => {
