@@ -8,7 +8,7 @@
 import { join, resolve } from 'node:path';
 import { FER2013_LABELS, matchClasses } from '../data/classes.ts';
 import { scanFer2013 } from '../data/fer2013.ts';
-import { findName, pathKind, readFolder } from '../data/files.ts';
+import { findName, IMAGE_EXTENSIONS, pathKind, readFolder } from '../data/files.ts';
 import { scanClassRoot, scanSfew } from '../data/folder.ts';
 import type { PendingImage } from '../data/scan.ts';
 import { DataError, type SkippedImage } from '../data/types.ts';
@@ -71,7 +71,8 @@ async function scanDir(path: string, abs: string, classes: readonly string[], op
     rootAbs = join(abs, name);
     rootDisplay = join(path, name);
   }
-  const inner = rootAbs === abs ? dirs : (await readFolder(rootAbs, rootDisplay)).dirs;
+  // In a folder of class folders, split folders beside them (a stray val/) are not classes.
+  const inner = rootAbs === abs ? classDirs : (await readFolder(rootAbs, rootDisplay)).dirs;
   if (inner.length === 0) throw new DataError(`'${rootDisplay}' has no class folders`, rootAbs, LAYOUT_HINT);
   const match = matchClasses(inner, classes);
   const unknown = inner.filter((d) => !match.labels.has(d));
@@ -124,7 +125,7 @@ async function scanCsv(path: string, baseDir: string, classes: readonly string[]
     taken.set(label, (taken.get(label) ?? 0) + 1);
     items.push({ ...row, label });
   }
-  const notes = [...all.notes.filter((n) => !n.includes('left out'))];
+  const notes = [...all.notes];
   if (unknown.size > 0) {
     const list = [...unknown].map(([n, k]) => `${k} '${n}'`).join(', ');
     if (opts.strict) throw new DataError(`'${all.display}' has rows of classes the model does not know (${list})`, all.where, `the model's classes are ${classes.join(', ')}`);
@@ -134,6 +135,6 @@ async function scanCsv(path: string, baseDir: string, classes: readonly string[]
 }
 
 function nonEmpty(source: EvalSource): EvalSource {
-  if (source.items.length === 0) throw new DataError(`no images in '${source.display}'`, source.where, `add images (${'jpg, png'}) to its class folders`);
+  if (source.items.length === 0) throw new DataError(`no images in '${source.display}'`, source.where, `add images (${IMAGE_EXTENSIONS.join(', ')}) to its class folders`);
   return source;
 }
