@@ -9,6 +9,7 @@ import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { compile } from '../compiler/compile.ts';
 import { connectionOptions, QUEUE_NAME } from '../runtime/queue/connection.ts';
+import { listPoints } from '../runtime/queue/inspect.ts';
 import { pointJobId } from '../runtime/queue/payload.ts';
 import { buildPayloads } from '../runtime/queue/submit.ts';
 import { emoc, emocSync, startRedis, until, type Child, type RedisServer } from './queue-helpers.ts';
@@ -168,4 +169,39 @@ it('a sweep survives Redis stopping and starting again', async () => {
   expect(follow.output()).toMatch(/every point finished/);
   const st = emocSync(['queue', 'status', follow.output().match(/^sweep ([0-9a-f]{12})/m)![1]], { cwd: dir, env: env() });
   expect(st.out).toContain('waiting 0, active 0, finished 4, failed 0');
+}, 240_000);
+
+it('SIGTERM checkpoints the running point and hands it back; status shows it active with its worker and epoch', async () => {
+  const file = write('term.emo', spec('termme', 20, '9'));
+  const sub = emocSync(['run', file, '--detach'], { cwd: dir, env: env() });
+  expect(sub.status, sub.err).toBe(0);
+  const sweep = sub.out.trim();
+  const runDir = path.join(dir, 'shared', 'termme', `queue-${sweep}`, 'h9');
+  const a = worker();
+  await until(() => fs.existsSync(path.join(runDir, 'checkpoint', 'state.json')), 'the first checkpoint');
+  // What `emoc queue status` prints, read in this process (the CLI takes longer than a few epochs here).
+  const [active] = await listPoints(redis.url, sweep);
+  a.proc.kill('SIGTERM');
+  expect(active).toMatchObject({ point: 'h9', state: 'active', worker: `${os.hostname()}:${a.proc.pid}` });
+  expect(active.epoch).toMatch(/^\d+\/20$/);
+  expect(await a.exited).toBe(0);
+  // Either it stopped after a batch and handed the point back, or the point ended before the signal landed.
+  const handedBack = /h9: checkpointed and handed back/.test(a.output());
+  if (handedBack) expect(fs.existsSync(path.join(runDir, 'checkpoint', 'state.json'))).toBe(true);
+  const b = worker();
+  const follow = emocSync(['run', file], { cwd: dir, env: env() });
+  expect(follow.status, follow.out).toBe(0);
+  await until(() => /h9: finished/.test(a.output() + b.output()), 'the worker log');
+  if (handedBack) expect(b.output()).toMatch(/resuming termme\/h9 /);
+  const local = emocSync(['run', file, '--runs', 'local', '--threads', '1', '--backend', 'wasm', '--no-dashboard'], { cwd: dir, env: { EMOC_QUEUE: '' } });
+  expect(local.status, local.err).toBe(0);
+  const localSweep = fs.readdirSync(path.join(dir, 'local', 'termme'))[0];
+  // Stopped between batches, not at an epoch's end: the resumed epoch's sums are taken in another order
+  // (the runtime's mid-epoch resume), so numbers agree to float rounding rather than bit for bit.
+  const mine = epochs(runDir);
+  const ref = epochs(path.join(dir, 'local', 'termme', localSweep, 'h9'));
+  expect(mine.map((e) => e.epoch)).toEqual(ref.map((e) => e.epoch));
+  mine.forEach((e, i) => {
+    for (const k of ['train', 'val'] as const) for (const j of [0, 1]) expect(e[k][j]).toBeCloseTo(ref[i][k][j], 4);
+  });
 }, 240_000);

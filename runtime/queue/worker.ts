@@ -56,6 +56,16 @@ function readMetrics(runDir: string): unknown[] {
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
 }
 
+/**
+ * Back to the queue without counting a failed attempt. Delayed a moment, not moved to wait, because the
+ * closing worker's own pending fetch would take it straight back; other workers get it when the delay ends.
+ */
+const HANDBACK_DELAY_MS = 2000;
+async function handBack(job: Job, token: string | undefined): Promise<never> {
+  await job.moveToDelayed(Date.now() + HANDBACK_DELAY_MS, token);
+  throw new DelayedError();
+}
+
 export async function startWorker(opts: WorkerOptions): Promise<{ close: () => Promise<void>; worker: Worker }> {
   const me = `${os.hostname()}:${process.pid}`;
   let stopping = false;
@@ -66,6 +76,8 @@ export async function startWorker(opts: WorkerOptions): Promise<{ close: () => P
     // A payload this worker cannot read fails at once (no retries): another try would fail the same way.
     if (problem) throw new UnrecoverableError(problem);
     const p = job.data as PointPayload;
+    // Fetched while this worker is closing: straight back to the queue.
+    if (stopping) await handBack(job, token);
     const ir = structuredClone(p.ir);
     if (ir.data.source.kind !== 'builtin') ir.data.source.path = p.data.location;
     const fp = dataFingerprint(ir.data, p.data.location);
@@ -101,8 +113,7 @@ export async function startWorker(opts: WorkerOptions): Promise<{ close: () => P
     if (outcome.status === 'interrupted') {
       // Stopped by SIGTERM after a checkpoint: back to the queue for any worker, not counted as a failure.
       opts.log(`${p.point}: checkpointed and handed back`);
-      await job.moveToDelayed(Date.now(), token);
-      throw new DelayedError();
+      await handBack(job, token);
     }
     if (outcome.status === 'failed') throw new Error(outcome.summary.message ?? 'the run failed');
     opts.log(`${p.point}: ${outcome.status}, val acc ${outcome.summary.val ? (100 * outcome.summary.val.acc).toFixed(1) + '%' : '-'}`);
