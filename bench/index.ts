@@ -5,6 +5,7 @@
 //      several steps after warm-up, each backend in its own process);
 //   3. the same S1 in PyTorch on the same cores when a python3 can import torch;
 //   3b. S1 and S2 training at FER2013 size (48x48x1, 48x48x3), batch 64, emoc's own step, beside PyTorch;
+//   3c. specs/fer2013.emo's ResNet training, emoc's step beside PyTorch (bench/fer2013-spec.ts);
 //   4. MobileNetV1-160 inference (the size of a frozen backbone), wasm and PyTorch;
 //   5. every layer kind alone (forward, forward+backward), wasm and PyTorch side by side;
 //   6. the training loop's input wait (data pipeline) as a share of the step.
@@ -16,6 +17,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchS1All, formatResults, machine, machineLine, type BenchS1Config } from './backend-s1.ts';
 import { ferReport } from './fer-sizes.ts';
+import { fer2013SpecReport } from './fer2013-spec.ts';
 import { benchFrontend, TARGET_MS } from './frontend.ts';
 import { benchStartup, formatStartup } from './startup.ts';
 import { formatLayers, type LayerTiming } from './layers.ts';
@@ -90,6 +92,7 @@ function runScript<T>(script: string, threads: number, extra: string[] = []): T 
 }
 
 console.log(ferReport(python, m.cores, steps));
+console.log(fer2013SpecReport(python, m.cores, steps));
 
 console.log('## MobileNetV1 inference (160x160x3, batch 32, batch norm folded, ReLU6)');
 const mobile = new Map<number, number>();

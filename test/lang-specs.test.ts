@@ -31,9 +31,9 @@ const only = (name: string): ExperimentIR => {
   return experiments[0];
 };
 
-/** Deep copy without `src` fields (the only presentation-dependent data in the IR). */
+/** Deep copy without `src` fields and block calls' `from.call` (the presentation-dependent data in the IR: locations). */
 function withoutSrc<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v, (k, val) => (k === 'src' ? undefined : val))) as T;
+  return JSON.parse(JSON.stringify(v, (k, val) => (k === 'src' || k === 'call' ? undefined : val))) as T;
 }
 
 const flattenOutput = (ir: ExperimentIR): number[] => {
@@ -236,6 +236,51 @@ describe('imports, extends and named sections', () => {
     expect(child.train.epochs).toBe(9); // overridden
     expect(child.train.seed).toBe(7); // merged, not replaced
     expect(child.layers.map((l) => l.kind)).toEqual(['conv', 'flatten', 'fc']); // replaced whole
+  });
+});
+
+describe('fer2013.emo (issue 13: a readable modern FER spec)', () => {
+  it('is under 50 lines, counting the block files it imports', () => {
+    const text = fs.readFileSync(path.join(SPECS, 'fer2013.emo'), 'utf8');
+    const imports = [...text.matchAll(/^\s*import\s+"([^"]+)"/gm)].map((m) => fs.readFileSync(path.join(SPECS, m[1]), 'utf8'));
+    const lines = [text, ...imports].reduce((n, t) => n + t.trimEnd().split('\n').length, 0);
+    expect(lines).toBeLessThan(50);
+  });
+
+  it('tunes on a hold-out of the Training folder and keeps PublicTest (val/) as the test split', () => {
+    const ir = only('fer2013.emo');
+    const data = path.resolve(ROOT, '..', 'shared', 'data', 'fer2013');
+    expect(ir.data.source).toMatchObject({ kind: 'folder' });
+    expect(ir.data.test).toMatchObject({ kind: 'folder' });
+    // Paths resolve against the spec's folder, specs/.
+    expect(path.resolve(SPECS, (ir.data.source as { path: string }).path)).toBe(path.join(data, 'train'));
+    expect(path.resolve(SPECS, (ir.data.test as { path: string }).path)).toBe(path.join(data, 'val'));
+    expect(ir.data.valSplit).toBe(0.1);
+    expect(ir.shapes.input).toEqual([48, 48, 1]);
+  });
+
+  it('is a ResNet of 64-128-256 stages with projection shortcuts, global pooling, dropout and fc 7', () => {
+    const ir = only('fer2013.emo');
+    const stages = ir.layers.filter((l) => l.kind === 'residual');
+    expect(stages.map((l) => (l.kind === 'residual' ? l.shortcut : null))).toEqual([
+      { kind: 'projection', filters: 64, stride: [2, 2] },
+      { kind: 'projection', filters: 128, stride: [2, 2] },
+      { kind: 'projection', filters: 256, stride: [2, 2] },
+    ]);
+    const i = ir.layers.findIndex((l) => l.kind === 'globalavgpool');
+    expect(ir.shapes.layers[i - 1].output).toEqual([6, 6, 256]);
+    expect(ir.layers.slice(i).map((l) => l.kind)).toEqual(['globalavgpool', 'dropout', 'fc', 'activation']);
+    expect(ir.layers.at(-2)).toMatchObject({ kind: 'fc', units: 7 });
+  });
+
+  it('trains with flip, rotate, zoom, shift and erase, AdamW, cosine warm-up and label smoothing at batch 64', () => {
+    const ir = only('fer2013.emo');
+    expect(ir.augment.train.map((a) => a.kind)).toEqual(['flip', 'rotate', 'zoom', 'shift', 'erase']);
+    expect(ir.train.batchSize).toBe(64);
+    expect(ir.train.optimizer.kind).toBe('adamw');
+    expect(ir.train.schedule).toMatchObject({ kind: 'cosine' });
+    expect((ir.train.schedule as { warmup: number }).warmup).toBeGreaterThan(0);
+    expect(ir.train.labelSmoothing).toBeGreaterThan(0);
   });
 });
 
