@@ -29,7 +29,13 @@ export interface PointPayload {
   data: { location: string; fingerprint: string };
 }
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The checkout's root: two folders up from the sources, three from their build in dist/. */
+function findRoot(): string {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+const root = findRoot();
 
 export function emocVersion(): string {
   return (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -44,7 +50,7 @@ export function emocBuild(): string {
     for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) visit(p);
-      else if (/\.(ts|tsx)$/.test(e.name)) h.update(e.name).update(fs.readFileSync(p));
+      else if (/\.(ts|tsx|js)$/.test(e.name)) h.update(e.name).update(fs.readFileSync(p));
     }
   };
   for (const d of ['compiler', 'runtime']) if (fs.existsSync(path.join(root, d))) visit(path.join(root, d));
