@@ -1,6 +1,6 @@
 """specs/fer2013.emo's network in PyTorch, beside bench/fer2013-spec.ts (same layers, same step).
 
-stem: conv 32 3x3 + BN + ReLU at 48x48; three ResNet basic blocks (conv 3x3 stride 2 + BN + ReLU,
+stem: conv 32 3x3 stride 2 + BN + ReLU (24x24); three ResNet basic blocks (conv 3x3 stride 2 + BN + ReLU,
 conv 3x3 + BN, shortcut 1x1 conv stride 2 without bias + BN, add, ReLU) of 64, 128 and 256 filters;
 global average pooling; dropout 0.3; fc 7. Glorot-uniform kernels and zero biases as emoc initialises
 them; batch norm with the IR's epsilon (1e-3) and momentum (0.9, i.e. PyTorch's 0.1). Input 48x48x1,
@@ -43,10 +43,10 @@ class Basic(nn.Module):
 
 def network() -> nn.Module:
     model = nn.Sequential(
-        convbn(1, 32),          # 48x48x32
-        Basic(32, 64, 2),       # 24x24x64
-        Basic(64, 128, 2),      # 12x12x128
-        Basic(128, 256, 2),     # 6x6x256
+        convbn(1, 32, 2),       # 24x24x32
+        Basic(32, 64, 2),       # 12x12x64
+        Basic(64, 128, 2),      # 6x6x128
+        Basic(128, 256, 2),     # 3x3x256
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.3),
         nn.Linear(256, 7),
     )
