@@ -125,7 +125,7 @@ export type ResidualShortcut = { kind: 'identity' } | { kind: 'projection'; filt
 export type LayerKind = LayerIR['kind'];
 
 export interface BackboneIR {
-  /** Registry name (faceres, mobilefacenet, expression) or 'graph' for a user-converted model. */
+  /** Registry name (faceres, mobilefacenet, expression), or the name the spec gives a user-converted graph model (`weights` set). */
   name: string;
   /** Model file: resolved from the registry's package, or the path the spec gave. */
   weights: string | null;
