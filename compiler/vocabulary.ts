@@ -72,9 +72,6 @@ export const LAYER_NAMES = ['conv', 'bn', 'maxpool', 'avgpool', 'flatten', 'fc',
 /** Directives allowed among the layers (`default activation relu`). */
 export const MODEL_DIRECTIVES = ['default'] as const;
 
-/** What `default` sets in a model or head block. */
-export const DEFAULT_KEYS = ['activation', 'padding'] as const;
-
 /** data.test as a word: look for the source's own test split, or have none. */
 export const TEST_WORDS = ['auto', 'none'] as const;
 

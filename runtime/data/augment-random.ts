@@ -43,11 +43,6 @@ export function randomAugs(train: readonly TrainAug[]): RandomAug[] {
   return train.filter((a): a is RandomAug => isOneOf(RANDOM_AUGMENTS, a.kind));
 }
 
-/** Whether the list moves pixels geometrically (the view then needs the resampling pass). */
-export function isGeometric(a: RandomAug): boolean {
-  return a.kind === 'rotate' || a.kind === 'zoom' || a.kind === 'shift';
-}
-
 /** The smallest erased area (fraction of the view), as in random erasing (Zhong et al. 2017: 0.02). */
 const ERASE_MIN_AREA = 0.02;
 /** Erased rectangles' aspect ratio h/w is log-uniform in [0.3, 1/0.3], as in random erasing. */
