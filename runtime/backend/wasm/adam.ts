@@ -4,7 +4,8 @@
 // and with the same f32 roundings, in one SIMD pass (assembly/kernels.ts, adamUpdate) and returns the
 // new value and moments, which are assigned as tfjs assigns them. The optimizer keeps tfjs' state
 // (moments named `<var>/m`, `<var>/v`, accBeta1/2, iterations), so checkpoints and getWeights/
-// setWeights are those of a standard Adam; elsewhere (other backends, no SIMD pool) it is tfjs' own.
+// setWeights are those of a standard Adam, except that a restore keeps accBeta1/2 bit for bit (see
+// setWeights); elsewhere (other backends, no SIMD pool) it is tfjs' own.
 
 import * as tf from '@tensorflow/tfjs-core';
 import { f32Bits, ptr, simd, type WasmBackendLike } from './heap.ts';
@@ -76,4 +77,30 @@ export class EmocAdamOptimizer extends tf.AdamOptimizer {
     });
     self.incrementIterations();
   }
+
+  /**
+   * tfjs' restore, with accBeta1/2 set to what the updates left them at. tfjs recomputes them as
+   * pow(beta, t + 1), but each step multiplies them by beta in float32, and from a few steps on the two
+   * differ in the last bits (beta2 = 0.999: at 2 steps, and most counts past 17), which shifts every
+   * later update: a run resumed from a checkpoint drifted from the uninterrupted one (val loss in the 7th
+   * digit after 20 steps). The product is rebuilt the same way, one float32 multiplication per step.
+   */
+  override async setWeights(weightValues: Parameters<tf.AdamOptimizer['setWeights']>[0]): Promise<void> {
+    await super.setWeights(weightValues);
+    const self = this as unknown as AdamInternals;
+    const steps = this.iterations;
+    tf.tidy(() => {
+      self.accBeta1.assign(tf.scalar(accumulatedPower(this.beta1, steps)));
+      self.accBeta2.assign(tf.scalar(accumulatedPower(this.beta2, steps)));
+    });
+  }
+}
+
+/** accBeta after `steps` updates: float32(beta), then times float32(beta) once per step, rounded to float32 each time. */
+export function accumulatedPower(beta: number, steps: number): number {
+  const b = Math.fround(beta);
+  let acc = b;
+  // A float32 product of two float32 values is exact in float64, so fround gives the float32 multiplication.
+  for (let i = 0; i < steps; i++) acc = Math.fround(acc * b);
+  return acc;
 }
