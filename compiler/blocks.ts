@@ -14,7 +14,7 @@ import { closest, didYouMean, suggestFix } from './suggest.ts';
 import { ACTIVATIONS, LAYER_NAMES, MODEL_DIRECTIVES } from './vocabulary.ts';
 
 /** Words a block cannot be named: they already mean something in a layer stack. */
-export const RESERVED_BLOCK_NAMES: ReadonlySet<string> = new Set([
+const RESERVED_BLOCK_NAMES: ReadonlySet<string> = new Set([
   ...LAYER_NAMES,
   ...ACTIVATIONS,
   ...MODEL_DIRECTIVES,
@@ -24,7 +24,7 @@ export const RESERVED_BLOCK_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 /** The largest `repeat N`: more is a typo, and would blow the expansion up. */
-export const MAX_REPEAT = 100;
+const MAX_REPEAT = 100;
 
 export interface BlockEntry {
   def: BlockDef;

@@ -33,7 +33,7 @@ export function describeLayer(l: LayerIR): string {
 const count = (n: number) => (n === UNKNOWN ? '?' : n.toLocaleString('en-US'));
 
 /** How a residual's shortcut is computed: the compiler's projection is shown as the layers it is. */
-export function describeShortcut(shortcut: Extract<LayerIR, { kind: 'residual' }>['shortcut']): string {
+function describeShortcut(shortcut: Extract<LayerIR, { kind: 'residual' }>['shortcut']): string {
   return shortcut.kind === 'identity' ? 'shortcut identity' : `shortcut projection: conv ${shortcut.filters} k1x1 s${shortcut.stride.join('x')} nobias + bn`;
 }
 

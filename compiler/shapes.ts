@@ -215,7 +215,7 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
  * conv (with the stride that gives the output's size, and its channel count) when only those differ; null
  * when no strided 1x1 conv gives the output's shape.
  */
-export function shortcutFor(input: number[], output: number[]): ResidualShortcut | null {
+function shortcutFor(input: number[], output: number[]): ResidualShortcut | null {
   if (input.length === output.length && input.every((d, i) => d === output[i])) return { kind: 'identity' };
   if (input.length !== 3 || output.length !== 3) return null;
   const stride = [0, 1].map((i) => strideFor(input[i], output[i]));

@@ -17,12 +17,12 @@ import { generateBuiltinFaces } from './data/builtin-faces.ts';
 import { loadData } from './data/load.ts';
 import { DataError, type ImageSet, type LoadedData } from './data/types.ts';
 
-export const SHEET_COLUMNS = 8;
-export const MIN_TILE = 96;
-export const LABEL_HEIGHT = 16;
-export const GAP = 4;
+const SHEET_COLUMNS = 8;
+const MIN_TILE = 96;
+const LABEL_HEIGHT = 16;
+const GAP = 4;
 /** Tiles in a sheet when nothing else is asked for (`emoc preview --n`, the run's sheet). */
-export const DEFAULT_PREVIEW_COUNT = 32;
+const DEFAULT_PREVIEW_COUNT = 32;
 
 export interface ContactSheet {
   png: Buffer;
@@ -33,7 +33,7 @@ export interface ContactSheet {
 }
 
 /** The first `n` augmented training views of epoch 1 of `ir` over `train`, as a PNG contact sheet. */
-export async function contactSheet(ir: ExperimentIR, train: ImageSet, classes: readonly string[], n: number): Promise<ContactSheet> {
+async function contactSheet(ir: ExperimentIR, train: ImageSet, classes: readonly string[], n: number): Promise<ContactSheet> {
   const inputSize = networkInputSize([train.height, train.width, train.channels], ir.augment.train, ir.augment.test);
   const views = trainViewImages(
     train,
@@ -45,7 +45,7 @@ export async function contactSheet(ir: ExperimentIR, train: ImageSet, classes: r
 }
 
 /** Tiles -> PNG. */
-export async function renderSheet(views: readonly ViewImage[], classes: readonly string[]): Promise<ContactSheet> {
+async function renderSheet(views: readonly ViewImage[], classes: readonly string[]): Promise<ContactSheet> {
   const { height: h, width: w } = views[0];
   const scale = Math.max(1, Math.ceil(MIN_TILE / Math.max(h, w)));
   const tw = w * scale;

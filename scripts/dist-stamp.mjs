@@ -13,7 +13,7 @@ import * as path from 'node:path';
 export const STAMP_FILE = 'stamp.json';
 
 /** SHA-256 of a file's bytes. */
-export function hashFile(file) {
+function hashFile(file) {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 

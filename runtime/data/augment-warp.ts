@@ -32,7 +32,7 @@ export interface Affine {
  * window's centre, then moved by (tx, ty): out = co + t + s R(angle) M (src - cs), where cs is the crop
  * window's centre in the source and co the output's centre. This returns the inverse of that map.
  */
-export function viewAffine(view: View, h: number, w: number, aug: ViewAug): Affine {
+function viewAffine(view: View, h: number, w: number, aug: ViewAug): Affine {
   const cos = Math.cos(aug.angle) / aug.scale;
   const sin = Math.sin(aug.angle) / aug.scale;
   const m = view.mirror ? -1 : 1;
@@ -60,7 +60,7 @@ export function renderView(src: Uint8Array, H: number, W: number, C: number, vie
 }
 
 /** Bilinear resampling of `src` through the inverse map `m`, border replicated, rounded to bytes. */
-export function resample(src: Uint8Array, H: number, W: number, C: number, m: Affine, h: number, w: number, out: Uint8Array): void {
+function resample(src: Uint8Array, H: number, W: number, C: number, m: Affine, h: number, w: number, out: Uint8Array): void {
   const maxX = W - 1;
   const maxY = H - 1;
   let o = 0;

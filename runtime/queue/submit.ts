@@ -10,7 +10,7 @@ import { emocBuild, emocVersion, PAYLOAD_KIND, pointJobId, sweepId, type PointPa
 import type { PointProgress, PointResult } from './worker.ts';
 
 /** Job options every point gets: a few attempts (a lost worker, a passing failure), kept after the end. */
-export const JOB_OPTIONS = { attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false } as const;
+const JOB_OPTIONS = { attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false } as const;
 
 /** The payloads of a spec's points, in order, all sharing one sweep id. */
 export function buildPayloads(experiments: readonly ExperimentIR[], specText: string): PointPayload[] {
@@ -69,12 +69,19 @@ export async function submitPoints(url: string, payloads: readonly PointPayload[
 
 export type FollowLine = (line: string) => void;
 
+/** What the follower saw happen to one job, for a live view (the dashboard's sweep table). */
+export type FollowEvent =
+  | { kind: 'waiting' | 'active'; jobId: string }
+  | { kind: 'progress'; jobId: string; progress: PointProgress }
+  | { kind: 'completed'; jobId: string; result: PointResult | undefined }
+  | { kind: 'failed'; jobId: string; reason: string };
+
 /**
  * Follows the jobs until each is completed or failed: QueueEvents for progress and ends, and a state read
  * of the unfinished jobs every few seconds (events are not replayed after a Redis restart, states are).
  * Resolves to the number of failed points.
  */
-export async function followPoints(url: string, jobIds: readonly string[], print: FollowLine, pollMs = 2000): Promise<number> {
+export async function followPoints(url: string, jobIds: readonly string[], print: FollowLine, pollMs = 2000, onJob: (e: FollowEvent) => void = () => undefined): Promise<number> {
   const connection = connectionOptions(url);
   const queue = new Queue(QUEUE_NAME, { connection });
   const events = new QueueEvents(QUEUE_NAME, { connection });
@@ -95,18 +102,31 @@ export async function followPoints(url: string, jobIds: readonly string[], print
   };
   const check = async (id: string) => {
     const job: Job | undefined = await queue.getJob(id);
-    if (!job) return end(id, false, 'removed from the queue (cancelled)');
+    if (!job) {
+      if (pending.has(id)) onJob({ kind: 'failed', jobId: id, reason: 'removed from the queue (cancelled)' });
+      return end(id, false, 'removed from the queue (cancelled)');
+    }
     label.set(id, String(job.name));
     const state = await job.getState();
-    if (state === 'completed') end(id, true, describe(job.returnvalue as PointResult));
+    if (state === 'completed') {
+      if (pending.has(id)) onJob({ kind: 'completed', jobId: id, result: job.returnvalue as PointResult });
+      end(id, true, describe(job.returnvalue as PointResult));
+    }
     // Only a final failure is in the failed state: a retried attempt waits in delayed.
-    else if (state === 'failed') end(id, false, `failed: ${job.failedReason}`);
+    else if (state === 'failed') {
+      if (pending.has(id)) onJob({ kind: 'failed', jobId: id, reason: job.failedReason });
+      end(id, false, `failed: ${job.failedReason}`);
+    }
   };
   events.on('progress', ({ jobId, data }) => {
     if (!pending.has(jobId)) return;
     const p = data as unknown as PointProgress;
+    if (typeof p === 'object' && p && 'epoch' in p) onJob({ kind: 'progress', jobId, progress: p });
     if (typeof p === 'object' && p && 'epoch' in p) print(`${label.get(jobId) ?? jobId}: epoch ${p.epoch}/${p.epochs} val acc ${p.valAcc === null ? '-' : `${(100 * p.valAcc).toFixed(1)}%`} on ${p.worker}`);
   });
+  // A stalled job handed back, or a retry after a passing failure, shows up as waiting again.
+  events.on('waiting', ({ jobId }) => pending.has(jobId) && onJob({ kind: 'waiting', jobId }));
+  events.on('active', ({ jobId }) => pending.has(jobId) && onJob({ kind: 'active', jobId }));
   events.on('completed', ({ jobId }) => void check(jobId).catch(() => undefined));
   events.on('failed', ({ jobId }) => void check(jobId).catch(() => undefined));
   events.on('error', () => undefined);

@@ -46,7 +46,7 @@ export interface WorkerOptions {
 }
 
 /** Where a point's run folder goes: one folder per sweep, one per point, the same on every worker. */
-export function pointRunDir(runsDir: string, p: Pick<PointPayload, 'name' | 'sweep' | 'point'>): string {
+function pointRunDir(runsDir: string, p: Pick<PointPayload, 'name' | 'sweep' | 'point'>): string {
   return path.join(runsDir, safeName(p.name), `queue-${p.sweep}`, safeName(p.point));
 }
 

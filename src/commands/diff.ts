@@ -15,7 +15,7 @@ import { selectPoints } from '../select.ts';
 import { findRuns } from './results.ts';
 
 /** The one experiment FILE[#point] names; anything else is a usage error (exit 2). */
-export async function experimentAt(fileWithPoint: string, limits: LimitFlags = {}): Promise<ExperimentIR> {
+async function experimentAt(fileWithPoint: string, limits: LimitFlags = {}): Promise<ExperimentIR> {
   const file = fileWithPoint.replace(/#.*$/, '');
   if (!fs.existsSync(file)) throw new UserError(`cannot read '${file}'`, 'check the path', 2);
   // Loaded here, not at start: `emoc --version` and --help never construct the parser.

@@ -4,7 +4,7 @@ import { settingLocation } from '../locate.ts';
 import type { Rule, RuleFinding } from '../types.ts';
 
 /** Learning rates the optimizers are used with in practice; outside them training stalls or diverges. */
-export const LR_RANGES = { adam: [1e-5, 1e-2], adamw: [1e-5, 1e-2], sgd: [1e-4, 1] } as const;
+const LR_RANGES = { adam: [1e-5, 1e-2], adamw: [1e-5, 1e-2], sgd: [1e-4, 1] } as const;
 
 export const learningRateRange: Rule = {
   id: 'learning-rate-range',
@@ -30,7 +30,7 @@ export const learningRateRange: Rule = {
  * default 0.01) are some 100x SGD's (1e-4..5e-3). An SGD value carried over to adamw barely decays,
  * and an adamw value on sgd shrinks the kernels by lr*wd per step, far faster than any SGD recipe.
  */
-export const WEIGHT_DECAY_RANGES = { adamw: [1e-3, 0.3], sgd: [1e-5, 1e-2] } as const;
+const WEIGHT_DECAY_RANGES = { adamw: [1e-3, 0.3], sgd: [1e-5, 1e-2] } as const;
 
 export const weightDecayRange: Rule = {
   id: 'weight-decay-range',
