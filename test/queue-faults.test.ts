@@ -196,12 +196,7 @@ it('SIGTERM checkpoints the running point and hands it back; status shows it act
   const local = emocSync(['run', file, '--runs', 'local', '--threads', '1', '--backend', 'wasm', '--no-dashboard'], { cwd: dir, env: { EMOC_QUEUE: '' } });
   expect(local.status, local.err).toBe(0);
   const localSweep = fs.readdirSync(path.join(dir, 'local', 'termme'))[0];
-  // Stopped between batches, not at an epoch's end: the resumed epoch's sums are taken in another order
-  // (the runtime's mid-epoch resume), so numbers agree to float rounding rather than bit for bit.
-  const mine = epochs(runDir);
-  const ref = epochs(path.join(dir, 'local', 'termme', localSweep, 'h9'));
-  expect(mine.map((e) => e.epoch)).toEqual(ref.map((e) => e.epoch));
-  mine.forEach((e, i) => {
-    for (const k of ['train', 'val'] as const) for (const j of [0, 1]) expect(e[k][j]).toBeCloseTo(ref[i][k][j], 4);
-  });
+  // Stopped between batches, usually not at an epoch's end: the checkpoint carries the partial epoch's
+  // sums and Adam's state bit for bit, so the numbers are the uninterrupted run's exactly.
+  expect(epochs(runDir)).toEqual(epochs(path.join(dir, 'local', 'termme', localSweep, 'h9')));
 }, 240_000);
