@@ -20,6 +20,27 @@ import { compile } from '../compiler/compile.ts';
 import { buildModel } from '../runtime/model.ts';
 import type { ExperimentIR } from '../compiler/ir.ts';
 
+export interface KernelTime {
+  kernel: string;
+  ms: number;
+  calls: number;
+}
+
+/** A tf.profile's kernels summed by name, slowest first. */
+export function kernelTimes(kernels: readonly { name: string; kernelTimeMs: unknown }[]): KernelTime[] {
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of kernels) {
+    // A tf.customGrad op (emoc's batch norm) is profiled as an 'unnamed scope' whose time includes
+    // the kernels it runs, which are profiled too: counting it would count them twice.
+    if (k.name === 'unnamed scope') continue;
+    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    e.calls += 1;
+    byKernel.set(k.name, e);
+  }
+  return [...byKernel.entries()].map(([kernel, e]) => ({ kernel, ...e })).sort((a, b) => b.ms - a.ms);
+}
+
 /** The example spec `name` (specs/NAME.emo), compiled. */
 export function specIR(name: string): ExperimentIR {
   const file = fileURLToPath(new URL(`../specs/${name}.emo`, import.meta.url));
@@ -74,7 +95,7 @@ export interface BenchS1Result {
   inferImagesPerSec: number | null;
   trainStepMs: number[];
   inferStepMs: number[];
-  profile?: Array<{ kernel: string; ms: number; calls: number }>;
+  profile?: KernelTime[];
 }
 
 /** SIMD flags worth naming in a bench header: ratios against PyTorch differ with them. */
@@ -137,17 +158,7 @@ export async function benchS1(opts: BenchS1Options = {}): Promise<BenchS1Result>
     const p = await tf.profile(async () => {
       await model.trainOnBatch(x, y);
     });
-    const byKernel = new Map<string, { ms: number; calls: number }>();
-    for (const k of p.kernels) {
-      // A tf.customGrad op (emoc's batch norm) is profiled as an 'unnamed scope' whose time includes
-      // the kernels it runs, which are profiled too: counting it would count them twice.
-      if (k.name === 'unnamed scope') continue;
-      const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-      e.calls += 1;
-      byKernel.set(k.name, e);
-    }
-    profile = [...byKernel.entries()].map(([kernel, e]) => ({ kernel, ...e })).sort((a, b) => b.ms - a.ms);
+    profile = kernelTimes(p.kernels);
   }
 
   x.dispose();

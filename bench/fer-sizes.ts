@@ -20,7 +20,7 @@ import { selectBackend, type BackendInfo, type BackendPreference } from '../runt
 import { outputsProbabilities } from '../runtime/model.ts';
 import { makeOptimizer } from '../runtime/train.ts';
 import { TrainStep } from '../runtime/train-step.ts';
-import { buildSpecModel, machine, machineLine, specIR, type Machine } from './backend-s1.ts';
+import { buildSpecModel, kernelTimes, machine, machineLine, specIR, type KernelTime, type Machine } from './backend-s1.ts';
 import { median } from './stats.ts';
 
 export interface FerCase {
@@ -35,12 +35,6 @@ export const FER_BATCH = 64;
 export const FER_CASES: FerCase[] = (['s1', 's2'] as const).flatMap((spec) =>
   ([1, 3] as const).map((c) => ({ name: `${spec}-48x48x${c}`, spec, input: [48, 48, c] as [number, number, number] })),
 );
-
-export interface KernelTime {
-  kernel: string;
-  ms: number;
-  calls: number;
-}
 
 export interface FerResult {
   name: string;
@@ -70,16 +64,7 @@ async function profileStep(step: () => void): Promise<NonNullable<FerResult['pro
     step();
   });
   const wallMs = performance.now() - t0;
-  const byKernel = new Map<string, { ms: number; calls: number }>();
-  for (const k of p.kernels) {
-    // A tf.customGrad op is profiled as an 'unnamed scope' whose time includes the kernels it runs.
-    if (k.name === 'unnamed scope') continue;
-    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    e.calls += 1;
-    byKernel.set(k.name, e);
-  }
-  const kernels = [...byKernel.entries()].map(([kernel, e]) => ({ kernel, ...e })).sort((a, b) => b.ms - a.ms);
+  const kernels = kernelTimes(p.kernels);
   return { wallMs, kernelMs: kernels.reduce((s, k) => s + k.ms, 0), kernels };
 }
 
