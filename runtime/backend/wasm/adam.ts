@@ -97,7 +97,7 @@ export class EmocAdamOptimizer extends tf.AdamOptimizer {
 }
 
 /** accBeta after `steps` updates: float32(beta), then times float32(beta) once per step, rounded to float32 each time. */
-export function accumulatedPower(beta: number, steps: number): number {
+function accumulatedPower(beta: number, steps: number): number {
   const b = Math.fround(beta);
   let acc = b;
   // A float32 product of two float32 values is exact in float64, so fround gives the float32 multiplication.
