@@ -89,6 +89,8 @@ export interface SweepStartEvent {
   points: string[];
   /** Points already finished by an earlier, interrupted invocation. */
   done: string[];
+  /** Queue workers run the points (sweepDir then names the queue): nothing trains in this process. */
+  remote?: boolean;
 }
 
 export interface PointEndEvent {
@@ -99,6 +101,19 @@ export interface PointEndEvent {
   trainAcc: number | null;
   valF1: number | null;
   runDir: string | null;
+}
+
+/** Where a point stands while others run it (queue workers): waiting again, or on a worker at an epoch. */
+export interface PointProgressEvent {
+  type: 'point-progress';
+  point: string;
+  status: 'queued' | 'running';
+  /** The worker that has the point; null while waiting, or before its first epoch report. */
+  worker: string | null;
+  /** Epochs finished so far of `epochs`; null before the first report. */
+  epoch: number | null;
+  epochs: number | null;
+  valAcc: number | null;
 }
 
 export interface SweepEndEvent {
@@ -115,6 +130,7 @@ export type RunEvent =
   | EndEvent
   | SweepStartEvent
   | PointEndEvent
+  | PointProgressEvent
   | SweepEndEvent;
 
 export type EventSink = (event: RunEvent) => void;

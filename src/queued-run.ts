@@ -21,7 +21,33 @@ export async function runQueued(experiments: ExperimentIR[], specText: string, f
     return 0;
   }
   out(`sweep ${sweep}: ${jobIds.length} point${jobIds.length === 1 ? '' : 's'} on ${redacted(url)} (${existing} already queued or done)`);
-  const failed = await followPoints(url, jobIds, out);
+  const failed = process.stdout.isTTY && !flags.json && flags.dashboard
+    ? await followOnDashboard(url, redacted(url), sweep, jobIds, payloads.map((p) => p.point))
+    : await followPoints(url, jobIds, out);
   out(failed ? `sweep ${sweep}: ${failed} point${failed === 1 ? '' : 's'} failed` : `sweep ${sweep}: every point finished`);
   return failed ? 1 : 0;
+}
+
+/** In a terminal: the dashboard's sweep table, fed by the follower's job events instead of plain lines. */
+async function followOnDashboard(url: string, where: string, sweep: string, jobIds: string[], points: string[]): Promise<number> {
+  const { followPoints } = await import('../runtime/queue/submit.ts');
+  const { mountDashboard } = await import('../runtime/ui/mount.tsx');
+  const { queueEventMapper } = await import('../runtime/ui/queue-events.ts');
+  const mapper = queueEventMapper(sweep, where, jobIds.map((jobId, i) => ({ jobId, point: points[i] })));
+  // q / Ctrl-C stops following only: the points keep running on the workers.
+  const ui = mountDashboard({
+    onStop: () =>
+      void ui.done().then(() => {
+        process.stderr.write(`stopped following; the points keep running on the workers (emoc queue status ${sweep})\n`);
+        process.exit(130);
+      }),
+  });
+  ui.sink(mapper.start());
+  try {
+    const failed = await followPoints(url, jobIds, () => undefined, undefined, (e) => mapper.map(e).forEach(ui.sink));
+    ui.sink(mapper.end());
+    return failed;
+  } finally {
+    await ui.done();
+  }
 }

@@ -10,6 +10,7 @@ import type {
   EpochEvent,
   LogEvent,
   PointEndEvent,
+  PointProgressEvent,
   RunEvent,
   RunStatus,
   SplitMetrics,
@@ -71,6 +72,12 @@ export interface SweepPointRow {
   trainAcc: number | null;
   valF1: number | null;
   runDir: string | null;
+  /** Who has the point and how far it got, for points run elsewhere (queue workers); null locally. */
+  worker?: string | null;
+  epoch?: number | null;
+  epochs?: number | null;
+  /** Validation accuracy of the latest reported epoch (valAcc stays the final one). */
+  epochValAcc?: number | null;
 }
 
 export interface SweepView {
@@ -80,6 +87,8 @@ export interface SweepView {
   /** Best point so far by validation accuracy; the sweep-end event's verdict replaces it. */
   bestPoint: string | null;
   ended: boolean;
+  /** Points run by queue workers; this process only follows them. */
+  remote: boolean;
 }
 
 export interface DashboardState {
@@ -137,10 +146,13 @@ export function reduce(state: DashboardState, event: RunEvent): DashboardState {
           })),
           bestPoint: null,
           ended: false,
+          remote: event.remote ?? false,
         },
       };
     case 'point-end':
       return state.sweep ? { ...state, sweep: endPoint(state.sweep, event) } : state;
+    case 'point-progress':
+      return state.sweep ? { ...state, sweep: progressPoint(state.sweep, event) } : state;
     case 'sweep-end':
       if (!state.sweep) return state;
       return { ...state, sweep: { ...state.sweep, bestPoint: event.bestPoint ?? state.sweep.bestPoint, ended: true } };
@@ -227,6 +239,13 @@ function endPoint(sweep: SweepView, e: PointEndEvent): SweepView {
       : p,
   );
   return { ...sweep, points, bestPoint: bestByValAcc(points) };
+}
+
+function progressPoint(sweep: SweepView, e: PointProgressEvent): SweepView {
+  const points = sweep.points.map((p) =>
+    p.point === e.point ? { ...p, status: e.status, worker: e.worker, epoch: e.epoch, epochs: e.epochs, epochValAcc: e.valAcc } : p,
+  );
+  return { ...sweep, points };
 }
 
 /** A point counts toward "best" only if it produced validation metrics and did not fail. */

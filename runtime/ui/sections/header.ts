@@ -14,6 +14,7 @@ export function headerLines(state: DashboardState, width: number, withClassCount
   } else if (run) {
     title.push(seg(run.start.experiment, undefined, true));
   }
+  if (!run && state.sweep?.remote) return [title, [seg(`points run by queue workers · ${state.sweep.sweepDir}`, 'muted')]];
   if (!run) return [title, [seg('waiting for the run to start…', 'muted')]];
 
   const s = run.start;

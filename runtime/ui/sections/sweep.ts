@@ -31,11 +31,16 @@ export function sweepLines(sweep: SweepView, width: number, maxRows: number): Li
   const header: Line = [
     seg(`  ${padRight('point', pointWidth)}${padRight('status', 14)}${padLeft('train acc', 10)}${padLeft('val acc', 10)}${padLeft('val F1', 10)}`, 'muted'),
   ];
+  // Points run by queue workers: who has each one, at which epoch (absent for a local sweep).
+  const remote = sweep.points.some((p) => p.worker != null);
+  if (remote) header[0].text += '  worker';
   const rowsRoom = Math.max(1, maxRows - 2);
   const shown = windowAround(sweep.points, rowsRoom, sweep.bestPoint);
   const rows = shown.map((p): Line => {
     if (p === null) return [seg('  …', 'muted')];
-    const st = STATUS[p.status];
+    const st = p.status === 'running' && p.epoch != null && p.epochs != null
+      ? { ...STATUS.running, label: `epoch ${p.epoch}/${p.epochs}` }
+      : STATUS[p.status];
     const best = p.point === sweep.bestPoint;
     return [
       seg(best ? '★ ' : `${st.mark} `, best ? 'good' : st.tone, best),
@@ -44,6 +49,7 @@ export function sweepLines(sweep: SweepView, width: number, maxRows: number): Li
       seg(padLeft(percent(p.trainAcc), 10)),
       seg(padLeft(percent(p.valAcc), 10), best ? 'good' : undefined, best),
       seg(padLeft(fixed(p.valF1), 10)),
+      ...(remote && p.worker ? [seg(`  ${p.worker}${p.status === 'running' && p.epochValAcc != null ? ` · val ${percent(p.epochValAcc)}` : ''}`, 'muted')] : []),
     ];
   });
   return [title, header, ...rows];
