@@ -1,6 +1,7 @@
 // emoc eval RUN DATA: score a finished run's model on a folder of class folders or a FER2013 CSV.
 
 import { InvalidArgumentError, type Command } from 'commander';
+import { positiveInt } from './run.ts';
 
 const FORMATS = ['human', 'json'] as const;
 
@@ -15,11 +16,7 @@ export function registerEval(program: Command): void {
       if (!(FORMATS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected ${FORMATS.join(' or ')}`);
       return v;
     }, 'human')
-    .option('--limit-per-class <n>', 'use at most N images per class (quick checks)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
-      return n;
-    })
+    .option('--limit-per-class <n>', 'use at most N images per class (quick checks)', positiveInt)
     .option('--backend <name>', 'tfjs backend (auto, wasm, cpu, ...)', 'auto')
     .option('--cache <dir>', 'cache folder: decoded data sets and backbone features', '.emoc/cache')
     .action(async (run: string, data: string, opts: { split?: string; format: string; backend: string; cache: string; limitPerClass?: number }) => {

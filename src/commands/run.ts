@@ -32,7 +32,7 @@ export function positiveInt(value: string): number {
   return n;
 }
 
-function backendChoice(value: string): BackendPreference {
+export function backendChoice(value: string): BackendPreference {
   if (!isOneOf(BACKENDS, value)) throw new InvalidArgumentError(`expected one of ${BACKENDS.join(', ')}`);
   return value;
 }

@@ -1,10 +1,9 @@
 // emoc worker --queue URL: take sweep points from a BullMQ queue on Redis and train them (runtime/queue/).
 
 import type { Command } from 'commander';
-import { BACKENDS, isOneOf } from '../../compiler/vocabulary.ts';
+import { BACKENDS } from '../../compiler/vocabulary.ts';
 import type { BackendPreference } from '../../runtime/backend/select.ts';
-import { InvalidArgumentError } from 'commander';
-import { positiveInt } from './run.ts';
+import { backendChoice, positiveInt } from './run.ts';
 
 interface WorkerFlags {
   queue?: string;
@@ -25,10 +24,7 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'points trained at once', positiveInt, 1)
     .option('--runs <dir>', 'where run folders go (share it between workers to resume a lost worker\'s point)', 'runs')
     .option('--cache <dir>', 'cache folder: decoded data sets and backbone features', '.emoc/cache')
-    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, (v: string) => {
-      if (!isOneOf(BACKENDS, v)) throw new InvalidArgumentError(`expected one of ${BACKENDS.join(', ')}`);
-      return v;
-    }, 'auto')
+    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, backendChoice, 'auto')
     .option('--threads <n>', 'wasm threads', positiveInt)
     .option('--lock-ms <n>', 'how long a point\'s lock lasts without renewal before it counts as stalled (default 30000)', positiveInt)
     .option('--stalled-ms <n>', 'how often to look for stalled points (default 30000)', positiveInt)
