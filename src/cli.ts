@@ -18,12 +18,13 @@ import { registerPreview } from './commands/preview.ts';
 import { registerWorker } from './commands/worker.ts';
 import { registerQueue } from './commands/queue.ts';
 import { reportFailure } from './errors.ts';
+import { emocVersion } from '../runtime/version.ts';
 
 const program = new Command();
 program
   .name('emoc')
   .description('emoc: compile, check and run .emo facial-emotion-recognition experiments')
-  .version('0.1.0')
+  .version(emocVersion())
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IR_VERSION, type ExperimentIR } from '../../compiler/ir.ts';
 import { validateIR } from '../../compiler/schema.ts';
+import { emocVersion, packageRoot as root } from '../version.ts';
 
 export const PAYLOAD_KIND = 'emoc-point';
 
@@ -29,17 +30,7 @@ export interface PointPayload {
   data: { location: string; fingerprint: string };
 }
 
-/** The checkout's root: two folders up from the sources, three from their build in dist/. */
-function findRoot(): string {
-  let dir = fileURLToPath(new URL('.', import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
-}
-const root = findRoot();
-
-export function emocVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
-}
+export { emocVersion };
 
 let buildCache: string | null = null;
 /** A short hash of the compiler's and runtime's sources: two machines with the same id run the same code. */

@@ -82,6 +82,7 @@ export async function startWorker(opts: WorkerOptions): Promise<{ close: () => P
     if (ir.data.source.kind !== 'builtin') ir.data.source.path = p.data.location;
     const fp = dataFingerprint(ir.data, p.data.location);
     if (fp !== p.data.fingerprint) {
+      // A plain Error is how a BullMQ job fails with a reason (retried up to its attempts); the worker carries on.
       throw new Error(
         fp === 'missing'
           ? `no data at ${p.data.location} on worker ${me}`

@@ -31,6 +31,7 @@ export function simd(backend: tf.KernelBackend): SimdKernelPool | null {
 /** Byte offset of a tensor's data in the wasm heap. */
 export function ptr(backend: WasmBackendLike, t: TI): number {
   const d = backend.dataIdMap.get(t.dataId);
+  // internal: emoc's kernels run only on the wasm backend, so every tensor they get lives in its heap.
   if (!d) throw new Error('tensor is not on the wasm backend');
   return d.memoryOffset;
 }

@@ -97,6 +97,8 @@ export class SimdKernelPool {
    * gives one share's arguments. Returns the number of shares used (each share index is < threads).
    */
   parallel(name: SimdKernelName, total: number, args: (share: number, from: number, to: number) => number[]): number {
+    // internal (this and the argument checks below): kernels are called by emoc's own kernel wrappers, never
+    // with user input; a failure here is a bug in a wrapper or in the AssemblyScript kernel.
     if (this.closed) throw new Error('the wasm SIMD kernel pool is closed');
     const shares = Math.max(1, Math.min(this.threads, total));
     const bounds = (k: number) => Math.floor((total * k) / shares);
@@ -131,6 +133,7 @@ export class SimdKernelPool {
         if (this.ctrl[base + FAILED]) failed = true;
       }
     }
+    // internal: a trap inside a kernel (out-of-bounds access) is a bug in emoc's kernels, not in the input.
     if (failed) throw new Error(`wasm SIMD kernel ${name} failed in a worker thread`);
     return shares;
   }
