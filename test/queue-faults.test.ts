@@ -97,9 +97,11 @@ it('refuses corrupted payloads and other data with a clear reason, and the worke
   try {
     const broken = { ...p1, ir: { ...p1.ir, layers: 'not layers' } };
     const otherVersion = { ...p1, emocVersion: '0.0.1' };
+    const otherBuild = { ...p1, build: '000000000000' };
     const otherData = { ...p2, data: { ...p2.data, fingerprint: 'f'.repeat(64) } };
     await queue.add('broken', broken, { jobId: 'broken', attempts: 3 });
     await queue.add('version', otherVersion, { jobId: 'version', attempts: 3 });
+    await queue.add('build', otherBuild, { jobId: 'build', attempts: 3 });
     await queue.add('data', otherData, { jobId: 'data', attempts: 2, backoff: { type: 'fixed', delay: 200 } });
     await queue.add('not-emoc', { hello: 1 }, { jobId: 'not-emoc', attempts: 3 });
     const w = worker();
@@ -116,6 +118,9 @@ it('refuses corrupted payloads and other data with a clear reason, and the worke
     // Refused without retrying: the payload would be refused the same way again.
     expect(b.attemptsMade).toBe(1);
     expect((await failed('version')).failedReason).toMatch(/^the job was compiled by emoc 0\.0\.1, this worker is emoc \d/);
+    const ob = await failed('build');
+    expect(ob.failedReason).toMatch(/^the job was compiled by emoc build 000000000000, this worker runs build [0-9a-f]{12} /);
+    expect(ob.attemptsMade).toBe(1);
     expect((await failed('not-emoc')).failedReason).toContain('not an emoc point');
     const d = await failed('data');
     expect(d.failedReason).toContain('differs from the submitter\'s (fingerprint');

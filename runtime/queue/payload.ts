@@ -17,7 +17,8 @@ export interface PointPayload {
   kind: typeof PAYLOAD_KIND;
   emocVersion: string;
   irVersion: number;
-  /** Which emoc sources compiled the IR (informative: a worker runs any build of the same version). */
+  /** Which emoc sources and wasm kernels compiled the IR: a worker runs only jobs of its own build, since
+   * "the same numbers as a local run" holds only for the same code and kernel build. */
   build: string;
   /** The sweep this point belongs to (hash of every point's id), for status, cancel and results. */
   sweep: string;
@@ -33,7 +34,8 @@ export interface PointPayload {
 export { emocVersion };
 
 let buildCache: string | null = null;
-/** A short hash of the compiler's and runtime's sources: two machines with the same id run the same code. */
+/** A short hash of the compiler's and runtime's sources and wasm kernels: two machines with the same id run the
+ * same code. */
 export function emocBuild(): string {
   if (buildCache) return buildCache;
   const h = createHash('sha256');
@@ -41,7 +43,7 @@ export function emocBuild(): string {
     for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) visit(p);
-      else if (/\.(ts|tsx|js)$/.test(e.name)) h.update(e.name).update(fs.readFileSync(p));
+      else if (/\.(ts|tsx|js|mjs|wasm)$/.test(e.name)) h.update(path.relative(root, p)).update(fs.readFileSync(p));
     }
   };
   for (const d of ['compiler', 'runtime']) if (fs.existsSync(path.join(root, d))) visit(path.join(root, d));
@@ -69,6 +71,9 @@ export function payloadProblem(raw: unknown): string | null {
   const p = raw as Partial<PointPayload>;
   if (p.kind !== PAYLOAD_KIND) return `the job payload is not an emoc point (kind ${JSON.stringify(p.kind)})`;
   if (p.emocVersion !== emocVersion()) return `the job was compiled by emoc ${String(p.emocVersion)}, this worker is emoc ${emocVersion()}`;
+  if (p.build !== emocBuild()) {
+    return `the job was compiled by emoc build ${String(p.build)}, this worker runs build ${emocBuild()} (same version, other sources or kernels): run the worker from the submitter's checkout`;
+  }
   if (p.irVersion !== IR_VERSION) return `the job's IR version is ${String(p.irVersion)}, this worker runs IR version ${IR_VERSION}`;
   for (const k of ['sweep', 'name', 'point', 'specText'] as const) if (typeof p[k] !== 'string') return `the job payload has no ${k}`;
   if (typeof p.data?.location !== 'string' || typeof p.data?.fingerprint !== 'string') return 'the job payload has no data location and fingerprint';
