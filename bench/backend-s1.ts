@@ -104,7 +104,10 @@ const SIMD_FLAGS = ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512bw', 'avx5
 /** The first CPU's flags from /proc/cpuinfo (Linux); empty elsewhere. */
 function cpuFlags(): Set<string> {
   try {
-    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+    const line = fs
+      .readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => /^(flags|Features)\s*:/.test(l));
     return new Set(line ? line.split(':')[1]!.trim().split(/\s+/) : []);
   } catch {
     return new Set();
@@ -114,7 +117,12 @@ function cpuFlags(): Set<string> {
 export function machine(): Machine {
   const cpus = os.cpus();
   const flags = cpuFlags();
-  return { cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, node: process.version, simd: SIMD_FLAGS.filter((f) => flags.has(f)) };
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    simd: SIMD_FLAGS.filter((f) => flags.has(f)),
+  };
 }
 
 /** One line naming the machine: CPU model, cores, AVX2 / AVX-512 and the other SIMD flags, Node. */

@@ -28,12 +28,23 @@ export interface DataLoadResult {
 }
 
 async function timedLoad(data: string, cacheDir: string): Promise<{ seconds: number; cpuSeconds: number; images: number }> {
-  const ir: DataIR = { source: { kind: 'folder', path: data }, classes: [...EMOTIONS], input: [48, 48, 1], valSplit: 0.1, preprocess: 'fixed', test: null };
+  const ir: DataIR = {
+    source: { kind: 'folder', path: data },
+    classes: [...EMOTIONS],
+    input: [48, 48, 1],
+    valSplit: 0.1,
+    preprocess: 'fixed',
+    test: null,
+  };
   const cpu = process.cpuUsage();
   const t = performance.now();
   const d = await loadData(ir, { baseDir: root, seed: 1, cacheDir });
   const used = process.cpuUsage(cpu);
-  return { seconds: (performance.now() - t) / 1000, cpuSeconds: (used.user + used.system) / 1e6, images: d.train.images.length + d.val.images.length };
+  return {
+    seconds: (performance.now() - t) / 1000,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    images: d.train.images.length + d.val.images.length,
+  };
 }
 
 /** Cold and warm loads, `runs` of each; null when the data set is not there. */

@@ -113,7 +113,18 @@ export function ferReport(python: string | undefined, cores: number, steps: numb
     const line = r.stdout?.split('\n').find((l) => l.startsWith('{'));
     return r.status === 0 && line ? (JSON.parse(line) as T) : null;
   };
-  const emoc = [1, cores].map((t) => json<FerRun>(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--threads', String(t), '--steps', String(steps), '--json']));
+  const emoc = [1, cores].map((t) =>
+    json<FerRun>(process.execPath, [
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--threads',
+      String(t),
+      '--steps',
+      String(steps),
+      '--json',
+    ]),
+  );
   type PyFer = { torch: string; results: Array<{ name: string; trainImagesPerSec: number; cpuStepMs: number[] }> };
   const py = [1, cores].map((t) => (python ? json<PyFer>(python, [path.join(here, 'pytorch_fer.py'), String(t), String(steps)]) : null));
   const find = <T extends { name: string }>(rs: T[] | undefined, name: string) => rs?.find((x) => x.name === name);
@@ -130,14 +141,18 @@ export function ferReport(python: string | undefined, cores: number, steps: numb
     const [e1, eN] = emoc.map((r) => find(r?.results, c.name));
     const [p1, pN] = py.map((r) => find(r?.results, c.name));
     const cpu = e1 && p1 ? `${median(e1.cpuStepMs).toFixed(1)} / ${median(p1.cpuStepMs).toFixed(1)}` : '-';
-    lines.push(`| ${c.name} | ${f(e1?.trainImagesPerSec)} | ${f(p1?.trainImagesPerSec)} | ${f(eN?.trainImagesPerSec)} | ${f(pN?.trainImagesPerSec)} | ${ratio(e1?.trainImagesPerSec, p1?.trainImagesPerSec)} | ${ratio(eN?.trainImagesPerSec, pN?.trainImagesPerSec)} | ${cpu} |`);
+    lines.push(
+      `| ${c.name} | ${f(e1?.trainImagesPerSec)} | ${f(p1?.trainImagesPerSec)} | ${f(eN?.trainImagesPerSec)} | ${f(pN?.trainImagesPerSec)} | ${ratio(e1?.trainImagesPerSec, p1?.trainImagesPerSec)} | ${ratio(eN?.trainImagesPerSec, pN?.trainImagesPerSec)} | ${cpu} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--report')) {
-    const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find((p) => p && spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+    const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find(
+      (p) => p && spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0,
+    );
     console.log(ferReport(python, machine().cores, Number(argv[argv.indexOf('--steps') + 1] ?? 10) || 10));
     return;
   }
@@ -145,7 +160,10 @@ async function main(argv: string[]): Promise<void> {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1]! : fallback;
   };
-  const backend = await selectBackend({ prefer: arg('--backend', 'wasm') as BackendPreference, threads: Number(arg('--threads', String(machine().cores))) });
+  const backend = await selectBackend({
+    prefer: arg('--backend', 'wasm') as BackendPreference,
+    threads: Number(arg('--threads', String(machine().cores))),
+  });
   const only = arg('--only', '');
   const results: FerResult[] = [];
   for (const c of FER_CASES.filter((k) => !only || k.name === only)) {
@@ -156,12 +174,18 @@ async function main(argv: string[]): Promise<void> {
     console.log(JSON.stringify(run));
     return;
   }
-  console.log(`machine: ${machineLine(run.machine)}\n${backend.name}, ${backend.threads} thread(s), emoc kernels ${backend.emocKernels ?? 'off'}; batch ${FER_BATCH}`);
+  console.log(
+    `machine: ${machineLine(run.machine)}\n${backend.name}, ${backend.threads} thread(s), emoc kernels ${backend.emocKernels ?? 'off'}; batch ${FER_BATCH}`,
+  );
   for (const r of results) {
-    console.log(`${r.name}: ${r.trainImagesPerSec.toFixed(0)} img/s (median step ${median(r.stepMs).toFixed(1)} ms, cpu ${median(r.cpuStepMs).toFixed(1)} ms; steps ${r.stepMs.map((v) => v.toFixed(1)).join(' ')})`);
+    console.log(
+      `${r.name}: ${r.trainImagesPerSec.toFixed(0)} img/s (median step ${median(r.stepMs).toFixed(1)} ms, cpu ${median(r.cpuStepMs).toFixed(1)} ms; steps ${r.stepMs.map((v) => v.toFixed(1)).join(' ')})`,
+    );
     if (r.profile) {
       const p = r.profile;
-      console.log(`  profiled step: wall ${p.wallMs.toFixed(1)} ms, kernels ${p.kernelMs.toFixed(1)} ms, ${p.kernels.reduce((s, k) => s + k.calls, 0)} kernel calls`);
+      console.log(
+        `  profiled step: wall ${p.wallMs.toFixed(1)} ms, kernels ${p.kernelMs.toFixed(1)} ms, ${p.kernels.reduce((s, k) => s + k.calls, 0)} kernel calls`,
+      );
       for (const k of p.kernels.slice(0, 20)) console.log(`    ${k.kernel.padEnd(28)} ${k.ms.toFixed(2).padStart(8)} ms  ${k.calls} calls`);
     }
   }

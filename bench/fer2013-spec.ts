@@ -87,7 +87,16 @@ export function fer2013SpecReport(python: string | undefined, cores: number, ste
     return r.status === 0 && line ? (JSON.parse(line) as T) : null;
   };
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const emoc = json<SpecResult>(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--threads', String(cores), '--steps', String(steps), '--json']);
+  const emoc = json<SpecResult>(process.execPath, [
+    '--import',
+    'tsx',
+    fileURLToPath(import.meta.url),
+    '--threads',
+    String(cores),
+    '--steps',
+    String(steps),
+    '--json',
+  ]);
   type Py = { torch: string; threads: number; params: number; trainImagesPerSec: number; stepMs: number[]; cpuStepMs: number[] };
   const py = python ? json<Py>(python, [path.join(here, 'pytorch_fer2013.py'), String(cores), String(steps)]) : null;
   const ms = (v: number[] | undefined) => (v ? median(v).toFixed(0) : '-');
@@ -109,7 +118,9 @@ async function main(argv: string[]): Promise<void> {
   };
   const steps = Number(arg('--steps', '10')) || 10;
   if (argv.includes('--report')) {
-    const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find((p) => p && spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+    const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find(
+      (p) => p && spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0,
+    );
     console.log(fer2013SpecReport(python, machine().cores, steps));
     return;
   }
@@ -121,7 +132,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   console.log(`machine: ${machineLine(r.machine)}\n${backend.name}, ${backend.threads} thread(s); batch ${r.batch}; ${r.params} params`);
-  console.log(`${path.relative(process.cwd(), file)}: ${r.trainImagesPerSec.toFixed(0)} img/s (median step ${median(r.stepMs).toFixed(1)} ms, cpu ${median(r.cpuStepMs).toFixed(1)} ms; steps ${r.stepMs.map((v) => v.toFixed(0)).join(' ')})`);
+  console.log(
+    `${path.relative(process.cwd(), file)}: ${r.trainImagesPerSec.toFixed(0)} img/s (median step ${median(r.stepMs).toFixed(1)} ms, cpu ${median(r.cpuStepMs).toFixed(1)} ms; steps ${r.stepMs.map((v) => v.toFixed(0)).join(' ')})`,
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

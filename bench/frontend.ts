@@ -37,7 +37,16 @@ function experiment(i: number, layers: number, sweep: boolean): string[] {
     } else out.push(`    conv ${8 + (l % 5) * 4} k3 | bn`);
   }
   out.push('    flatten', '    dropout 0.5', `    fc ${sweep ? '$hidden' : 64}`, '    fc 7 | softmax', '  }', '');
-  out.push('  train {', '    epochs 10', '    batch 32', '    optimizer adam lr=1e-3', '    schedule step every=5 gamma=0.5', `    seed ${i}`, '    early-stop val_acc patience=3', '  }');
+  out.push(
+    '  train {',
+    '    epochs 10',
+    '    batch 32',
+    '    optimizer adam lr=1e-3',
+    '    schedule step every=5 gamma=0.5',
+    `    seed ${i}`,
+    '    early-stop val_acc patience=3',
+    '  }',
+  );
   if (sweep) out.push('', '  sweep {', '    width in [16, 32]', '    hidden in [64, 128]', '    name "w{width}-h{hidden}"', '  }');
   out.push('}', '');
   return out;

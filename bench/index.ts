@@ -32,7 +32,9 @@ const m = machine();
 console.log(`# emoc benchmarks\nmachine: ${machineLine(m)}\n`);
 
 const fe = await benchFrontend();
-console.log(`## front end\n${fe.lines}-line spec: median ${fe.medianMs.toFixed(1)} ms (target < ${TARGET_MS} ms: ${fe.medianMs < TARGET_MS ? 'met' : 'MISSED'})\n`);
+console.log(
+  `## front end\n${fe.lines}-line spec: median ${fe.medianMs.toFixed(1)} ms (target < ${TARGET_MS} ms: ${fe.medianMs < TARGET_MS ? 'met' : 'MISSED'})\n`,
+);
 console.log(`## CLI start-up (node bin/emoc.js, built and from the sources)\n${formatStartup(benchStartup())}\n`);
 
 const configs: BenchS1Config[] = [
@@ -62,12 +64,18 @@ if (python) {
   const r = spawnSync(python, [path.join(here, 'pytorch_s1.py'), String(m.cores), String(steps)], { encoding: 'utf8' });
   const line = r.stdout.trim().split('\n').at(-1) ?? '';
   const py = JSON.parse(line) as { torch: string; threads: number; trainImagesPerSec: number; inferImagesPerSec: number };
-  console.log(`## PyTorch reference (S1, same shapes, batch 32)\nPyTorch ${py.torch}, ${py.threads} threads: train ${py.trainImagesPerSec.toFixed(1)} img/s, infer ${py.inferImagesPerSec.toFixed(1)} img/s`);
+  console.log(
+    `## PyTorch reference (S1, same shapes, batch 32)\nPyTorch ${py.torch}, ${py.threads} threads: train ${py.trainImagesPerSec.toFixed(1)} img/s, infer ${py.inferImagesPerSec.toFixed(1)} img/s`,
+  );
   if (wasmAll?.trainImagesPerSec && wasmAll.inferImagesPerSec) {
-    console.log(`emoc wasm x${m.cores} / PyTorch: train ${(wasmAll.trainImagesPerSec / py.trainImagesPerSec).toFixed(2)}x, infer ${(wasmAll.inferImagesPerSec / py.inferImagesPerSec).toFixed(2)}x (target >= 1.0x)`);
+    console.log(
+      `emoc wasm x${m.cores} / PyTorch: train ${(wasmAll.trainImagesPerSec / py.trainImagesPerSec).toFixed(2)}x, infer ${(wasmAll.inferImagesPerSec / py.inferImagesPerSec).toFixed(2)}x (target >= 1.0x)`,
+    );
   }
   const rl = spawnSync(python, [path.join(here, 'pytorch_layers.py'), String(m.cores), String(steps)], { encoding: 'utf8' });
-  const pl = JSON.parse(rl.stdout.trim().split('\n').at(-1) ?? '{}') as { layers?: Array<{ name: string; forwardMs: number; trainMs: number }> };
+  const pl = JSON.parse(rl.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    layers?: Array<{ name: string; forwardMs: number; trainMs: number }>;
+  };
   torchLayers = new Map((pl.layers ?? []).map((l) => [l.name, l]));
   console.log('');
 } else {
@@ -77,12 +85,16 @@ if (python) {
 /** Runs a bench script in its own process (a wasm module's thread count is fixed when it starts);
  * returns its JSON line, or null after printing why there is none. */
 function runScript<T>(script: string, threads: number, extra: string[] = []): T | null {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, script), '--threads', String(threads), '--steps', String(steps), '--json', ...extra], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 15 * 60_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(here, script), '--threads', String(threads), '--steps', String(steps), '--json', ...extra],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 15 * 60_000,
+    },
+  );
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.status !== 0 || !line) {
     console.log(`${script}, wasm ${threads} thread(s): failed (exit ${r.status})`);
@@ -100,7 +112,9 @@ for (const threads of [1, m.cores]) {
   const res = runScript<{ inferImagesPerSec: number; backend: BackendInfo }>('mobilenet.ts', threads);
   if (!res) continue;
   mobile.set(threads, res.inferImagesPerSec);
-  console.log(`emoc wasm${res.backend.simd ? ' (SIMD)' : ''}${res.backend.emocKernels ? `, emoc kernels ${res.backend.emocKernels}` : ''}, ${res.backend.threads} thread(s): ${res.inferImagesPerSec.toFixed(1)} img/s`);
+  console.log(
+    `emoc wasm${res.backend.simd ? ' (SIMD)' : ''}${res.backend.emocKernels ? `, emoc kernels ${res.backend.emocKernels}` : ''}, ${res.backend.threads} thread(s): ${res.inferImagesPerSec.toFixed(1)} img/s`,
+  );
 }
 if (python) {
   const r = spawnSync(python, [path.join(here, 'pytorch_mobilenet.py'), String(m.cores), String(steps)], { encoding: 'utf8' });

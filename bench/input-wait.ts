@@ -48,15 +48,35 @@ export function benchInputWait(cases = INPUT_WAIT_CASES, images = 140): InputWai
   try {
     return cases.map(({ spec, threads, target = 0.05, images: caseImages }) => {
       const threadArgs = threads ? ['--threads', String(threads)] : [];
-      const r = spawnSync(process.execPath, [path.join(root, 'bin/emoc.js'), 'run', spec, '--json', '--epochs', '1', '--images', String(caseImages ?? images), '--runs', runs, ...threadArgs], {
-        cwd: root,
-        encoding: 'utf8',
-        maxBuffer: 1 << 26,
-        timeout: 15 * 60_000,
-      });
-      const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; batches?: number; timing?: { inputMs: number; stepMs: number } });
+      const r = spawnSync(
+        process.execPath,
+        [
+          path.join(root, 'bin/emoc.js'),
+          'run',
+          spec,
+          '--json',
+          '--epochs',
+          '1',
+          '--images',
+          String(caseImages ?? images),
+          '--runs',
+          runs,
+          ...threadArgs,
+        ],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          maxBuffer: 1 << 26,
+          timeout: 15 * 60_000,
+        },
+      );
+      const events = r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { type: string; batches?: number; timing?: { inputMs: number; stepMs: number } });
       const epoch = events.find((e) => e.type === 'epoch');
-      if (r.status !== 0 || !epoch?.timing) throw new Error(`emoc run ${spec} failed (exit ${r.status}): ${r.stderr.trim().split('\n').at(-1)}`);
+      if (r.status !== 0 || !epoch?.timing)
+        throw new Error(`emoc run ${spec} failed (exit ${r.status}): ${r.stderr.trim().split('\n').at(-1)}`);
       const batches = events.filter((e) => e.type === 'batch').at(-1)?.batches ?? 0;
       const { inputMs, stepMs } = epoch.timing;
       const prefetch = events.some((e) => e.type === 'log' && (e as { message?: string }).message?.includes('built ahead'));
@@ -73,7 +93,10 @@ export function formatInputWait(rows: InputWait[]): string {
     'input wait per epoch (built-in faces, one epoch, wasm; s1 specs 160x160x3, aug-48 48x48x1 with every augmentation; prefetch = batches built ahead on a worker thread)',
     '| spec | batches | input ms | step ms | input share | target |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.spec} | ${r.batches} | ${r.inputMs.toFixed(0)} | ${r.stepMs.toFixed(0)} | ${(100 * r.share).toFixed(2)}% ${r.share < r.target ? '(met)' : '(MISSED)'} | < ${(100 * r.target).toFixed(0)}% |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.spec} | ${r.batches} | ${r.inputMs.toFixed(0)} | ${r.stepMs.toFixed(0)} | ${(100 * r.share).toFixed(2)}% ${r.share < r.target ? '(met)' : '(MISSED)'} | < ${(100 * r.target).toFixed(0)}% |`,
+    ),
   ].join('\n');
 }
 

@@ -26,13 +26,26 @@ export interface LayerCase {
   batch?: number;
 }
 
-const conv = (filters: number, kernelSize: number, strides: number) => () => tfl.layers.conv2d({ filters, kernelSize, strides, padding: 'same', activation: 'relu' });
+const conv = (filters: number, kernelSize: number, strides: number) => () =>
+  tfl.layers.conv2d({ filters, kernelSize, strides, padding: 'same', activation: 'relu' });
 const FER = 64;
 
 export const LAYER_CASES: LayerCase[] = [
-  { name: 'conv 64 k5 s2 (S1 #1, 160x160x3)', input: [160, 160, 3], make: () => tfl.layers.conv2d({ filters: 64, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu' }) },
-  { name: 'conv 64 k5 s2 (S1 #2, 40x40x64)', input: [40, 40, 64], make: () => tfl.layers.conv2d({ filters: 64, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu' }) },
-  { name: 'conv 64 k9 s4 (S2 #1, 160x160x3)', input: [160, 160, 3], make: () => tfl.layers.conv2d({ filters: 64, kernelSize: 9, strides: 4, padding: 'same', activation: 'relu' }) },
+  {
+    name: 'conv 64 k5 s2 (S1 #1, 160x160x3)',
+    input: [160, 160, 3],
+    make: () => tfl.layers.conv2d({ filters: 64, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu' }),
+  },
+  {
+    name: 'conv 64 k5 s2 (S1 #2, 40x40x64)',
+    input: [40, 40, 64],
+    make: () => tfl.layers.conv2d({ filters: 64, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu' }),
+  },
+  {
+    name: 'conv 64 k9 s4 (S2 #1, 160x160x3)',
+    input: [160, 160, 3],
+    make: () => tfl.layers.conv2d({ filters: 64, kernelSize: 9, strides: 4, padding: 'same', activation: 'relu' }),
+  },
   { name: 'bn (80x80x64)', input: [80, 80, 64], make: () => new FusedBatchNormalization({ momentum: 0.9 }) },
   { name: "bn, tfjs-layers' own (80x80x64)", input: [80, 80, 64], make: () => tfl.layers.batchNormalization({ momentum: 0.9 }) },
   { name: 'maxpool 2 (80x80x64)', input: [80, 80, 64], make: () => tfl.layers.maxPooling2d({ poolSize: 2 }) },
@@ -108,16 +121,28 @@ export async function benchLayers(opts: { steps?: number; warmup?: number; only?
   return out;
 }
 
-export function formatLayers(rows: LayerTiming[], backend: BackendInfo, reference?: Map<string, { forwardMs: number; trainMs: number }>): string {
+export function formatLayers(
+  rows: LayerTiming[],
+  backend: BackendInfo,
+  reference?: Map<string, { forwardMs: number; trainMs: number }>,
+): string {
   const ref = reference && reference.size > 0;
-  const head = ref ? '| layer | fwd ms | fwd+bwd ms | PyTorch fwd ms | PyTorch fwd+bwd ms | fwd+bwd ratio |\n|---|---|---|---|---|---|' : '| layer | fwd ms | fwd+bwd ms |\n|---|---|---|';
+  const head = ref
+    ? '| layer | fwd ms | fwd+bwd ms | PyTorch fwd ms | PyTorch fwd+bwd ms | fwd+bwd ratio |\n|---|---|---|---|---|---|'
+    : '| layer | fwd ms | fwd+bwd ms |\n|---|---|---|';
   const lines = rows.map((r) => {
     const base = `| ${r.name} | ${r.forwardMs.toFixed(1)} | ${r.trainMs.toFixed(1)} |`;
     const p = reference?.get(r.name);
     if (!ref) return base;
-    return p ? `${base} ${p.forwardMs.toFixed(1)} | ${p.trainMs.toFixed(1)} | ${(p.trainMs / r.trainMs).toFixed(2)}x |` : `${base} - | - | - |`;
+    return p
+      ? `${base} ${p.forwardMs.toFixed(1)} | ${p.trainMs.toFixed(1)} | ${(p.trainMs / r.trainMs).toFixed(2)}x |`
+      : `${base} - | - | - |`;
   });
-  return [`per layer, batch 32 (b64: batch 64), ${backend.name}${backend.simd ? ' (SIMD)' : ''}${backend.emocKernels ? `, emoc kernels ${backend.emocKernels}` : ''}, ${backend.threads} thread(s); median ms (ratio = PyTorch time / emoc time, above 1 is faster)`, head, ...lines].join('\n');
+  return [
+    `per layer, batch 32 (b64: batch 64), ${backend.name}${backend.simd ? ' (SIMD)' : ''}${backend.emocKernels ? `, emoc kernels ${backend.emocKernels}` : ''}, ${backend.threads} thread(s); median ms (ratio = PyTorch time / emoc time, above 1 is faster)`,
+    head,
+    ...lines,
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<void> {

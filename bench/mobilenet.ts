@@ -12,8 +12,19 @@ import { median } from './stats.ts';
 
 /** [pointwise filters, depthwise stride] of the 13 separable blocks. */
 const BLOCKS: Array<[number, number]> = [
-  [64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2],
-  [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1],
+  [64, 1],
+  [128, 2],
+  [128, 1],
+  [256, 2],
+  [256, 1],
+  [512, 2],
+  [512, 1],
+  [512, 1],
+  [512, 1],
+  [512, 1],
+  [512, 1],
+  [1024, 2],
+  [1024, 1],
 ];
 
 interface Weights {
@@ -27,11 +38,21 @@ function makeWeights(): Weights {
   const r = (shape: number[], scale: number) => tf.randomUniform(shape, -scale, scale, 'float32', seed++);
   let cin = 32;
   const blocks = BLOCKS.map(([cout, stride]) => {
-    const b = { dw: r([3, 3, cin, 1], 0.3) as tf.Tensor4D, dwb: r([cin], 0.1) as tf.Tensor1D, pw: r([1, 1, cin, cout], 1 / Math.sqrt(cin)) as tf.Tensor4D, pwb: r([cout], 0.1) as tf.Tensor1D, stride };
+    const b = {
+      dw: r([3, 3, cin, 1], 0.3) as tf.Tensor4D,
+      dwb: r([cin], 0.1) as tf.Tensor1D,
+      pw: r([1, 1, cin, cout], 1 / Math.sqrt(cin)) as tf.Tensor4D,
+      pwb: r([cout], 0.1) as tf.Tensor1D,
+      stride,
+    };
     cin = cout;
     return b;
   });
-  return { stem: { w: r([3, 3, 3, 32], 0.3) as tf.Tensor4D, b: r([32], 0.1) as tf.Tensor1D }, blocks, fc: { w: r([1024, 1000], 0.03) as tf.Tensor2D, b: r([1000], 0.1) as tf.Tensor1D } };
+  return {
+    stem: { w: r([3, 3, 3, 32], 0.3) as tf.Tensor4D, b: r([32], 0.1) as tf.Tensor1D },
+    blocks,
+    fc: { w: r([1024, 1000], 0.03) as tf.Tensor2D, b: r([1000], 0.1) as tf.Tensor1D },
+  };
 }
 
 function forward(wt: Weights, x: tf.Tensor4D): tf.Tensor2D {
@@ -76,7 +97,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const at = (flag: string) => (argv.includes(flag) ? Number(argv[argv.indexOf(flag) + 1]) : undefined);
   const r = await benchMobileNet({ threads: at('--threads'), steps: at('--steps') });
   if (argv.includes('--json')) console.log(JSON.stringify(r));
-  else console.log(`MobileNetV1 160x160x3, batch ${r.batch}, wasm ${r.backend.threads} thread(s): ${r.inferImagesPerSec.toFixed(1)} img/s (steps ms: ${r.inferStepMs.map((v) => v.toFixed(0)).join(' ')})`);
+  else
+    console.log(
+      `MobileNetV1 160x160x3, batch ${r.batch}, wasm ${r.backend.threads} thread(s): ${r.inferImagesPerSec.toFixed(1)} img/s (steps ms: ${r.inferStepMs.map((v) => v.toFixed(0)).join(' ')})`,
+    );
   // The wasm backend's pthread workers keep the event loop alive: leave once the output is written.
   process.stdout.write('', () => process.exit(0));
 }

@@ -47,7 +47,9 @@ try {
   await worker.exited;
   console.log(`8 points x 1 epoch, builtin:faces 140 images 48x48, 1 wasm thread`);
   console.log(`local sweep (one process):      ${(localMs / 1000).toFixed(1)} s`);
-  console.log(`queued, 1 warm worker:          ${(queuedMs / 1000).toFixed(1)} s  (${((100 * (queuedMs - localMs)) / localMs).toFixed(1)}% vs local; target <= 10%)`);
+  console.log(
+    `queued, 1 warm worker:          ${(queuedMs / 1000).toFixed(1)} s  (${((100 * (queuedMs - localMs)) / localMs).toFixed(1)}% vs local; target <= 10%)`,
+  );
 } finally {
   await redis.stop();
 }

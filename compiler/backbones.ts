@@ -96,4 +96,3 @@ export function canFinetune(name: string): FinetuneVerdict {
       `(fine-tuning would need the network rebuilt as a tfjs-layers model)`,
   };
 }
-

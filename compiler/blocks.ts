@@ -74,7 +74,9 @@ export function collectBlocks(program: LoadedProgram, diagnostics: Diagnostic[])
         if (file !== program.main.file) continue;
       }
       if (item.body.length === 0) {
-        diagnostics.push(diagnostic('E012', file, item.nameSpan, `block '${item.name}' has no layers`, 'write its layers inside the braces'));
+        diagnostics.push(
+          diagnostic('E012', file, item.nameSpan, `block '${item.name}' has no layers`, 'write its layers inside the braces'),
+        );
       }
       const seen = new Set<string>();
       for (const p of item.params) {
@@ -94,7 +96,16 @@ export function collectBlocks(program: LoadedProgram, diagnostics: Diagnostic[])
 export function checkNoRepeat(section: Section, diagnostics: Diagnostic[], file: string): void {
   for (const p of section.body ?? []) {
     for (const c of p.calls) {
-      if (c.repeat) diagnostics.push(diagnostic('E057', file, c.repeat.span, `'repeat' repeats layers; '${section.keyword}' holds settings`, 'use repeat in a model or head block'));
+      if (c.repeat)
+        diagnostics.push(
+          diagnostic(
+            'E057',
+            file,
+            c.repeat.span,
+            `'repeat' repeats layers; '${section.keyword}' holds settings`,
+            'use repeat in a model or head block',
+          ),
+        );
     }
   }
 }

@@ -88,7 +88,16 @@ export function compile(file: string, opts: CompileOptions = {}): CompileResult 
         train,
         shapes,
       };
-      diagnostics.push(...validatePoint({ file: exp.file, nameSpan: exp.experiment.nameSpan, experimentName: exp.experiment.name, sections: s, ir, opts: validateOpts }));
+      diagnostics.push(
+        ...validatePoint({
+          file: exp.file,
+          nameSpan: exp.experiment.nameSpan,
+          experimentName: exp.experiment.name,
+          sections: s,
+          ir,
+          opts: validateOpts,
+        }),
+      );
       named.push({ name, experiment: exp.experiment.name, file: exp.file, nameSpan: exp.experiment.nameSpan });
       if (!point.point || opts.keepPoints === undefined || index < opts.keepPoints) experiments.push(ir);
       index++;
@@ -98,7 +107,9 @@ export function compile(file: string, opts: CompileOptions = {}): CompileResult 
   }
   diagnostics.push(...nameClashes(named));
   if (program.main.items.length === 0 && program.main.imports.length === 0 && !hasErrors(diagnostics)) {
-    diagnostics.push(diagnostic('E026', program.main.file, program.main.span, 'this file declares no experiment', 'add: experiment NAME { ... }'));
+    diagnostics.push(
+      diagnostic('E026', program.main.file, program.main.span, 'this file declares no experiment', 'add: experiment NAME { ... }'),
+    );
   }
   const all = normalizeDiagnostics(diagnostics);
   const ok = !hasErrors(all);

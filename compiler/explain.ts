@@ -34,14 +34,22 @@ const count = (n: number) => (n === UNKNOWN ? '?' : n.toLocaleString('en-US'));
 
 /** How a residual's shortcut is computed: the compiler's projection is shown as the layers it is. */
 function describeShortcut(shortcut: Extract<LayerIR, { kind: 'residual' }>['shortcut']): string {
-  return shortcut.kind === 'identity' ? 'shortcut identity' : `shortcut projection: conv ${shortcut.filters} k1x1 s${shortcut.stride.join('x')} nobias + bn`;
+  return shortcut.kind === 'identity'
+    ? 'shortcut identity'
+    : `shortcut projection: conv ${shortcut.filters} k1x1 s${shortcut.stride.join('x')} nobias + bn`;
 }
 
 /**
  * One row per layer; a residual's body and its shortcut follow it, indented. A layer expanded from a named
  * block says which (once, on the residual, when the whole residual came from it).
  */
-function layerRows(layers: LayerIR[], shapes: LayerShape[], depth: number, enclosing: string | undefined, rows: [string, string, string][]): void {
+function layerRows(
+  layers: LayerIR[],
+  shapes: LayerShape[],
+  depth: number,
+  enclosing: string | undefined,
+  rows: [string, string, string][],
+): void {
   const pad = '  '.repeat(depth);
   layers.forEach((l, i) => {
     const shape = shapes[i] ?? { output: [], params: 0, trainable: 0 };
@@ -56,7 +64,11 @@ function layerRows(layers: LayerIR[], shapes: LayerShape[], depth: number, enclo
 
 function table(ir: ExperimentIR): string {
   const rows: [string, string, string][] = [['layer', 'output', 'params']];
-  rows.push([ir.backbone ? `backbone ${ir.backbone.name} [${ir.backbone.taps.join(', ')}]${ir.backbone.frozen ? ' frozen' : ''}` : 'input', fmt(ir.shapes.input), '0']);
+  rows.push([
+    ir.backbone ? `backbone ${ir.backbone.name} [${ir.backbone.taps.join(', ')}]${ir.backbone.frozen ? ' frozen' : ''}` : 'input',
+    fmt(ir.shapes.input),
+    '0',
+  ]);
   layerRows(ir.layers, ir.shapes.layers, 0, undefined, rows);
   const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: [string, string, string]) => `  ${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}`;
@@ -86,7 +98,9 @@ export function explain(experiments: ExperimentIR[], sweepSizes: ReadonlyMap<str
     out.push(`sweep ${sweep}: ${total.toLocaleString('en-US')} points over ${axes.join(' x ')}`);
     for (const p of points.slice(0, EXPLAIN_POINTS)) {
       shown.add(p);
-      out.push(`  ${p.sweep!.point.padEnd(24)} ${axes.map((a) => `${a}=${p.sweep!.values[a]}`).join('  ')}   params ${count(p.shapes.totalParams)}`);
+      out.push(
+        `  ${p.sweep!.point.padEnd(24)} ${axes.map((a) => `${a}=${p.sweep!.values[a]}`).join('  ')}   params ${count(p.shapes.totalParams)}`,
+      );
     }
     const rest = total - Math.min(points.length, EXPLAIN_POINTS);
     if (rest > 0) out.push(`  ... and ${rest.toLocaleString('en-US')} more points (FILE#POINT explains one)`);

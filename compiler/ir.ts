@@ -63,7 +63,8 @@ export type TestSplit = 'auto' | { kind: PathSource; path: string } | null;
 /** Training-time augmentations, applied in order, each a view generator. */
 export type CropKind = (typeof CROP_KINDS)[number];
 
-export type TrainAug = { kind: 'flip' } | { kind: 'tencrop'; size: [number, number] } | { kind: 'randomcrop'; size: [number, number] } | RandomAug;
+export type TrainAug =
+  { kind: 'flip' } | { kind: 'tencrop'; size: [number, number] } | { kind: 'randomcrop'; size: [number, number] } | RandomAug;
 
 /** A random per-image augmentation with its strength (vocabulary.ts AUGMENT_STRENGTHS: keys and ranges). */
 export type RandomAug =

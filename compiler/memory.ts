@@ -9,11 +9,15 @@ import { UNKNOWN } from './shapes.ts';
 
 const BYTES_PER_FLOAT = 4;
 
-const elements = (shape: readonly number[]): number => (shape.length === 0 || shape.includes(UNKNOWN) ? 0 : shape.reduce((a, b) => a * b, 1));
+const elements = (shape: readonly number[]): number =>
+  shape.length === 0 || shape.includes(UNKNOWN) ? 0 : shape.reduce((a, b) => a * b, 1);
 
 /** Elements of every layer's output, a residual's body and projection included. */
 function totalOutputs(layers: readonly LayerShape[]): number {
-  return layers.reduce((sum, l) => sum + elements(l.output) + totalOutputs(l.inner ?? []) + (l.shortcut ? elements(l.shortcut.output) : 0), 0);
+  return layers.reduce(
+    (sum, l) => sum + elements(l.output) + totalOutputs(l.inner ?? []) + (l.shortcut ? elements(l.shortcut.output) : 0),
+    0,
+  );
 }
 
 /** Bytes of forward activations and gradients for one batch of `ir.train.batchSize` images. */

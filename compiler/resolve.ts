@@ -49,7 +49,9 @@ export function loadProgram(file: string, readFile: ReadFile, text?: string): Lo
       if (files.has(target)) continue;
       const importedText = readFile(target);
       if (importedText === undefined) {
-        diagnostics.push(diagnostic('E019', f, imp.pathSpan, `cannot read imported file '${imp.path}'`, `paths are relative to ${path.dirname(f) || '.'}`));
+        diagnostics.push(
+          diagnostic('E019', f, imp.pathSpan, `cannot read imported file '${imp.path}'`, `paths are relative to ${path.dirname(f) || '.'}`),
+        );
         continue;
       }
       visit(target, importedText);
@@ -81,18 +83,44 @@ export function resolveExperiments(program: LoadedProgram): { experiments: Resol
       if (item.kind === 'experiment') {
         const prior = experiments.get(item.name);
         if (prior && prior.file === file) {
-          diagnostics.push(diagnostic('E016', file, item.nameSpan, `experiment '${item.name}' is declared twice`, 'give each experiment its own name'));
+          diagnostics.push(
+            diagnostic('E016', file, item.nameSpan, `experiment '${item.name}' is declared twice`, 'give each experiment its own name'),
+          );
         } else if (!prior || file === program.main.file) experiments.set(item.name, { exp: item, file });
       } else {
         const sectionName = item.header[0]?.kind === 'word' ? item.header[0].name : undefined;
         if (!NAMEABLE_SECTIONS.has(item.keyword)) {
-          diagnostics.push(diagnostic('E010', file, item.keywordSpan, `'${item.keyword}' cannot be declared at top level`, `only ${[...NAMEABLE_SECTIONS].join(', ')} sections can be named and reused`));
+          diagnostics.push(
+            diagnostic(
+              'E010',
+              file,
+              item.keywordSpan,
+              `'${item.keyword}' cannot be declared at top level`,
+              `only ${[...NAMEABLE_SECTIONS].join(', ')} sections can be named and reused`,
+            ),
+          );
         } else if (!sectionName || !item.body) {
-          diagnostics.push(diagnostic('E012', file, item.keywordSpan, `a top-level '${item.keyword}' section needs a name and a block`, `write: ${item.keyword} NAME { ... }`));
+          diagnostics.push(
+            diagnostic(
+              'E012',
+              file,
+              item.keywordSpan,
+              `a top-level '${item.keyword}' section needs a name and a block`,
+              `write: ${item.keyword} NAME { ... }`,
+            ),
+          );
         } else {
           const key = `${item.keyword}:${sectionName}`;
           if (named.has(key) && named.get(key)!.file === file) {
-            diagnostics.push(diagnostic('E016', file, item.header[0].span, `${item.keyword} '${sectionName}' is declared twice`, 'give each section its own name'));
+            diagnostics.push(
+              diagnostic(
+                'E016',
+                file,
+                item.header[0].span,
+                `${item.keyword} '${sectionName}' is declared twice`,
+                'give each section its own name',
+              ),
+            );
           }
           named.set(key, { section: item, file });
         }
@@ -112,10 +140,24 @@ export function resolveExperiments(program: LoadedProgram): { experiments: Resol
     let sections: Partial<Record<SectionName, Section>> = {};
     if (exp.base !== null) {
       if (resolving.has(exp.base)) {
-        diagnostics.push(diagnostic('E018', file, exp.baseSpan!, `'${exp.name}' extends '${exp.base}', which extends it back`, 'break the cycle of extends'));
+        diagnostics.push(
+          diagnostic(
+            'E018',
+            file,
+            exp.baseSpan!,
+            `'${exp.name}' extends '${exp.base}', which extends it back`,
+            'break the cycle of extends',
+          ),
+        );
       } else if (!experiments.has(exp.base)) {
         diagnostics.push(
-          diagnostic('E017', file, exp.baseSpan!, `unknown experiment '${exp.base}'`, didYouMean(exp.base, experiments.keys(), 'import the file that declares it')),
+          diagnostic(
+            'E017',
+            file,
+            exp.baseSpan!,
+            `unknown experiment '${exp.base}'`,
+            didYouMean(exp.base, experiments.keys(), 'import the file that declares it'),
+          ),
         );
       } else {
         sections = { ...effective(exp.base) };
@@ -126,7 +168,9 @@ export function resolveExperiments(program: LoadedProgram): { experiments: Resol
       if (!(SECTION_NAMES as readonly string[]).includes(section.keyword)) continue;
       const key = section.keyword as SectionName;
       if (seen.has(key)) {
-        diagnostics.push(diagnostic('E015', file, section.keywordSpan, `section '${key}' appears twice in '${exp.name}'`, 'merge the two blocks into one'));
+        diagnostics.push(
+          diagnostic('E015', file, section.keywordSpan, `section '${key}' appears twice in '${exp.name}'`, 'merge the two blocks into one'),
+        );
         continue;
       }
       seen.add(key);
@@ -144,13 +188,25 @@ export function resolveExperiments(program: LoadedProgram): { experiments: Resol
     const ref = section.header[0];
     if (!ref) return section;
     if (ref.kind !== 'word') {
-      diagnostics.push(diagnostic('E013', file, ref.span, `a section reference is a name, not ${ref.kind}`, `write: ${section.keyword} NAME`));
+      diagnostics.push(
+        diagnostic('E013', file, ref.span, `a section reference is a name, not ${ref.kind}`, `write: ${section.keyword} NAME`),
+      );
       return section;
     }
     const target = named.get(`${section.keyword}:${ref.name}`);
     if (!target) {
-      const candidates = [...named.keys()].filter((k) => k.startsWith(`${section.keyword}:`)).map((k) => k.slice(section.keyword.length + 1));
-      diagnostics.push(diagnostic('E017', file, ref.span, `unknown ${section.keyword} section '${ref.name}'`, didYouMean(ref.name, candidates, `declare it at top level: ${section.keyword} ${ref.name} { ... }`)));
+      const candidates = [...named.keys()]
+        .filter((k) => k.startsWith(`${section.keyword}:`))
+        .map((k) => k.slice(section.keyword.length + 1));
+      diagnostics.push(
+        diagnostic(
+          'E017',
+          file,
+          ref.span,
+          `unknown ${section.keyword} section '${ref.name}'`,
+          didYouMean(ref.name, candidates, `declare it at top level: ${section.keyword} ${ref.name} { ... }`),
+        ),
+      );
       return { ...section, header: [] };
     }
     const base = { ...target.section, header: [] };

@@ -84,10 +84,10 @@ const layer = {
   ].map((l) => ({ ...l, properties: { ...l.properties, from }, required: l.required })),
 };
 
-const layerShape = obj({ output: shape, params: count, trainable: count, inner: { type: 'array', items: LAYER_SHAPE_REF }, shortcut: LAYER_SHAPE_REF }, [
-  'inner',
-  'shortcut',
-]);
+const layerShape = obj(
+  { output: shape, params: count, trainable: count, inner: { type: 'array', items: LAYER_SHAPE_REF }, shortcut: LAYER_SHAPE_REF },
+  ['inner', 'shortcut'],
+);
 
 const cropSize = pair;
 
@@ -155,8 +155,21 @@ export const IR_SCHEMA = {
       optimizer: {
         oneOf: [
           obj({ kind: kind('adam'), lr: { type: 'number', exclusiveMinimum: 0 }, beta1: num, beta2: num, epsilon: num }),
-          obj({ kind: kind('adamw'), lr: { type: 'number', exclusiveMinimum: 0 }, beta1: num, beta2: num, epsilon: num, weightDecay: { type: 'number', minimum: 0 } }),
-          obj({ kind: kind('sgd'), lr: { type: 'number', exclusiveMinimum: 0 }, momentum: num, nesterov: bool, weightDecay: { type: 'number', minimum: 0 } }),
+          obj({
+            kind: kind('adamw'),
+            lr: { type: 'number', exclusiveMinimum: 0 },
+            beta1: num,
+            beta2: num,
+            epsilon: num,
+            weightDecay: { type: 'number', minimum: 0 },
+          }),
+          obj({
+            kind: kind('sgd'),
+            lr: { type: 'number', exclusiveMinimum: 0 },
+            momentum: num,
+            nesterov: bool,
+            weightDecay: { type: 'number', minimum: 0 },
+          }),
         ],
       },
       schedule: {

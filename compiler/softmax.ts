@@ -7,7 +7,10 @@ import type { LayerIR } from './ir.ts';
 
 /** A softmax layer, or an fc/conv whose activation is softmax. */
 export function isSoftmax(layer: LayerIR): boolean {
-  return (layer.kind === 'activation' && layer.fn === 'softmax') || ((layer.kind === 'fc' || layer.kind === 'conv') && layer.activation === 'softmax');
+  return (
+    (layer.kind === 'activation' && layer.fn === 'softmax') ||
+    ((layer.kind === 'fc' || layer.kind === 'conv') && layer.activation === 'softmax')
+  );
 }
 
 /** Index of the last softmax in the stack, or -1. */

@@ -63,7 +63,15 @@ export function expandSweep(
     }
     const [inWord, list] = call.args;
     if (!inWord || inWord.kind !== 'word' || inWord.name !== 'in' || !list || list.kind !== 'list') {
-      diagnostics.push(diagnostic('E042', file, call.span, `sweep axis '${call.name}' must be written 'NAME in [v1, v2, ...]'`, `for example: ${call.name} in [1, 2]`));
+      diagnostics.push(
+        diagnostic(
+          'E042',
+          file,
+          call.span,
+          `sweep axis '${call.name}' must be written 'NAME in [v1, v2, ...]'`,
+          `for example: ${call.name} in [1, 2]`,
+        ),
+      );
       continue;
     }
     if (list.items.length === 0) {
@@ -74,16 +82,38 @@ export function expandSweep(
       const [section, setting] = call.name.split('.', 2);
       const known = settingNames(section);
       if (!known) {
-        diagnostics.push(diagnostic('E040', file, call.nameSpan, `sweep over unknown key '${call.name}': no section '${section}'`, didYouMean(section, ['data', 'augment', 'backbone', 'train'])));
+        diagnostics.push(
+          diagnostic(
+            'E040',
+            file,
+            call.nameSpan,
+            `sweep over unknown key '${call.name}': no section '${section}'`,
+            didYouMean(section, ['data', 'augment', 'backbone', 'train']),
+          ),
+        );
         continue;
       }
       if (!known.includes(setting)) {
-        diagnostics.push(diagnostic('E040', file, call.nameSpan, `sweep over unknown key '${call.name}'`, didYouMean(setting, known, `settings of ${section}: ${known.join(', ')}`)));
+        diagnostics.push(
+          diagnostic(
+            'E040',
+            file,
+            call.nameSpan,
+            `sweep over unknown key '${call.name}'`,
+            didYouMean(setting, known, `settings of ${section}: ${known.join(', ')}`),
+          ),
+        );
         continue;
       }
     } else if (!used.has(call.name)) {
       diagnostics.push(
-        diagnostic('E040', file, call.nameSpan, `sweep over unknown key '${call.name}': no '$${call.name}' in the spec`, didYouMean(call.name, used.keys(), `use $${call.name} where the value goes`)),
+        diagnostic(
+          'E040',
+          file,
+          call.nameSpan,
+          `sweep over unknown key '${call.name}': no '$${call.name}' in the spec`,
+          didYouMean(call.name, used.keys(), `use $${call.name} where the value goes`),
+        ),
       );
       continue;
     }
@@ -96,16 +126,28 @@ export function expandSweep(
   for (const [name, spans] of used) {
     if (declared.has(name)) continue;
     for (const span of spans) {
-      diagnostics.push(diagnostic('E041', file, span, `undefined variable '$${name}'`, sweep ? didYouMean(name, axisNames, `add '${name} in [...]' to the sweep`) : `add: sweep { ${name} in [...] }`));
+      diagnostics.push(
+        diagnostic(
+          'E041',
+          file,
+          span,
+          `undefined variable '$${name}'`,
+          sweep ? didYouMean(name, axisNames, `add '${name} in [...]' to the sweep`) : `add: sweep { ${name} in [...] }`,
+        ),
+      );
     }
   }
   if (template) {
     for (const m of template.text.matchAll(/\{([^}]*)\}/g)) {
-      if (!axisNames.has(m[1])) diagnostics.push(diagnostic('E040', file, template.span, `name template uses unknown axis '{${m[1]}}'`, didYouMean(m[1], axisNames)));
+      if (!axisNames.has(m[1]))
+        diagnostics.push(
+          diagnostic('E040', file, template.span, `name template uses unknown axis '{${m[1]}}'`, didYouMean(m[1], axisNames)),
+        );
     }
   }
 
-  if (!sweep || axes.length === 0) return { count: 1, points: [{ point: null, values: {}, sections: withoutUnresolved(rest) }], diagnostics };
+  if (!sweep || axes.length === 0)
+    return { count: 1, points: [{ point: null, values: {}, sections: withoutUnresolved(rest) }], diagnostics };
 
   // Count before building: seven axes of ten values are ten million points, which would take minutes and
   // gigabytes to lower. BigInt so that the count in the message is exact however many axes there are.
@@ -143,9 +185,19 @@ function* buildPoints(
       values[axis.name] = plain(combo[i]);
       byName.set(axis.name, combo[i]);
     });
-    const label = template ? template.text.replace(/\{([^}]*)\}/g, (_, n: string) => String(values[n] ?? n)) : axes.map((a) => String(values[a.name])).join('-');
+    const label = template
+      ? template.text.replace(/\{([^}]*)\}/g, (_, n: string) => String(values[n] ?? n))
+      : axes.map((a) => String(values[a.name])).join('-');
     if (labels.has(label)) {
-      diagnostics.push(diagnostic('E043', file, template?.span ?? sweepSpan, `two sweep points are both named '${label}'`, 'use every axis in the name template'));
+      diagnostics.push(
+        diagnostic(
+          'E043',
+          file,
+          template?.span ?? sweepSpan,
+          `two sweep points are both named '${label}'`,
+          'use every axis in the name template',
+        ),
+      );
     }
     labels.add(label);
     const sections: Partial<Record<SectionName, Section>> = {};
@@ -178,7 +230,11 @@ function withoutUnresolved(sections: Partial<Record<SectionName, Section>>): Par
       out[key] = section;
       continue;
     }
-    out[key] = { ...section, header: section.header.filter((h) => h.kind !== 'variable'), body: section.body ? resolvedOnly(section.body) : null };
+    out[key] = {
+      ...section,
+      header: section.header.filter((h) => h.kind !== 'variable'),
+      body: section.body ? resolvedOnly(section.body) : null,
+    };
   }
   return out;
 }
@@ -268,25 +324,26 @@ function substituteSection(section: Section, values: Map<string, Value>): Sectio
     if (v.kind === 'map') return { value: { ...v, entries: v.entries.map((e) => ({ ...e, value: sub(e.value).value })) }, none: false };
     return { value: v, none: false };
   };
-  const pipelines = (pipes: Pipeline[]): Pipeline[] => pipes.flatMap((p): Pipeline[] => {
-    const calls = p.calls.flatMap((c): Call[] => {
-      let dropped = false;
-      const args = c.args.map((a): Arg => {
-        if (a.kind === 'keyvalue') {
-          const r = sub(a.value);
+  const pipelines = (pipes: Pipeline[]): Pipeline[] =>
+    pipes.flatMap((p): Pipeline[] => {
+      const calls = p.calls.flatMap((c): Call[] => {
+        let dropped = false;
+        const args = c.args.map((a): Arg => {
+          if (a.kind === 'keyvalue') {
+            const r = sub(a.value);
+            dropped ||= r.none;
+            return { ...a, value: r.value };
+          }
+          const r = sub(a);
           dropped ||= r.none;
-          return { ...a, value: r.value };
-        }
-        const r = sub(a);
-        dropped ||= r.none;
-        return r.value;
+          return r.value;
+        });
+        if (isLayers && dropped) return [];
+        // A residual's layers (from a block or written inline) take the sweep's values too.
+        return [c.body ? { ...c, args, body: pipelines(c.body) } : { ...c, args }];
       });
-      if (isLayers && dropped) return [];
-      // A residual's layers (from a block or written inline) take the sweep's values too.
-      return [c.body ? { ...c, args, body: pipelines(c.body) } : { ...c, args }];
+      return calls.length ? [{ ...p, calls }] : [];
     });
-    return calls.length ? [{ ...p, calls }] : [];
-  });
   return { ...section, header: section.header.map((h) => sub(h).value), body: section.body ? pipelines(section.body) : null };
 }
 

@@ -64,14 +64,36 @@ function setting(section: Section | undefined, name: string): Call | undefined {
 /** E027/E026: a model from scratch, or a backbone with a head; never both, never neither. */
 const sectionsAgree: Check = ({ file, sections: s, nameSpan, experimentName }) => {
   if (s.backbone && s.model) {
-    return [diagnostic('E027', file, s.model.keywordSpan, 'a spec has either a model (from scratch) or a backbone with a head, not both', "rename 'model' to 'head' to train it on the backbone's features")];
+    return [
+      diagnostic(
+        'E027',
+        file,
+        s.model.keywordSpan,
+        'a spec has either a model (from scratch) or a backbone with a head, not both',
+        "rename 'model' to 'head' to train it on the backbone's features",
+      ),
+    ];
   }
   if (!s.backbone && s.head) {
-    return [diagnostic('E026', file, s.head.keywordSpan, 'a head needs a backbone to sit on', "add: backbone faceres { tap avgpool }, or rename 'head' to 'model'")];
+    return [
+      diagnostic(
+        'E026',
+        file,
+        s.head.keywordSpan,
+        'a head needs a backbone to sit on',
+        "add: backbone faceres { tap avgpool }, or rename 'head' to 'model'",
+      ),
+    ];
   }
   if (!layerStack(s)) {
     return [
-      diagnostic('E026', file, nameSpan, `experiment '${experimentName}' has no ${s.backbone ? 'head' : 'model'}`, s.backbone ? 'add: head { fc 7 | softmax }' : 'add a model block with its layers'),
+      diagnostic(
+        'E026',
+        file,
+        nameSpan,
+        `experiment '${experimentName}' has no ${s.backbone ? 'head' : 'model'}`,
+        s.backbone ? 'add: head { fc 7 | softmax }' : 'add a model block with its layers',
+      ),
     ];
   }
   return [];
@@ -81,7 +103,15 @@ const sectionsAgree: Check = ({ file, sections: s, nameSpan, experimentName }) =
 const stackNotEmpty: Check = ({ file, sections, ir }) => {
   const stack = layerStack(sections);
   if (!stack || (stack.body ?? []).length > 0) return [];
-  return [diagnostic('E026', file, stack.keywordSpan, `the ${stack.keyword} block has no layers`, `add layers, for example: ${stack.keyword} { flatten; fc ${ir.data.classes.length} | softmax }`)];
+  return [
+    diagnostic(
+      'E026',
+      file,
+      stack.keywordSpan,
+      `the ${stack.keyword} block has no layers`,
+      `add layers, for example: ${stack.keyword} { flatten; fc ${ir.data.classes.length} | softmax }`,
+    ),
+  ];
 };
 
 /** E022: a registry backbone whose package is not installed. */
@@ -90,7 +120,15 @@ const backbonePackage: Check = ({ file, sections, ir, opts }) => {
   if (!bb || opts.checkPackages === false || bb.weights !== null) return [];
   const spec = BACKBONES[bb.name];
   if (!spec || packageInstalled(spec.package)) return [];
-  return [diagnostic('E022', file, sections.backbone!.header[0].span, `backbone '${bb.name}' needs the package ${spec.package}, which is not installed`, `run: npm install ${spec.package}`)];
+  return [
+    diagnostic(
+      'E022',
+      file,
+      sections.backbone!.header[0].span,
+      `backbone '${bb.name}' needs the package ${spec.package}, which is not installed`,
+      `run: npm install ${spec.package}`,
+    ),
+  ];
 };
 
 /** E034: fine-tuning a backbone the runtime cannot fine-tune. */
@@ -99,7 +137,15 @@ const finetunable: Check = ({ file, sections, ir }) => {
   const verdict = canFinetune(ir.backbone.name);
   if (verdict.ok) return [];
   const ft = setting(sections.backbone, 'finetune');
-  return [diagnostic('E034', file, ft?.nameSpan ?? sections.backbone!.keywordSpan, `cannot fine-tune: ${verdict.reason}`, "use 'frozen' (the default)")];
+  return [
+    diagnostic(
+      'E034',
+      file,
+      ft?.nameSpan ?? sections.backbone!.keywordSpan,
+      `cannot fine-tune: ${verdict.reason}`,
+      "use 'frozen' (the default)",
+    ),
+  ];
 };
 
 /** E033: a crop larger than the images (with a backbone too: its views are cropped before it sees them). */
@@ -107,7 +153,15 @@ const cropFits: Check = ({ file, sections, nameSpan, ir }) => {
   const size = cropSize(ir.augment);
   const [h, w] = ir.data.input;
   if (!size || (size[0] <= h && size[1] <= w)) return [];
-  return [diagnostic('E033', file, sections.augment?.keywordSpan ?? nameSpan, `a ${size[0]}x${size[1]} crop does not fit the ${h}x${w} input`, `use a crop smaller than ${h}x${w}`)];
+  return [
+    diagnostic(
+      'E033',
+      file,
+      sections.augment?.keywordSpan ?? nameSpan,
+      `a ${size[0]}x${size[1]} crop does not fit the ${h}x${w} input`,
+      `use a crop smaller than ${h}x${w}`,
+    ),
+  ];
 };
 
 /** E035: one network input size for training and test crops (a backbone resizes each view itself). */
@@ -117,7 +171,13 @@ const cropsAgree: Check = ({ file, sections, nameSpan, ir }) => {
   if (ir.backbone || test.kind !== 'tencrop' || !crop || !('size' in crop)) return [];
   if (test.size[0] === crop.size[0] && test.size[1] === crop.size[1]) return [];
   return [
-    diagnostic('E035', file, sections.augment?.keywordSpan ?? nameSpan, `test crops (${test.size.join('x')}) and training crops (${crop.size.join('x')}) differ in size`, 'the network takes one input size: use the same crop size'),
+    diagnostic(
+      'E035',
+      file,
+      sections.augment?.keywordSpan ?? nameSpan,
+      `test crops (${test.size.join('x')}) and training crops (${crop.size.join('x')}) differ in size`,
+      'the network takes one input size: use the same crop size',
+    ),
   ];
 };
 
@@ -131,7 +191,13 @@ const nothingAfterSoftmax: Check = ({ file, ir }) => {
   if (!next) return [];
   const word = sourceWord(next);
   return [
-    diagnostic('E036', next.src?.file ?? file, layerSpan(next), `'${word}' after the final softmax: the network must end with the softmax's class probabilities`, `move '${word}' before the last fc, or remove it`),
+    diagnostic(
+      'E036',
+      next.src?.file ?? file,
+      layerSpan(next),
+      `'${word}' after the final softmax: the network must end with the softmax's class probabilities`,
+      `move '${word}' before the last fc, or remove it`,
+    ),
   ];
 };
 
@@ -145,7 +211,13 @@ const fixedBackboneViews: Check = ({ file, sections, ir }) => {
   if (!ir.backbone || !random) return [];
   const call = setting(sections.augment, random.kind);
   return [
-    diagnostic('E037', file, call?.nameSpan ?? sections.augment?.keywordSpan ?? sections.backbone!.keywordSpan, `${random.kind} makes new views every epoch, which a frozen backbone's feature cache cannot hold`, 'use flip or tencrop with a frozen backbone'),
+    diagnostic(
+      'E037',
+      file,
+      call?.nameSpan ?? sections.augment?.keywordSpan ?? sections.backbone!.keywordSpan,
+      `${random.kind} makes new views every epoch, which a frozen backbone's feature cache cannot hold`,
+      'use flip or tencrop with a frozen backbone',
+    ),
   ];
 };
 
@@ -164,7 +236,15 @@ const backboneInput: Check = ({ file, sections, ir, opts }) => {
     const spec = BACKBONES[bb.name];
     if (!spec || bb.input.every((d, i) => d === spec.input[i])) return [];
     const want = spec.input.join('x');
-    return [diagnostic('E038', file, span, `backbone '${bb.name}' takes ${want} images, not ${got}`, `remove 'input': every image is resized to ${want} for ${bb.name}`)];
+    return [
+      diagnostic(
+        'E038',
+        file,
+        span,
+        `backbone '${bb.name}' takes ${want} images, not ${got}`,
+        `remove 'input': every image is resized to ${want} for ${bb.name}`,
+      ),
+    ];
   }
   if (!call || !opts.readFile) return [];
   // Relative to the spec, as the runtime resolves it; a converter's output folder holds model.json.
@@ -173,7 +253,15 @@ const backboneInput: Check = ({ file, sections, ir, opts }) => {
   const fixed = text === undefined ? null : graphInputShape(text);
   if (!fixed || fixed.every((d, i) => d === bb.input[i])) return [];
   const want = fixed.join('x');
-  return [diagnostic('E038', file, span, `the graph model '${bb.weights}' takes ${want} images, not ${got}`, `write: input ${want} (the size its input placeholder fixes)`)];
+  return [
+    diagnostic(
+      'E038',
+      file,
+      span,
+      `the graph model '${bb.weights}' takes ${want} images, not ${got}`,
+      `write: input ${want} (the size its input placeholder fixes)`,
+    ),
+  ];
 };
 
 /** W002: a batch whose activations (forward and gradients) need more memory than the limit. */
@@ -219,7 +307,15 @@ export function nameClashes(points: readonly { name: string; experiment: string;
   for (const p of points) {
     const other = owner.get(p.name);
     if (other !== undefined && other !== p.experiment) {
-      out.push(diagnostic('E043', p.file, p.nameSpan, `sweep point '${p.name}' has the same name as another experiment`, 'rename the sweep or the experiment'));
+      out.push(
+        diagnostic(
+          'E043',
+          p.file,
+          p.nameSpan,
+          `sweep point '${p.name}' has the same name as another experiment`,
+          'rename the sweep or the experiment',
+        ),
+      );
     }
     owner.set(p.name, p.experiment);
   }

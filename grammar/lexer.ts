@@ -106,4 +106,8 @@ export const allTokens: TokenType[] = [
   Identifier,
 ];
 
-export const emoLexer = new Lexer(allTokens, { ensureOptimizations: true, positionTracking: 'full', skipValidations: SKIP_GRAMMAR_VALIDATIONS });
+export const emoLexer = new Lexer(allTokens, {
+  ensureOptimizations: true,
+  positionTracking: 'full',
+  skipValidations: SKIP_GRAMMAR_VALIDATIONS,
+});

@@ -36,14 +36,22 @@ export function parseEmo(text: string, file: string): ParseResult {
   };
   const spanOf = (start: number, endExclusive: number): A.Span => ({ start: posAt(start), end: posAt(endExclusive), file });
   const tokenSpan = (t: IToken): A.Span =>
-    Number.isFinite(t.startOffset) && !t.isInsertedInRecovery ? spanOf(t.startOffset, (t.endOffset ?? t.startOffset) + 1) : spanOf(text.length, text.length);
+    Number.isFinite(t.startOffset) && !t.isInsertedInRecovery
+      ? spanOf(t.startOffset, (t.endOffset ?? t.startOffset) + 1)
+      : spanOf(text.length, text.length);
 
   const diagnostics: Diagnostic[] = [];
   const lexed = emoLexer.tokenize(text);
   for (const e of lexed.errors) {
     const ch = text.slice(e.offset, e.offset + e.length);
     diagnostics.push(
-      diagnostic('E001', file, spanOf(e.offset, e.offset + e.length), `unexpected character ${JSON.stringify(ch)}`, 'names are letters, digits, _ and -; strings use double quotes'),
+      diagnostic(
+        'E001',
+        file,
+        spanOf(e.offset, e.offset + e.length),
+        `unexpected character ${JSON.stringify(ch)}`,
+        'names are letters, digits, _ and -; strings use double quotes',
+      ),
     );
   }
   for (const t of lexed.tokens) {
@@ -63,12 +71,26 @@ export function parseEmo(text: string, file: string): ParseResult {
     diagnostics.push(d);
   }
 
-  const expectedAt = { file: "'experiment', 'import' or a named section", experiment: 'a section (data, augment, model, backbone, head, train, sweep)', block: 'a setting or a layer name' };
+  const expectedAt = {
+    file: "'experiment', 'import' or a named section",
+    experiment: 'a section (data, augment, model, backbone, head, train, sweep)',
+    block: 'a setting or a layer name',
+  };
   for (const { token, context } of emoParser.junk) {
-    diagnostics.push(diagnostic('E002', file, tokenSpan(token), `unexpected ${describe(token)}: expected ${expectedAt[context]}`, 'this line was skipped'));
+    diagnostics.push(
+      diagnostic('E002', file, tokenSpan(token), `unexpected ${describe(token)}: expected ${expectedAt[context]}`, 'this line was skipped'),
+    );
   }
   for (const t of emoParser.skipped) {
-    diagnostics.push(diagnostic('E002', file, tokenSpan(t), `unexpected ${describe(t)}`, 'each setting or layer goes on its own line; the rest of this line was skipped'));
+    diagnostics.push(
+      diagnostic(
+        'E002',
+        file,
+        tokenSpan(t),
+        `unexpected ${describe(t)}`,
+        'each setting or layer goes on its own line; the rest of this line was skipped',
+      ),
+    );
   }
 
   const comments: A.Comment[] = (lexed.groups.comments ?? []).map((t) => ({ kind: 'comment', text: t.image, span: tokenSpan(t) }));
@@ -82,7 +104,8 @@ function lineStarts(text: string): number[] {
   return starts;
 }
 
-const describe = (t: IToken): string => (t.tokenType === EOF ? 'the end of the file' : t.image === '\n' || t.image === '\r\n' ? 'the end of the line' : `'${t.image}'`);
+const describe = (t: IToken): string =>
+  t.tokenType === EOF ? 'the end of the file' : t.image === '\n' || t.image === '\r\n' ? 'the end of the line' : `'${t.image}'`;
 
 function parserDiagnostic(e: IRecognitionException, tokens: IToken[], file: string, tokenSpan: (t: IToken) => A.Span): Diagnostic {
   const found = e.token;
@@ -92,11 +115,22 @@ function parserDiagnostic(e: IRecognitionException, tokens: IToken[], file: stri
     if (opener) {
       const what = opener.tokenType === LBracket ? 'list' : 'block';
       const closer = opener.tokenType === LBracket ? ']' : '}';
-      return diagnostic('E004', file, tokenSpan(opener), `unterminated ${what}: '${opener.image}' is never closed`, `add '${closer}' to close it`);
+      return diagnostic(
+        'E004',
+        file,
+        tokenSpan(opener),
+        `unterminated ${what}: '${opener.image}' is never closed`,
+        `add '${closer}' to close it`,
+      );
     }
   }
-  const message = expected ? `expected ${expected.startsWith("'") ? expected : quoteLabel(expected)} but found ${describe(found)}` : `unexpected ${describe(found)}`;
-  const hint = found.image === '{' ? 'a block opens after a section keyword: data, augment, model, backbone, head, train, sweep' : 'each setting or layer goes on its own line';
+  const message = expected
+    ? `expected ${expected.startsWith("'") ? expected : quoteLabel(expected)} but found ${describe(found)}`
+    : `unexpected ${describe(found)}`;
+  const hint =
+    found.image === '{'
+      ? 'a block opens after a section keyword: data, augment, model, backbone, head, train, sweep'
+      : 'each setting or layer goes on its own line';
   return diagnostic('E002', file, tokenSpan(found), message, hint);
 }
 
@@ -203,7 +237,8 @@ class AstBuilder {
       nameSpan: this.tokenSpan(name),
       params,
       residual: residual && !residual.isInsertedInRecovery ? this.tokenSpan(residual) : null,
-      activation: activation && !activation.isInsertedInRecovery ? { kind: 'word', name: activation.image, span: this.tokenSpan(activation) } : null,
+      activation:
+        activation && !activation.isInsertedInRecovery ? { kind: 'word', name: activation.image, span: this.tokenSpan(activation) } : null,
       body: block ? this.pipelines(block) : [],
       span: this.nodeSpan(node),
     };
@@ -228,7 +263,8 @@ class AstBuilder {
     const count = firstTokenOf(node.children, 'count');
     const args: A.Arg[] = [];
     const activation = residual ? firstTokenOf(node.children, 'activation') : undefined;
-    if (activation && !activation.isInsertedInRecovery) args.push({ kind: 'word', name: activation.image, span: this.tokenSpan(activation) });
+    if (activation && !activation.isInsertedInRecovery)
+      args.push({ kind: 'word', name: activation.image, span: this.tokenSpan(activation) });
     for (const a of nodes(node.children, 'arg')) {
       const key = firstTokenOf(a.children, 'key');
       const v = firstNode(a.children, 'value');
@@ -240,7 +276,11 @@ class AstBuilder {
     const call: A.Call = { kind: 'call', name: name.image, nameSpan: this.tokenSpan(name), args, span: this.nodeSpan(node) };
     if (block) call.body = this.pipelines(block);
     if (repeatWord && count && !count.isInsertedInRecovery) {
-      call.repeat = { count: Number(count.image), raw: count.image, span: this.spanOf(repeatWord.startOffset, (count.endOffset ?? count.startOffset) + 1) };
+      call.repeat = {
+        count: Number(count.image),
+        raw: count.image,
+        span: this.spanOf(repeatWord.startOffset, (count.endOffset ?? count.startOffset) + 1),
+      };
     }
     return call;
   }
@@ -258,7 +298,8 @@ class AstBuilder {
         const key = firstTokenOf(e.children, 'key');
         const v = firstNode(e.children, 'value');
         const value = v ? this.valueOf(v) : null;
-        if (key && value && !key.isInsertedInRecovery) entries.push({ key: key.image, keySpan: this.tokenSpan(key), value, span: this.nodeSpan(e) });
+        if (key && value && !key.isInsertedInRecovery)
+          entries.push({ key: key.image, keySpan: this.tokenSpan(key), value, span: this.nodeSpan(e) });
       }
       return { kind: 'map', entries, span: this.nodeSpan(map) };
     }

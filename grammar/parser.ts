@@ -39,7 +39,12 @@ export class EmoParser extends CstParser {
   private alts7?: IOrAlt<unknown>[];
 
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: 'onlyOffset', skipValidations: SKIP_GRAMMAR_VALIDATIONS });
+    super(T.allTokens, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      nodeLocationTracking: 'onlyOffset',
+      skipValidations: SKIP_GRAMMAR_VALIDATIONS,
+    });
     this.performSelfAnalysis();
   }
 
@@ -53,12 +58,14 @@ export class EmoParser extends CstParser {
   });
 
   private topItem = this.RULE('topItem', () => {
-    this.OR(this.alts1 ??= [
-      { ALT: () => this.SUBRULE(this.importDecl) },
-      { ALT: () => this.SUBRULE(this.experiment) },
-      { ALT: () => this.SUBRULE(this.section) },
-      { ALT: () => this.SUBRULE(this.blockDef) },
-    ]);
+    this.OR(
+      (this.alts1 ??= [
+        { ALT: () => this.SUBRULE(this.importDecl) },
+        { ALT: () => this.SUBRULE(this.experiment) },
+        { ALT: () => this.SUBRULE(this.section) },
+        { ALT: () => this.SUBRULE(this.blockDef) },
+      ]),
+    );
   });
 
   private blockDef = this.RULE('blockDef', () => {
@@ -137,15 +144,17 @@ export class EmoParser extends CstParser {
   private pipeline = this.RULE('pipeline', () => {
     this.SUBRULE(this.call);
     // A pipe may end a line or start the next one; look past newlines for it.
-    this.MANY((this.pipeContinuation ??= {
-      GATE: () => this.pipeAhead(),
-      DEF: () => {
-        this.MANY2(() => this.CONSUME(T.Newline));
-        this.CONSUME(T.Pipe);
-        this.MANY3(() => this.CONSUME2(T.Newline));
-        this.SUBRULE2(this.call);
-      },
-    }));
+    this.MANY(
+      (this.pipeContinuation ??= {
+        GATE: () => this.pipeAhead(),
+        DEF: () => {
+          this.MANY2(() => this.CONSUME(T.Newline));
+          this.CONSUME(T.Pipe);
+          this.MANY3(() => this.CONSUME2(T.Newline));
+          this.SUBRULE2(this.call);
+        },
+      }),
+    );
   });
 
   private call = this.RULE('call', () => {
@@ -180,40 +189,46 @@ export class EmoParser extends CstParser {
   });
 
   private arg = this.RULE('arg', () => {
-    this.OR(this.alts2 ??= [
-      {
-        GATE: () => this.LA(2).tokenType === T.Equals,
-        ALT: () => {
-          this.CONSUME(T.Name, { LABEL: 'key' });
-          this.CONSUME(T.Equals);
-          this.SUBRULE(this.value);
+    this.OR(
+      (this.alts2 ??= [
+        {
+          GATE: () => this.LA(2).tokenType === T.Equals,
+          ALT: () => {
+            this.CONSUME(T.Name, { LABEL: 'key' });
+            this.CONSUME(T.Equals);
+            this.SUBRULE(this.value);
+          },
         },
-      },
-      { ALT: () => this.SUBRULE2(this.value) },
-    ]);
+        { ALT: () => this.SUBRULE2(this.value) },
+      ]),
+    );
   });
 
   private value = this.RULE('value', () => {
-    this.OR(this.alts3 ??= [
-      { ALT: () => this.CONSUME(T.NumberLit) },
-      { ALT: () => this.CONSUME(T.Size) },
-      { ALT: () => this.CONSUME(T.StringLit) },
-      { ALT: () => this.CONSUME(T.UnterminatedString) },
-      { ALT: () => this.CONSUME(T.BuiltinRef) },
-      { ALT: () => this.CONSUME(T.Variable) },
-      { ALT: () => this.CONSUME(T.Name) },
-      { ALT: () => this.SUBRULE(this.list) },
-      { ALT: () => this.SUBRULE(this.map) },
-    ]);
+    this.OR(
+      (this.alts3 ??= [
+        { ALT: () => this.CONSUME(T.NumberLit) },
+        { ALT: () => this.CONSUME(T.Size) },
+        { ALT: () => this.CONSUME(T.StringLit) },
+        { ALT: () => this.CONSUME(T.UnterminatedString) },
+        { ALT: () => this.CONSUME(T.BuiltinRef) },
+        { ALT: () => this.CONSUME(T.Variable) },
+        { ALT: () => this.CONSUME(T.Name) },
+        { ALT: () => this.SUBRULE(this.list) },
+        { ALT: () => this.SUBRULE(this.map) },
+      ]),
+    );
   });
 
   private headerValue = this.RULE('headerValue', () => {
-    this.OR(this.alts4 ??= [
-      { ALT: () => this.CONSUME(T.Name) },
-      { ALT: () => this.CONSUME(T.StringLit) },
-      { ALT: () => this.CONSUME(T.UnterminatedString) },
-      { ALT: () => this.CONSUME(T.Variable) },
-    ]);
+    this.OR(
+      (this.alts4 ??= [
+        { ALT: () => this.CONSUME(T.Name) },
+        { ALT: () => this.CONSUME(T.StringLit) },
+        { ALT: () => this.CONSUME(T.UnterminatedString) },
+        { ALT: () => this.CONSUME(T.Variable) },
+      ]),
+    );
   });
 
   private list = this.RULE('list', () => {
@@ -259,15 +274,17 @@ export class EmoParser extends CstParser {
    */
   private terminator = this.RULE('terminator', (context: Context = 'block') => {
     this.ACTION(() => this.skipRestOfLine());
-    this.OR(this.alts5 ??= [
-      { ALT: () => this.AT_LEAST_ONE(() => this.SUBRULE(this.sep)) },
-      { GATE: () => this.LA(1).tokenType === T.RCurly || this.LA(1).tokenType === EOF, ALT: () => {} },
-    ]);
+    this.OR(
+      (this.alts5 ??= [
+        { ALT: () => this.AT_LEAST_ONE(() => this.SUBRULE(this.sep)) },
+        { GATE: () => this.LA(1).tokenType === T.RCurly || this.LA(1).tokenType === EOF, ALT: () => {} },
+      ]),
+    );
     this.ACTION(() => this.skipJunkLines(context));
   });
 
   private sep = this.RULE('sep', () => {
-    this.OR(this.alts6 ??= [{ ALT: () => this.CONSUME(T.Newline) }, { ALT: () => this.CONSUME(T.Semicolon) }]);
+    this.OR((this.alts6 ??= [{ ALT: () => this.CONSUME(T.Newline) }, { ALT: () => this.CONSUME(T.Semicolon) }]));
   });
 
   /** Tokens skipped by line-level recovery, one entry per skipped run (its first token). */

@@ -33,7 +33,12 @@ function trainViews(ir: ExperimentIR): NamedView[] {
       'use flip or tencrop in the augment section of an experiment with a backbone',
     );
   }
-  if (ten && ten.kind === 'tencrop') return tenCropOffsets(H, W, ten.size[0], ten.size[1]).map((v, i) => ({ id: `tencrop${ten.size.join('x')}-${i}`, view: v, size: ten.size }));
+  if (ten && ten.kind === 'tencrop')
+    return tenCropOffsets(H, W, ten.size[0], ten.size[1]).map((v, i) => ({
+      id: `tencrop${ten.size.join('x')}-${i}`,
+      view: v,
+      size: ten.size,
+    }));
   const flip = ir.augment.train.some((a) => a.kind === 'flip');
   const orig: NamedView = { id: 'orig', view: null, size: [H, W] };
   return flip ? [orig, { id: 'flip', view: { y: 0, x: 0, mirror: true }, size: [H, W] }] : [orig];
@@ -42,9 +47,11 @@ function trainViews(ir: ExperimentIR): NamedView[] {
 function testViews(ir: ExperimentIR): NamedView[] {
   const [H, W] = ir.data.input;
   const t = ir.augment.test;
-  if (t.kind === 'tencrop') return tenCropOffsets(H, W, t.size[0], t.size[1]).map((v, i) => ({ id: `tencrop${t.size.join('x')}-${i}`, view: v, size: t.size }));
+  if (t.kind === 'tencrop')
+    return tenCropOffsets(H, W, t.size[0], t.size[1]).map((v, i) => ({ id: `tencrop${t.size.join('x')}-${i}`, view: v, size: t.size }));
   const ten = ir.augment.train.find((a) => a.kind === 'tencrop');
-  if (ten && ten.kind === 'tencrop') return [{ id: `centre${ten.size.join('x')}`, view: centreView(H, W, ten.size[0], ten.size[1]), size: ten.size }];
+  if (ten && ten.kind === 'tencrop')
+    return [{ id: `centre${ten.size.join('x')}`, view: centreView(H, W, ten.size[0], ten.size[1]), size: ten.size }];
   return [{ id: 'orig', view: null, size: [H, W] }];
 }
 
@@ -76,11 +83,29 @@ export async function featureFeed(ir: ExperimentIR, data: LoadedData, opts: { ca
     for (const v of views) {
       const images = applyView(set, v);
       // The all-taps pass is the one that runs the network (or finds it done): it decides hit or miss.
-      const all = allTaps.length > bb.taps.length
-        ? await backboneFeatures({ ir: { ...bb, taps: allTaps }, baseDir, images, view: v.id, label: `${ir.data.source.kind}:${split}`, root: opts.cacheDir, backbone: lazy })
-        : null;
-      const r = await backboneFeatures({ ir: bb, baseDir, images, view: v.id, label: `${ir.data.source.kind}:${split}`, root: opts.cacheDir, backbone: lazy });
-      for (const c of [...(all?.corrupt ?? []), ...r.corrupt]) opts.sink({ type: 'log', level: 'warn', message: `feature cache entry ${c.path} was corrupt (${c.reason}): recomputed` });
+      const all =
+        allTaps.length > bb.taps.length
+          ? await backboneFeatures({
+              ir: { ...bb, taps: allTaps },
+              baseDir,
+              images,
+              view: v.id,
+              label: `${ir.data.source.kind}:${split}`,
+              root: opts.cacheDir,
+              backbone: lazy,
+            })
+          : null;
+      const r = await backboneFeatures({
+        ir: bb,
+        baseDir,
+        images,
+        view: v.id,
+        label: `${ir.data.source.kind}:${split}`,
+        root: opts.cacheDir,
+        backbone: lazy,
+      });
+      for (const c of [...(all?.corrupt ?? []), ...r.corrupt])
+        opts.sink({ type: 'log', level: 'warn', message: `feature cache entry ${c.path} was corrupt (${c.reason}): recomputed` });
       if ((all ?? r).hit) hits++;
       else misses++;
       width = r.widths.reduce((a, b) => a + b, 0);
@@ -112,7 +137,9 @@ export async function featureFeed(ir: ExperimentIR, data: LoadedData, opts: { ca
         if (start >= labels.length) return { done: true, value: undefined };
         const count = Math.min(perBatch, labels.length - start);
         const x = new Float32Array(count * views * width);
-        for (let i = 0; i < count; i++) for (let v = 0; v < views; v++) x.set(features[v].subarray((start + i) * width, (start + i + 1) * width), (i * views + v) * width);
+        for (let i = 0; i < count; i++)
+          for (let v = 0; v < views; v++)
+            x.set(features[v].subarray((start + i) * width, (start + i + 1) * width), (i * views + v) * width);
         const y = Int32Array.from(labels.slice(start, start + count));
         start += count;
         return { done: false, value: { x, y, n: count, views } };
@@ -147,6 +174,7 @@ export async function featureFeed(ir: ExperimentIR, data: LoadedData, opts: { ca
         },
       };
     },
-    evalBatches: (split) => (split === 'train' ? evalIterator([trainFeatures[0]], data.train.labels) : evalIterator(valFeatures, data.val.labels)),
+    evalBatches: (split) =>
+      split === 'train' ? evalIterator([trainFeatures[0]], data.train.labels) : evalIterator(valFeatures, data.val.labels),
   };
 }

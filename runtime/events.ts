@@ -123,14 +123,6 @@ export interface SweepEndEvent {
 }
 
 export type RunEvent =
-  | StartEvent
-  | BatchEvent
-  | EpochEvent
-  | LogEvent
-  | EndEvent
-  | SweepStartEvent
-  | PointEndEvent
-  | PointProgressEvent
-  | SweepEndEvent;
+  StartEvent | BatchEvent | EpochEvent | LogEvent | EndEvent | SweepStartEvent | PointEndEvent | PointProgressEvent | SweepEndEvent;
 
 export type EventSink = (event: RunEvent) => void;

@@ -45,7 +45,9 @@ export function imageFeed(ir: ExperimentIR, train: ImageSet, val: ImageSet, opti
     return {
       next: () => {
         const r = it.next();
-        return r.done ? { done: true, value: undefined } : { done: false, value: { x: r.value.x, y: r.value.y, n: r.value.n, views: r.value.views } };
+        return r.done
+          ? { done: true, value: undefined }
+          : { done: false, value: { x: r.value.x, y: r.value.y, n: r.value.n, views: r.value.views } };
       },
     };
   };
@@ -58,7 +60,8 @@ export function imageFeed(ir: ExperimentIR, train: ImageSet, val: ImageSet, opti
     batchesPerEpoch: batchesPerEpoch(train.images.length, ir.augment.train, ir.train.batchSize),
     viewsPerEpoch: viewsPerEpoch(train.images.length, ir.augment.train),
     trainBatches(epoch) {
-      const withViews = (r: IteratorResult<TrainBatch>): IteratorResult<Batch> => (r.done ? { done: true, value: undefined } : { done: false, value: { ...r.value, views: 1 } });
+      const withViews = (r: IteratorResult<TrainBatch>): IteratorResult<Batch> =>
+        r.done ? { done: true, value: undefined } : { done: false, value: { ...r.value, views: 1 } };
       if (prefetcher) {
         const it = prefetcher.epoch(epoch);
         return { next: async () => withViews(await it.next()), return: async () => withViews(await it.return!()) };

@@ -15,7 +15,9 @@ import { BN_GRAD, BN_TRAIN, wasmBatchNormAvailable } from './backend/wasm/batch-
 
 type BatchNormArgs = NonNullable<Parameters<typeof tfl.layers.batchNormalization>[0]>;
 /** tfjs-layers does not export the BatchNormalization class itself, only its factory. */
-const BatchNormalizationBase = Object.getPrototypeOf(tfl.layers.batchNormalization({})).constructor as new (args: BatchNormArgs) => tfl.layers.Layer;
+const BatchNormalizationBase = Object.getPrototypeOf(tfl.layers.batchNormalization({})).constructor as new (
+  args: BatchNormArgs,
+) => tfl.layers.Layer;
 
 interface BatchNormInternals {
   axis: number;
@@ -30,7 +32,12 @@ interface BatchNormInternals {
 }
 
 /** Normalises x over every axis but the last; returns y and, as kept tensors, the batch moments. */
-export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+export function batchNormTraining(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const n = x.size / x.shape[x.shape.length - 1]!;
   let mean: tf.Tensor1D | null = null;
@@ -39,7 +46,11 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
     // Same maths in two wasm kernels (runtime/backend/wasm/batch-norm.ts): 5 passes over the
     // activation instead of about ten.
     const op = tf.customGrad((xIn, gammaIn, betaIn, save) => {
-      const [y, m, v, invstd] = tf.engine().runKernel(BN_TRAIN, { x: xIn as tf.Tensor, gamma: gammaIn as tf.Tensor, beta: betaIn as tf.Tensor }, { epsilon } as never) as unknown as tf.Tensor[];
+      const [y, m, v, invstd] = tf
+        .engine()
+        .runKernel(BN_TRAIN, { x: xIn as tf.Tensor, gamma: gammaIn as tf.Tensor, beta: betaIn as tf.Tensor }, {
+          epsilon,
+        } as never) as unknown as tf.Tensor[];
       mean = tf.keep(m as tf.Tensor1D);
       variance = tf.keep(v as tf.Tensor1D);
       (save as (ts: tf.Tensor[]) => void)([xIn as tf.Tensor, m!, invstd!, gammaIn as tf.Tensor]);
@@ -108,4 +119,6 @@ export class FusedBatchNormalization extends BatchNormalizationBase {
   }
 }
 // fromConfig is inherited from the base class at run time; its declared type is lost with the cast above.
-tf.serialization.registerClass(FusedBatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+tf.serialization.registerClass(
+  FusedBatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+);

@@ -120,7 +120,10 @@ function plainLayers(l: PlainLayerIR, seed: number, path: LayerPath): tfl.layers
     }
     case 'fc': {
       const a = splitActivation(l.activation, `${name}_act`);
-      return [tfl.layers.dense({ units: l.units, activation: a.inline, useBias: l.bias, kernelInitializer: init(), name: `${name}_fc` }), ...a.after];
+      return [
+        tfl.layers.dense({ units: l.units, activation: a.inline, useBias: l.bias, kernelInitializer: init(), name: `${name}_fc` }),
+        ...a.after,
+      ];
     }
     case 'bn':
       return [batchNorm(l.momentum, l.epsilon, `${name}_bn`)];
@@ -150,7 +153,12 @@ function applyAll(layers: tfl.layers.Layer[], x: tfl.SymbolicTensor): tfl.Symbol
  * y = activation(body(x) + shortcut(x)). The projection shortcut is a 1x1 conv without bias (the bn
  * after it has the offset) and a bn with the defaults of the language's bn, as the IR contract says.
  */
-function applyResidual(l: Extract<LayerIR, { kind: 'residual' }>, x: tfl.SymbolicTensor, seed: number, path: LayerPath): tfl.SymbolicTensor {
+function applyResidual(
+  l: Extract<LayerIR, { kind: 'residual' }>,
+  x: tfl.SymbolicTensor,
+  seed: number,
+  path: LayerPath,
+): tfl.SymbolicTensor {
   const name = layerName(path);
   const body = applyLayerList(l.body, x, seed, path);
   let shortcut = x;

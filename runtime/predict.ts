@@ -40,11 +40,19 @@ export function readRunIR(runDir: string): ExperimentIR {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as ExperimentIR;
   } catch (e) {
-    throw new RunFolderError(`${RUN_FILES.ir} is not valid JSON (${(e as Error).message})`, runDir, 'the run folder is damaged: train the run again');
+    throw new RunFolderError(
+      `${RUN_FILES.ir} is not valid JSON (${(e as Error).message})`,
+      runDir,
+      'the run folder is damaged: train the run again',
+    );
   }
 }
 
-export async function predict(runDir: string, images: string[], opts: { backend?: BackendPreference; cacheDir?: string }): Promise<Prediction[]> {
+export async function predict(
+  runDir: string,
+  images: string[],
+  opts: { backend?: BackendPreference; cacheDir?: string },
+): Promise<Prediction[]> {
   const modelDir = path.join(runDir, RUN_FILES.model);
   if (!fs.existsSync(path.join(modelDir, 'model.json'))) {
     throw new RunFolderError(`has no trained model (no ${RUN_FILES.model}/model.json)`, runDir, RUN_HINT);
@@ -69,7 +77,9 @@ export async function predict(runDir: string, images: string[], opts: { backend?
   if (ok.length) {
     const set: ImageSet = { height: h, width: w, channels: c, images: decoded, labels: decoded.map(() => 0), origins: ok };
     const data: LoadedData = { classes: ir.data.classes, train: set, val: set, skipped: [], notes: [] };
-    const feed: Feed = ir.backbone ? await (await import('./backbone-feed.ts')).featureFeed(ir, data, { cacheDir: opts.cacheDir, sink: () => {} }) : imageFeed(ir, set, set);
+    const feed: Feed = ir.backbone
+      ? await (await import('./backbone-feed.ts')).featureFeed(ir, data, { cacheDir: opts.cacheDir, sink: () => {} })
+      : imageFeed(ir, set, set);
     const model = await loadModel(modelDir);
     const probabilities = outputsProbabilities(ir);
     const k = ir.data.classes.length;
@@ -84,7 +94,11 @@ export async function predict(runDir: string, images: string[], opts: { backend?
       });
       for (const row of probs) {
         const best = row.indexOf(Math.max(...row));
-        results.push({ image: ok[index++], label: ir.data.classes[best], probabilities: Object.fromEntries(ir.data.classes.map((cl, i) => [cl, row[i]])) });
+        results.push({
+          image: ok[index++],
+          label: ir.data.classes[best],
+          probabilities: Object.fromEntries(ir.data.classes.map((cl, i) => [cl, row[i]])),
+        });
       }
     }
     model.dispose();

@@ -37,10 +37,19 @@ async function contactSheet(ir: ExperimentIR, train: ImageSet, classes: readonly
   const inputSize = networkInputSize([train.height, train.width, train.channels], ir.augment.train, ir.augment.test);
   const views = trainViewImages(
     train,
-    { train: ir.augment.train, test: ir.augment.test, inputSize, preprocess: ir.data.preprocess, batchSize: ir.train.batchSize, seed: ir.train.seed, epoch: 1 },
+    {
+      train: ir.augment.train,
+      test: ir.augment.test,
+      inputSize,
+      preprocess: ir.data.preprocess,
+      batchSize: ir.train.batchSize,
+      seed: ir.train.seed,
+      epoch: 1,
+    },
     n,
   );
-  if (views.length === 0) throw new DataError('no training images to preview', ir.file, 'check the data section: the training split is empty');
+  if (views.length === 0)
+    throw new DataError('no training images to preview', ir.file, 'check the data section: the training split is empty');
   return renderSheet(views, classes);
 }
 
@@ -83,7 +92,12 @@ async function renderSheet(views: readonly ViewImage[], classes: readonly string
 }
 
 /** Writes the run's sheet (atomically) from data already loaded. */
-export async function writeContactSheet(file: string, ir: ExperimentIR, data: LoadedData, n = DEFAULT_PREVIEW_COUNT): Promise<ContactSheet> {
+export async function writeContactSheet(
+  file: string,
+  ir: ExperimentIR,
+  data: LoadedData,
+  n = DEFAULT_PREVIEW_COUNT,
+): Promise<ContactSheet> {
   const sheet = await contactSheet(ir, data.train, data.classes, n);
   writeFileAtomic(file, sheet.png);
   return sheet;
@@ -110,7 +124,14 @@ export async function previewSpec(ir: ExperimentIR, out: string, opts: PreviewOp
       const [height, width, channels] = d.input;
       // internal: loadData calls this only for a builtin source
       if (d.source.kind !== 'builtin') throw new Error('not a builtin source');
-      return generateBuiltinFaces({ images: d.source.images, height, width, channels: channels as 1 | 3, classes: d.classes, valSplit: d.valSplit });
+      return generateBuiltinFaces({
+        images: d.source.images,
+        height,
+        width,
+        channels: channels as 1 | 3,
+        classes: d.classes,
+        valSplit: d.valSplit,
+      });
     },
     limitPerClass: opts.limitPerClass,
     cacheDir: opts.cacheDir,

@@ -20,7 +20,11 @@ export function assertResumable(runDir: string, ir: Pick<ExperimentIR, 'file'>):
   const summary = readSummary(runDir);
   const newRun = `start a new run instead: emoc run ${ir.file}`;
   if (summary?.status === 'finished' || summary?.status === 'early-stopped') {
-    throw new ResumeError(`this run already ${summary.status === 'finished' ? 'finished' : 'stopped early'}; there is nothing to resume`, runDir, newRun);
+    throw new ResumeError(
+      `this run already ${summary.status === 'finished' ? 'finished' : 'stopped early'}; there is nothing to resume`,
+      runDir,
+      newRun,
+    );
   }
   throw new ResumeError('has no checkpoint: only an interrupted run (Ctrl-C, q) can be resumed', runDir, newRun);
 }
@@ -54,7 +58,11 @@ export function openResumableRun(runDir: string): { ir: ExperimentIR; specText: 
   try {
     ir = JSON.parse(fs.readFileSync(irPath, 'utf8')) as ExperimentIR;
   } catch (e) {
-    throw new ResumeError(`${RUN_FILES.ir} is not valid JSON (${(e as Error).message})`, runDir, 'the run folder is damaged: start a new run from the spec');
+    throw new ResumeError(
+      `${RUN_FILES.ir} is not valid JSON (${(e as Error).message})`,
+      runDir,
+      'the run folder is damaged: start a new run from the spec',
+    );
   }
   const specPath = path.join(runDir, RUN_FILES.spec);
   if (!fs.existsSync(specPath)) throw new ResumeError(`not a run folder (no ${RUN_FILES.spec})`, runDir, RESUME_HINT);

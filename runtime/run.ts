@@ -53,10 +53,20 @@ function builtinImages(d: ExperimentIR['data']) {
   const [height, width, channels] = d.input;
   // internal: loadData calls this only for a builtin source, so another kind here is a bug in the caller.
   if (d.source.kind !== 'builtin') throw new Error('not a builtin source');
-  return generateBuiltinFaces({ images: d.source.images, height, width, channels: channels as 1 | 3, classes: d.classes, valSplit: d.valSplit });
+  return generateBuiltinFaces({
+    images: d.source.images,
+    height,
+    width,
+    channels: channels as 1 | 3,
+    classes: d.classes,
+    valSplit: d.valSplit,
+  });
 }
 
-async function loadExperimentData(ir: ExperimentIR, opts: { limitPerClass?: number; onProgress?: (done: number, total: number) => void; cacheDir?: string }): Promise<LoadedData> {
+async function loadExperimentData(
+  ir: ExperimentIR,
+  opts: { limitPerClass?: number; onProgress?: (done: number, total: number) => void; cacheDir?: string },
+): Promise<LoadedData> {
   return loadData(ir.data, {
     baseDir: path.dirname(ir.file),
     seed: ir.train.seed,
@@ -121,14 +131,20 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   let optimizer: tf.Optimizer | null = null;
   let feed: Feed | null = null;
   try {
-    sink({ type: 'log', level: 'info', message: `backend ${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.simd ? ', SIMD' : ''}${backend.emocKernels ? `, emoc kernels (${backend.emocKernels})` : ''}` });
+    sink({
+      type: 'log',
+      level: 'info',
+      message: `backend ${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.simd ? ', SIMD' : ''}${backend.emocKernels ? `, emoc kernels (${backend.emocKernels})` : ''}`,
+    });
     for (const note of data.notes) sink({ type: 'log', level: 'info', message: note });
     for (const s of data.skipped) sink({ type: 'log', level: 'warn', message: `skipped ${s.origin}: ${s.reason}` });
     if (data.skipped.length) writeJsonAtomic(path.join(runDir, 'skipped.json'), data.skipped);
     // What the augment section does to the training images, for report.html; a sheet that cannot be
     // drawn is noted and never stops the run.
     if (!resuming) {
-      await writeContactSheet(path.join(runDir, RUN_FILES.augment), ir, data).catch((e: Error) => sink({ type: 'log', level: 'warn', message: `no augmentation contact sheet: ${e.message}` }));
+      await writeContactSheet(path.join(runDir, RUN_FILES.augment), ir, data).catch((e: Error) =>
+        sink({ type: 'log', level: 'warn', message: `no augmentation contact sheet: ${e.message}` }),
+      );
     }
 
     feed = await makeFeed(ir, data, opts);
@@ -198,7 +214,11 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         test = scored.metrics;
         testConfusion = scored.confusion;
         writeJsonAtomic(path.join(runDir, RUN_FILES.testConfusion), { classes: ir.data.classes, matrix: scored.confusion });
-        sink({ type: 'log', level: 'info', message: `test (${data.test.images.length} images): acc ${(100 * test.acc).toFixed(2)}%, macro-F1 ${test.f1.toFixed(3)}, loss ${test.loss.toFixed(4)}` });
+        sink({
+          type: 'log',
+          level: 'info',
+          message: `test (${data.test.images.length} images): acc ${(100 * test.acc).toFixed(2)}%, macro-F1 ${test.f1.toFixed(3)}, loss ${test.loss.toFixed(4)}`,
+        });
       }
       trainMetrics = state.history.find((e) => e.epoch === state.bestEpoch)?.train ?? null;
       best.dispose();
@@ -207,14 +227,35 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     const summary = summaryOf(result.status, { train: trainMetrics, val, confusion, ...(test ? { test, testConfusion } : {}) });
     writeJsonAtomic(path.join(runDir, RUN_FILES.summary), summary);
     if (result.status !== 'interrupted') fs.rmSync(path.join(runDir, RUN_FILES.checkpoint), { recursive: true, force: true });
-    sink({ type: 'end', status: result.status, runDir, bestEpoch: state.bestEpoch, epochsRun: state.history.length, confusion, val, train: trainMetrics, elapsedMs: state.elapsedMs });
+    sink({
+      type: 'end',
+      status: result.status,
+      runDir,
+      bestEpoch: state.bestEpoch,
+      epochsRun: state.history.length,
+      confusion,
+      val,
+      train: trainMetrics,
+      elapsedMs: state.elapsedMs,
+    });
     return { status: result.status, runDir, summary };
   } catch (e) {
     const message = (e as Error).message;
     const prior = readSummary(runDir);
     const summary = summaryOf('failed', { message, train: prior?.train ?? null, val: prior?.val ?? null });
     writeJsonAtomic(path.join(runDir, RUN_FILES.summary), summary);
-    sink({ type: 'end', status: 'failed', runDir, bestEpoch: state.bestEpoch, epochsRun: state.history.length, confusion: [], val: null, train: null, elapsedMs: state.elapsedMs, message });
+    sink({
+      type: 'end',
+      status: 'failed',
+      runDir,
+      bestEpoch: state.bestEpoch,
+      epochsRun: state.history.length,
+      confusion: [],
+      val: null,
+      train: null,
+      elapsedMs: state.elapsedMs,
+      message,
+    });
     throw e;
   } finally {
     feed?.close?.();

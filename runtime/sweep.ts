@@ -41,11 +41,16 @@ const pointName = (ir: ExperimentIR) => ir.sweep?.point ?? ir.name;
 /** The latest sweep folder for this spec text that still has unfinished points, if any. */
 function unfinishedSweepDir(root: string, specText: string): string | null {
   if (!fs.existsSync(root)) return null;
-  const dirs = fs.readdirSync(root).filter((d) => d.startsWith('sweep-')).sort().reverse();
+  const dirs = fs
+    .readdirSync(root)
+    .filter((d) => d.startsWith('sweep-'))
+    .sort()
+    .reverse();
   for (const d of dirs) {
     try {
       const rec = JSON.parse(fs.readFileSync(path.join(root, d, 'sweep.json'), 'utf8')) as SweepRecord;
-      if (rec.specText === specText && rec.points.some((p) => p.status !== 'finished' && p.status !== 'early-stopped')) return path.join(root, d);
+      if (rec.specText === specText && rec.points.some((p) => p.status !== 'finished' && p.status !== 'early-stopped'))
+        return path.join(root, d);
     } catch {
       /* not a sweep folder */
     }
@@ -72,7 +77,13 @@ export async function runSweep(opts: Omit<RunOptions, 'ir'> & { experiments: Exp
   fs.mkdirSync(sweepDir, { recursive: true });
   writeJsonAtomic(recordPath, record);
   const isDone = (p: SweepPointRecord) => p.status === 'finished' || p.status === 'early-stopped';
-  sink({ type: 'sweep-start', sweep: sweepName, sweepDir, points: record.points.map((p) => p.point), done: record.points.filter(isDone).map((p) => p.point) });
+  sink({
+    type: 'sweep-start',
+    sweep: sweepName,
+    sweepDir,
+    points: record.points.map((p) => p.point),
+    done: record.points.filter(isDone).map((p) => p.point),
+  });
 
   let overall: RunStatus = 'finished';
   for (const [i, ir] of experiments.entries()) {
@@ -80,7 +91,15 @@ export async function runSweep(opts: Omit<RunOptions, 'ir'> & { experiments: Exp
     const runDir = path.join(sweepDir, rec.runDir);
     if (isDone(rec)) {
       const s = readSummary(runDir);
-      sink({ type: 'point-end', point: rec.point, status: 'skipped', valAcc: s?.val?.acc ?? null, trainAcc: s?.train?.acc ?? null, valF1: s?.val?.f1 ?? null, runDir });
+      sink({
+        type: 'point-end',
+        point: rec.point,
+        status: 'skipped',
+        valAcc: s?.val?.acc ?? null,
+        trainAcc: s?.train?.acc ?? null,
+        valF1: s?.val?.f1 ?? null,
+        runDir,
+      });
       continue;
     }
     if (opts.shouldStop()) {
@@ -103,7 +122,15 @@ export async function runSweep(opts: Omit<RunOptions, 'ir'> & { experiments: Exp
     rec.status = status;
     writeJsonAtomic(recordPath, record);
     const s = readSummary(runDir);
-    sink({ type: 'point-end', point: rec.point, status, valAcc: s?.val?.acc ?? null, trainAcc: s?.train?.acc ?? null, valF1: s?.val?.f1 ?? null, runDir });
+    sink({
+      type: 'point-end',
+      point: rec.point,
+      status,
+      valAcc: s?.val?.acc ?? null,
+      trainAcc: s?.train?.acc ?? null,
+      valF1: s?.val?.f1 ?? null,
+      runDir,
+    });
     if (status === 'interrupted') {
       overall = 'interrupted';
       break;

@@ -31,7 +31,16 @@ export interface TrainState {
 }
 
 export function initialState(classes: number): TrainState {
-  return { epoch: 0, batch: 0, running: { lossSum: 0, samples: 0, confusion: emptyConfusion(classes) }, history: [], bestEpoch: null, bestScore: null, stale: 0, elapsedMs: 0 };
+  return {
+    epoch: 0,
+    batch: 0,
+    running: { lossSum: 0, samples: 0, confusion: emptyConfusion(classes) },
+    history: [],
+    bestEpoch: null,
+    bestScore: null,
+    stale: 0,
+    elapsedMs: 0,
+  };
 }
 
 export interface TrainHooks {
@@ -73,7 +82,13 @@ function score(metric: Metric, m: SplitMetrics): number {
 }
 
 /** Predictions on a split: views averaged per sample; returns metrics and the confusion matrix. */
-export function evaluate(model: tfl.LayersModel, feed: Feed, split: 'train' | 'val', classes: number, probabilities: boolean): { metrics: SplitMetrics; confusion: number[][] } {
+export function evaluate(
+  model: tfl.LayersModel,
+  feed: Feed,
+  split: 'train' | 'val',
+  classes: number,
+  probabilities: boolean,
+): { metrics: SplitMetrics; confusion: number[][] } {
   const confusion = emptyConfusion(classes);
   let lossSum = 0;
   let samples = 0;
@@ -97,7 +112,14 @@ export function evaluate(model: tfl.LayersModel, feed: Feed, split: 'train' | 'v
   return { metrics: metricsFromConfusion(confusion, samples ? lossSum / samples : 0), confusion };
 }
 
-export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer: tf.Optimizer, feed: Feed, state: TrainState, hooks: TrainHooks): Promise<TrainResult> {
+export async function train(
+  ir: ExperimentIR,
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  feed: Feed,
+  state: TrainState,
+  hooks: TrainHooks,
+): Promise<TrainResult> {
   const k = ir.data.classes.length;
   const probabilities = outputsProbabilities(ir);
   // A run folder written before label smoothing and clipping existed has neither field: both off.
@@ -112,7 +134,13 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
     outer: for (; state.epoch < epochs; state.epoch++) {
       // The rate is set before every batch (warm-up and onecycle change per batch); the epoch's event
       // records the rate of its last batch.
-      const lrAt = (batch: number) => learningRate(ir.train.optimizer.lr, ir.train.schedule, { epoch: state.epoch, batch, batchesPerEpoch: feed.batchesPerEpoch, epochs });
+      const lrAt = (batch: number) =>
+        learningRate(ir.train.optimizer.lr, ir.train.schedule, {
+          epoch: state.epoch,
+          batch,
+          batchesPerEpoch: feed.batchesPerEpoch,
+          epochs,
+        });
       let lr = lrAt(state.batch);
       const batches = feed.trainBatches(state.epoch + 1);
       for (let skip = 0; skip < state.batch; skip++) await batches.next();
@@ -179,7 +207,17 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
         state.stale = 0;
         await hooks.onBest(state.epoch + 1);
       } else state.stale += 1;
-      const event: EpochEvent = { type: 'epoch', epoch: state.epoch + 1, epochs, train: trainMetrics, val: valMetrics, lr, best, elapsedMs: Date.now() - started, timing };
+      const event: EpochEvent = {
+        type: 'epoch',
+        epoch: state.epoch + 1,
+        epochs,
+        train: trainMetrics,
+        val: valMetrics,
+        lr,
+        best,
+        elapsedMs: Date.now() - started,
+        timing,
+      };
       state.history.push(event);
       hooks.onEpoch(event);
       hooks.sink(event);
@@ -190,7 +228,11 @@ export async function train(ir: ExperimentIR, model: tfl.LayersModel, optimizer:
       if (stopEarly) {
         state.epoch += 1;
         status = 'early-stopped';
-        hooks.sink({ type: 'log', level: 'info', message: `early stop: ${metric} has not improved for ${state.stale} epochs (best epoch ${state.bestEpoch})` });
+        hooks.sink({
+          type: 'log',
+          level: 'info',
+          message: `early stop: ${metric} has not improved for ${state.stale} epochs (best epoch ${state.bestEpoch})`,
+        });
         break;
       }
       if (state.epoch + 1 < epochs) await hooks.checkpoint({ ...state, epoch: state.epoch + 1 });

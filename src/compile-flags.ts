@@ -28,8 +28,16 @@ function gibibytes(value: string): number {
 /** Adds --max-points and --memory-limit to a command. */
 export function withLimitFlags(cmd: Command): Command {
   return cmd
-    .option('--max-points <n>', `refuse a sweep with more points than this (default ${DEFAULT_MAX_POINTS.toLocaleString('en-US')})`, wholeNumber)
-    .option('--memory-limit <GiB>', `warn when a batch's activations need more memory than this (default ${DEFAULT_MEMORY_LIMIT_BYTES / GIB})`, gibibytes);
+    .option(
+      '--max-points <n>',
+      `refuse a sweep with more points than this (default ${DEFAULT_MAX_POINTS.toLocaleString('en-US')})`,
+      wholeNumber,
+    )
+    .option(
+      '--memory-limit <GiB>',
+      `warn when a batch's activations need more memory than this (default ${DEFAULT_MEMORY_LIMIT_BYTES / GIB})`,
+      gibibytes,
+    );
 }
 
 /** The compile options the flags set (nothing when not given: the compiler's defaults apply). */

@@ -26,7 +26,9 @@ export function plainPrinter(out: NodeJS.WritableStream = process.stdout, err: N
         const now = Date.now();
         if (now - lastBatchLine < 5000 && e.batch !== e.batches) break;
         lastBatchLine = now;
-        out.write(`  epoch ${e.epoch} batch ${e.batch}/${e.batches}  loss ${e.loss.toFixed(4)}  acc ${pct(e.acc)}  ${e.imagesPerSec.toFixed(1)} img/s\n`);
+        out.write(
+          `  epoch ${e.epoch} batch ${e.batch}/${e.batches}  loss ${e.loss.toFixed(4)}  acc ${pct(e.acc)}  ${e.imagesPerSec.toFixed(1)} img/s\n`,
+        );
         break;
       }
       case 'epoch':
@@ -42,8 +44,13 @@ export function plainPrinter(out: NodeJS.WritableStream = process.stdout, err: N
           err.write(`run failed: ${e.message ?? 'unknown error'}\n  run folder: ${e.runDir}\n`);
           break;
         }
-        out.write(`${e.status} after ${e.epochsRun} epoch${e.epochsRun === 1 ? '' : 's'} in ${(e.elapsedMs / 1000).toFixed(1)}s; best epoch ${e.bestEpoch ?? '-'}\n`);
-        if (e.train && e.val) out.write(`train accuracy ${pct(e.train.acc)}   validation accuracy ${pct(e.val.acc)}   validation macro-F1 ${e.val.f1.toFixed(3)}\n`);
+        out.write(
+          `${e.status} after ${e.epochsRun} epoch${e.epochsRun === 1 ? '' : 's'} in ${(e.elapsedMs / 1000).toFixed(1)}s; best epoch ${e.bestEpoch ?? '-'}\n`,
+        );
+        if (e.train && e.val)
+          out.write(
+            `train accuracy ${pct(e.train.acc)}   validation accuracy ${pct(e.val.acc)}   validation macro-F1 ${e.val.f1.toFixed(3)}\n`,
+          );
         if (e.val && classes.length) out.write(`validation recall: ${classes.map((c, i) => `${c} ${pct(e.val!.recall[i])}`).join(', ')}\n`);
         if (e.status === 'interrupted') out.write(`checkpoint written; continue with: emoc run --resume ${e.runDir}\n`);
         out.write(`artifacts: ${e.runDir}\n`);

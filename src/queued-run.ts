@@ -8,22 +8,37 @@ import { UserError } from './errors.ts';
 export async function runQueued(experiments: ExperimentIR[], specText: string, flags: RunFlags): Promise<number> {
   const { queueUrl, redacted, hideArgvPassword } = await import('../runtime/queue/connection.ts');
   hideArgvPassword();
-  if (flags.resume) throw new UserError('--resume and --queue cannot be combined', 'a queued point resumes on its own when a worker picks it up again', 2);
-  if (flags.limitPerClass) throw new UserError('--limit-per-class is not carried to queue workers', 'set the data size in the spec, or use --images for the built-in faces', 2);
+  if (flags.resume)
+    throw new UserError('--resume and --queue cannot be combined', 'a queued point resumes on its own when a worker picks it up again', 2);
+  if (flags.limitPerClass)
+    throw new UserError(
+      '--limit-per-class is not carried to queue workers',
+      'set the data size in the spec, or use --images for the built-in faces',
+      2,
+    );
   const url = queueUrl(flags.queue);
   const { buildPayloads, submitPoints, followPoints } = await import('../runtime/queue/submit.ts');
   const payloads = buildPayloads(experiments, specText);
   const { sweep, jobIds, existing } = await submitPoints(url, payloads);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   if (flags.detach) {
-    process.stderr.write(`queued ${jobIds.length - existing} new point${jobIds.length - existing === 1 ? '' : 's'} of ${jobIds.length} on ${redacted(url)}\n`);
+    process.stderr.write(
+      `queued ${jobIds.length - existing} new point${jobIds.length - existing === 1 ? '' : 's'} of ${jobIds.length} on ${redacted(url)}\n`,
+    );
     out(sweep);
     return 0;
   }
   out(`sweep ${sweep}: ${jobIds.length} point${jobIds.length === 1 ? '' : 's'} on ${redacted(url)} (${existing} already queued or done)`);
-  const failed = process.stdout.isTTY && !flags.json && flags.dashboard
-    ? await followOnDashboard(url, redacted(url), sweep, jobIds, payloads.map((p) => p.point))
-    : await followPoints(url, jobIds, out);
+  const failed =
+    process.stdout.isTTY && !flags.json && flags.dashboard
+      ? await followOnDashboard(
+          url,
+          redacted(url),
+          sweep,
+          jobIds,
+          payloads.map((p) => p.point),
+        )
+      : await followPoints(url, jobIds, out);
   out(failed ? `sweep ${sweep}: ${failed} point${failed === 1 ? '' : 's'} failed` : `sweep ${sweep}: every point finished`);
   return failed ? 1 : 0;
 }
@@ -33,7 +48,11 @@ async function followOnDashboard(url: string, where: string, sweep: string, jobI
   const { followPoints } = await import('../runtime/queue/submit.ts');
   const { mountDashboard } = await import('../runtime/ui/mount.tsx');
   const { queueEventMapper } = await import('../runtime/ui/queue-events.ts');
-  const mapper = queueEventMapper(sweep, where, jobIds.map((jobId, i) => ({ jobId, point: points[i] })));
+  const mapper = queueEventMapper(
+    sweep,
+    where,
+    jobIds.map((jobId, i) => ({ jobId, point: points[i] })),
+  );
   // q / Ctrl-C stops following only: the points keep running on the workers.
   const ui = mountDashboard({
     onStop: () =>
@@ -44,7 +63,13 @@ async function followOnDashboard(url: string, where: string, sweep: string, jobI
   });
   ui.sink(mapper.start());
   try {
-    const failed = await followPoints(url, jobIds, () => undefined, undefined, (e) => mapper.map(e).forEach(ui.sink));
+    const failed = await followPoints(
+      url,
+      jobIds,
+      () => undefined,
+      undefined,
+      (e) => mapper.map(e).forEach(ui.sink),
+    );
     ui.sink(mapper.end());
     return failed;
   } finally {

@@ -11,7 +11,11 @@ export function selectPoints(experiments: ExperimentIR[], fileWithPoint: string)
   const found = experiments.filter((e) => e.name === wanted || e.sweep?.point === wanted);
   if (found.length === 0) {
     const names = experiments.map((e) => e.sweep?.point ?? e.name);
-    throw new UserError(`no experiment or sweep point '${wanted}' in ${fileWithPoint.slice(0, hash)}`, didYouMean(wanted, names, `choose one of: ${names.join(', ')}`), 2);
+    throw new UserError(
+      `no experiment or sweep point '${wanted}' in ${fileWithPoint.slice(0, hash)}`,
+      didYouMean(wanted, names, `choose one of: ${names.join(', ')}`),
+      2,
+    );
   }
   return found;
 }

@@ -124,7 +124,10 @@ describe('expression (7-emotion network, @vladmandic/human)', () => {
     const file = resolveBackboneFile('expression', null, '.');
     if (!('path' in file)) throw new Error(file.error);
     const model = await loadGraphModel(fileModelHandler(file.path));
-    const plans = planTaps(undefined, ['StatefulPartitionedCall/model_1/conv2d_5/BiasAdd', 'StatefulPartitionedCall/model_1/block1_conv1_act/Relu']);
+    const plans = planTaps(undefined, [
+      'StatefulPartitionedCall/model_1/conv2d_5/BiasAdd',
+      'StatefulPartitionedCall/model_1/block1_conv1_act/Relu',
+    ]);
     expect(await probeTapWidths(model, [64, 64, 1], 'grey', plans)).toEqual([7, 32]); // conv2d_1 is 3x3x1x32 in emotion.json
     model.dispose();
   });
@@ -156,6 +159,9 @@ describe('resolveBackboneFile', () => {
     const unknown = resolveBackboneFile('vgg', null, '.');
     expect(unknown).toMatchObject({ error: "unknown backbone 'vgg'", hint: expect.stringContaining('faceres') });
     const missing = resolveBackboneFile('graph', 'models/nope/model.json', '/tmp');
-    expect(missing).toMatchObject({ error: expect.stringContaining('/tmp/models/nope/model.json'), hint: expect.stringContaining('tfjs_graph_model') });
+    expect(missing).toMatchObject({
+      error: expect.stringContaining('/tmp/models/nope/model.json'),
+      hint: expect.stringContaining('tfjs_graph_model'),
+    });
   });
 });

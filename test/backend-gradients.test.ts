@@ -59,7 +59,13 @@ describe('wasm training kernels are registered', () => {
   });
   it('the kernels the wasm backend lacks for training are in the table', () => {
     const names = WASM_KERNELS.map((k) => k.name);
-    for (const k of ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum']) expect(names).toContain(k);
+    for (const k of [
+      'Conv2DBackpropFilter',
+      'DepthwiseConv2dNativeBackpropFilter',
+      'DepthwiseConv2dNativeBackpropInput',
+      'UnsortedSegmentSum',
+    ])
+      expect(names).toContain(k);
   });
 });
 
@@ -77,12 +83,24 @@ describe('conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput)', () => {
   for (const c of cases) {
     it(`k${c.k} s${String(c.s)} ${c.pad} x=${c.x.join('x')} cout=${c.cout}`, () => {
       const ins = inputs([c.x, [c.k, c.k, c.x[3]!, c.cout], [c.cout]], c.k * 7 + Number(c.s));
-      check(ins, gradsOf((x, w, b) => tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, c.pad), b))));
+      check(
+        ins,
+        gradsOf((x, w, b) => tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, c.pad), b))),
+      );
     });
   }
   it('non-square kernel 3x5 stride 2 same', () => {
-    const ins = inputs([[2, 11, 13, 3], [3, 5, 3, 4]], 5);
-    check(ins, gradsOf((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same')));
+    const ins = inputs(
+      [
+        [2, 11, 13, 3],
+        [3, 5, 3, 4],
+      ],
+      5,
+    );
+    check(
+      ins,
+      gradsOf((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same')),
+    );
   });
 });
 
@@ -94,8 +112,17 @@ describe('depthwise conv2d gradients', () => {
     [5, 1, 3, 'valid'],
   ] as const) {
     it(`k${k} s${s} multiplier ${m} ${pad}`, () => {
-      const ins = inputs([[2, 9, 10, 3], [k, k, 3, m]], k + s + m);
-      check(ins, gradsOf((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, pad)));
+      const ins = inputs(
+        [
+          [2, 9, 10, 3],
+          [k, k, 3, m],
+        ],
+        k + s + m,
+      );
+      check(
+        ins,
+        gradsOf((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, pad)),
+      );
     });
   }
 });
@@ -165,50 +192,87 @@ describe('pooling gradients', () => {
       it(`${kind}pool ${size} stride ${stride} ${pad} (odd input)`, () => {
         const ins = inputs([[2, 11, 9, 4]], size * 10 + stride);
         const f = kind === 'max' ? tf.maxPool : tf.avgPool;
-        check(ins, gradsOf((x) => f(x as tf.Tensor4D, size, stride, pad)));
+        check(
+          ins,
+          gradsOf((x) => f(x as tf.Tensor4D, size, stride, pad)),
+        );
       });
     }
   }
   it('maxpool and avgpool with windows that tile the input (the specialised paths), same and valid', () => {
     for (const f of [tf.maxPool, tf.avgPool]) {
-      for (const pad of ['valid', 'same'] as const) check(inputs([[3, 8, 6, 5]], 7), gradsOf((x) => f(x as tf.Tensor4D, 2, 2, pad)));
-      check(inputs([[2, 9, 10, 3]], 8), gradsOf((x) => f(x as tf.Tensor4D, [3, 2], [3, 2], 'valid')));
+      for (const pad of ['valid', 'same'] as const)
+        check(
+          inputs([[3, 8, 6, 5]], 7),
+          gradsOf((x) => f(x as tf.Tensor4D, 2, 2, pad)),
+        );
+      check(
+        inputs([[2, 9, 10, 3]], 8),
+        gradsOf((x) => f(x as tf.Tensor4D, [3, 2], [3, 2], 'valid')),
+      );
     }
   });
   it('maxpool 2 stride 2 with ties: the first maximum of a window gets its gradient, as on cpu', () => {
     // Values in {-1, -0.5, 0, 0.5, 1}: most windows hold their maximum twice or more.
     const ins = inputs([[2, 8, 8, 3]], 9).map((i) => ({ ...i, values: i.values.map((v) => Math.round(v * 2) / 2) }));
-    check(ins, gradsOf((x) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid')));
+    check(
+      ins,
+      gradsOf((x) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid')),
+    );
   });
   it('global average pool (Mean over H, W)', () => {
-    check(inputs([[3, 7, 9, 5]]), gradsOf((x) => tf.mean(x, [1, 2])));
+    check(
+      inputs([[3, 7, 9, 5]]),
+      gradsOf((x) => tf.mean(x, [1, 2])),
+    );
   });
 });
 
 describe('reductions (Sum / Mean kernels)', () => {
   for (const [shape, axis] of [
-    [[16, 10, 10, 8], [0, 1, 2]],
+    [
+      [16, 10, 10, 8],
+      [0, 1, 2],
+    ],
     [[64, 40], [0]],
     [[64, 40], [1]],
-    [[6, 20, 20, 4], [1, 2]],
+    [
+      [6, 20, 20, 4],
+      [1, 2],
+    ],
     [[200, 33], 0],
-    [[5, 6, 7], [0, 2]],
+    [
+      [5, 6, 7],
+      [0, 2],
+    ],
     [[4, 9, 7, 3], [1]],
     [[300, 2], [0]],
   ] as Array<[number[], number | number[]]>) {
     it(`sum and mean of ${shape.join('x')} over ${String(axis)}`, () => {
       const ins = inputs([shape]);
       check(ins, (x) => [tf.sum(x!, axis), tf.mean(x!, axis), tf.sum(x!, axis, true), tf.mean(x!, axis, true)]);
-      check(ins, gradsOf((x) => tf.mean(tf.square(x), axis)));
+      check(
+        ins,
+        gradsOf((x) => tf.mean(tf.square(x), axis)),
+      );
     });
   }
 });
 
 describe('Tile kernel (batch-norm gradient broadcasting)', () => {
   for (const [shape, reps] of [
-    [[1, 1, 1, 6], [3, 5, 4, 1]],
-    [[2, 3], [4, 2]],
-    [[3, 1, 2], [2, 5, 3]],
+    [
+      [1, 1, 1, 6],
+      [3, 5, 4, 1],
+    ],
+    [
+      [2, 3],
+      [4, 2],
+    ],
+    [
+      [3, 1, 2],
+      [2, 5, 3],
+    ],
     [[5], [7]],
   ] as Array<[number[], number[]]>) {
     it(`tile ${shape.join('x')} by ${reps.join('x')}`, () => {
@@ -220,21 +284,47 @@ describe('Tile kernel (batch-norm gradient broadcasting)', () => {
 describe('dense, dropout, flatten, activations, l2 normalisation', () => {
   it('dense (MatMul) with bias, flatten', () => {
     const ins = inputs([[4, 3, 3, 2], [18, 7], [7]]);
-    check(ins, gradsOf((x, w, b) => tf.add(tf.matMul(tf.reshape(x, [4, 18]), w as tf.Tensor2D), b)));
+    check(
+      ins,
+      gradsOf((x, w, b) => tf.add(tf.matMul(tf.reshape(x, [4, 18]), w as tf.Tensor2D), b)),
+    );
   });
   it('matMul with every transpose combination, batched and broadcast', () => {
-    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       const a = ta ? [9, 5] : [5, 9];
       const b = tb ? [4, 9] : [9, 4];
       check(inputs([a, b]), (x, y) => [tf.matMul(x!, y!, ta, tb)]);
-      check(inputs([[3, ...a], [3, ...b]]), (x, y) => [tf.matMul(x!, y!, ta, tb)]);
-      check(inputs([[2, 3, ...a], [1, 1, ...b]]), (x, y) => [tf.matMul(x!, y!, ta, tb)]);
-      check(inputs([a, b]), gradsOf((x, y) => tf.matMul(x!, y!, ta, tb)));
+      check(
+        inputs([
+          [3, ...a],
+          [3, ...b],
+        ]),
+        (x, y) => [tf.matMul(x!, y!, ta, tb)],
+      );
+      check(
+        inputs([
+          [2, 3, ...a],
+          [1, 1, ...b],
+        ]),
+        (x, y) => [tf.matMul(x!, y!, ta, tb)],
+      );
+      check(
+        inputs([a, b]),
+        gradsOf((x, y) => tf.matMul(x!, y!, ta, tb)),
+      );
     }
   });
   it('dropout with a fixed mask', () => {
     const mask = Float32Array.from(rand(60, 4), (v) => (v > 0 ? 1 : 0));
-    check(inputs([[6, 10]]), gradsOf((x) => tf.div(tf.mul(x, tf.tensor(mask, [6, 10])), 0.5)));
+    check(
+      inputs([[6, 10]]),
+      gradsOf((x) => tf.div(tf.mul(x, tf.tensor(mask, [6, 10])), 0.5)),
+    );
   });
   const acts: Record<string, (x: tf.Tensor) => tf.Tensor> = {
     relu: (x) => tf.relu(x),
@@ -250,7 +340,10 @@ describe('dense, dropout, flatten, activations, l2 normalisation', () => {
     it(`activation ${name}`, () => check(inputs([[5, 3, 4, 7]]), gradsOf(f)));
   }
   it('l2 normalisation', () => {
-    check(inputs([[6, 9]]), gradsOf((x) => tf.div(x, tf.sqrt(tf.add(tf.sum(tf.square(x), -1, true), 1e-12)))));
+    check(
+      inputs([[6, 9]]),
+      gradsOf((x) => tf.div(x, tf.sqrt(tf.add(tf.sum(tf.square(x), -1, true), 1e-12)))),
+    );
   });
   it('softmax cross-entropy loss', () => {
     const labels = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 3, 6, 2, 2], 'int32'), 7).dataSync() as Float32Array);
@@ -265,7 +358,10 @@ describe('gather gradient (UnsortedSegmentSum)', () => {
   it('unsortedSegmentSum and the gradient of gather', () => {
     const ids = [2, 0, 2, 1, 4, 2];
     check(inputs([[6, 5]]), (x) => [tf.unsortedSegmentSum(x!, tf.tensor1d(ids, 'int32'), 5)]);
-    check(inputs([[5, 4]]), gradsOf((x) => tf.gather(x, tf.tensor1d(ids, 'int32'))));
+    check(
+      inputs([[5, 4]]),
+      gradsOf((x) => tf.gather(x, tf.tensor1d(ids, 'int32'))),
+    );
   });
 });
 

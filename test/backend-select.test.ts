@@ -37,7 +37,9 @@ describe('selectBackend', () => {
     for (const { name, kernelFunc } of WASM_KERNELS) expect(tf.getKernel(name, 'wasm')?.kernelFunc, name).toBe(kernelFunc);
     for (const g of WASM_GRADIENTS) expect(tf.getGradient(g.kernelName)?.gradFunc, g.kernelName).toBe(g.gradFunc);
     // Two threads really compute: a convolution gives the same answer as on one thread's cpu backend.
-    const y = tf.tidy(() => tf.sum(tf.conv2d(tf.ones([2, 16, 16, 8]) as tf.Tensor4D, tf.ones([3, 3, 8, 4]) as tf.Tensor4D, 1, 'valid')).dataSync()[0]);
+    const y = tf.tidy(
+      () => tf.sum(tf.conv2d(tf.ones([2, 16, 16, 8]) as tf.Tensor4D, tf.ones([3, 3, 8, 4]) as tf.Tensor4D, 1, 'valid')).dataSync()[0],
+    );
     expect(y).toBe(2 * 14 * 14 * 4 * 72);
   });
 

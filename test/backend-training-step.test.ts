@@ -68,7 +68,10 @@ describe("emoc's batch norm layer against tfjs-layers' BatchNormalization", () =
   it('same training output, moving statistics and inference output; saves and loads by class name', async () => {
     await tf.setBackend('wasm');
     const shape = [6, 9, 7, 5];
-    const x = tf.tensor4d(rand(6 * 9 * 7 * 5, 3).map((v) => 3 * v + 1), shape as [number, number, number, number]);
+    const x = tf.tensor4d(
+      rand(6 * 9 * 7 * 5, 3).map((v) => 3 * v + 1),
+      shape as [number, number, number, number],
+    );
     const stock = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3 });
     const fused = new FusedBatchNormalization({ momentum: 0.9, epsilon: 1e-3 });
     stock.build(shape);
@@ -82,15 +85,25 @@ describe("emoc's batch norm layer against tfjs-layers' BatchNormalization", () =
       const b = fused.apply(x, { training: true }) as tf.Tensor;
       expect(relErr(b.dataSync() as Float32Array, a.dataSync() as Float32Array)).toBeLessThan(TOL);
     }
-    stock.getWeights().forEach((w, i) => expect(relErr(fused.getWeights()[i]!.dataSync() as Float32Array, w.dataSync() as Float32Array), `weight ${i}`).toBeLessThan(TOL));
+    stock
+      .getWeights()
+      .forEach((w, i) =>
+        expect(relErr(fused.getWeights()[i]!.dataSync() as Float32Array, w.dataSync() as Float32Array), `weight ${i}`).toBeLessThan(TOL),
+      );
     const inferStock = stock.apply(x, { training: false }) as tf.Tensor;
     const inferFused = fused.apply(x, { training: false }) as tf.Tensor;
     expect(relErr(inferFused.dataSync() as Float32Array, inferStock.dataSync() as Float32Array)).toBeLessThan(TOL);
 
-    const model = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: shape.slice(1) }), new FusedBatchNormalization({ momentum: 0.9 })] });
+    const model = tfl.sequential({
+      layers: [tfl.layers.inputLayer({ inputShape: shape.slice(1) }), new FusedBatchNormalization({ momentum: 0.9 })],
+    });
     model.layers.at(-1)!.setWeights(weights);
     let saved: tf.io.ModelArtifacts | null = null;
-    await model.save(tf.io.withSaveHandler(async (artifacts) => ((saved = artifacts), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    await model.save(
+      tf.io.withSaveHandler(
+        async (artifacts) => ((saved = artifacts), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }),
+      ),
+    );
     expect(JSON.stringify(saved!.modelTopology)).toContain('EmocBatchNormalization');
     const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
     expect(loaded.layers.at(-1)).toBeInstanceOf(FusedBatchNormalization);

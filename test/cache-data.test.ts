@@ -3,7 +3,18 @@
 // `emoc cache ls` shows data entries and `emoc cache clear` removes them.
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +50,10 @@ beforeEach(() => {
   ] as const) {
     for (const c of CLASSES) {
       mkdirSync(join(dir, 'faces', split, c), { recursive: true });
-      for (const f of readdirSync(join(sample, split, c)).sort().slice(0, n)) copyFileSync(join(sample, split, c, f), join(dir, 'faces', split, c, f));
+      for (const f of readdirSync(join(sample, split, c))
+        .sort()
+        .slice(0, n))
+        copyFileSync(join(sample, split, c, f), join(dir, 'faces', split, c, f));
     }
   }
 });

@@ -26,7 +26,9 @@ function images(n: number, seed = 0): ImagesForKey {
 /** A stand-in backbone: value = image index * 100 + tap column, so rows and columns are checkable. */
 function fakeCompute(n: number) {
   return vi.fn(async (taps: string[]) =>
-    taps.map((t) => Float32Array.from({ length: n * WIDTHS[t]! }, (_, k) => Math.floor(k / WIDTHS[t]!) * 100 + (k % WIDTHS[t]!) + t.charCodeAt(0) / 1000)),
+    taps.map((t) =>
+      Float32Array.from({ length: n * WIDTHS[t]! }, (_, k) => Math.floor(k / WIDTHS[t]!) * 100 + (k % WIDTHS[t]!) + t.charCodeAt(0) / 1000),
+    ),
   );
 }
 
@@ -150,7 +152,11 @@ describe('listCache / clearCache', () => {
     const rows = await listCache(root);
     expect(rows).toHaveLength(4);
     const good = rows.filter((r) => r.ok);
-    expect(good.map((r) => `${r.backbone}/${r.tap}/${r.n}x${r.width}`).sort()).toEqual(['expression/c/5x4', 'faceres/a/5x3', 'faceres/b/5x2']);
+    expect(good.map((r) => `${r.backbone}/${r.tap}/${r.n}x${r.width}`).sort()).toEqual([
+      'expression/c/5x4',
+      'faceres/a/5x3',
+      'faceres/b/5x2',
+    ]);
     good.forEach((r) => {
       expect(r.bytes).toBeGreaterThan(r.n! * r.width! * 4);
       expect(Number.isNaN(Date.parse(r.createdAt!))).toBe(false);

@@ -16,7 +16,11 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-preview-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function emoc(...args: string[]) {
-  return spawnSync(process.execPath, [path.join(ROOT, 'bin/emoc.js'), 'preview', ...args], { cwd: tmp, encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(process.execPath, [path.join(ROOT, 'bin/emoc.js'), 'preview', ...args], {
+    cwd: tmp,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }
 
 function spec(name: string, source: string): string {
@@ -71,8 +75,16 @@ describe('emoc preview', () => {
 
   for (const [name, args, want] of [
     ['a spec that does not exist', () => [path.join(tmp, 'nope.emo')], /nope\.emo: no such spec file/],
-    ['a data folder that does not exist', () => [spec('missing', path.join(tmp, 'no-such-data')), '--out', path.join(tmp, 'm.png')], /no-such-data/],
-    ['an --out folder that does not exist', () => [spec('badout', SAMPLE), '--out', path.join(tmp, 'nowhere', 'x.png')], /folder .* does not exist/],
+    [
+      'a data folder that does not exist',
+      () => [spec('missing', path.join(tmp, 'no-such-data')), '--out', path.join(tmp, 'm.png')],
+      /no-such-data/,
+    ],
+    [
+      'an --out folder that does not exist',
+      () => [spec('badout', SAMPLE), '--out', path.join(tmp, 'nowhere', 'x.png')],
+      /folder .* does not exist/,
+    ],
   ] as const) {
     it(`${name}: exit 1, one line and a hint, no stack trace`, () => {
       const r = emoc(...args());

@@ -11,7 +11,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const bin = path.resolve('bin/emoc.js');
 const sampleImage = (() => {
   const dir = path.resolve('../shared/data/fer2013-sample/val/happy');
-  return path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.jpg'))!);
+  return path.join(
+    dir,
+    fs.readdirSync(dir).find((f) => f.endsWith('.jpg'))!,
+  );
 })();
 
 // A model small enough that one epoch on 28 built-in faces takes about a second on the cpu backend.
@@ -48,7 +51,10 @@ function failure(err: string): { line: string; hint: string } {
   const lines = err.split('\n');
   const at = lines.findIndex((l) => l.startsWith('emoc: '));
   expect(at, err).toBeGreaterThanOrEqual(0);
-  expect(lines.filter((l) => l.startsWith('emoc: ')), err).toHaveLength(1);
+  expect(
+    lines.filter((l) => l.startsWith('emoc: ')),
+    err,
+  ).toHaveLength(1);
   expect(lines[at + 1], err).toMatch(/^ {2}hint: \S/);
   expect(err).not.toContain('    at ');
   expect(err).not.toContain('internal error');
@@ -131,12 +137,17 @@ describe('emoc run', () => {
   }, 60_000);
 
   it('keeps a sweep point that finished when a later point diverges, and says why the other failed', () => {
-    fs.writeFileSync(path.join(tmp, 'sweep.emo'), spec('sw', 'fc 7', '$lr').replace('  }\n}\n', '  }\n  sweep {\n    lr in [0.01, 1e38]\n    name "lr{lr}"\n  }\n}\n'));
+    fs.writeFileSync(
+      path.join(tmp, 'sweep.emo'),
+      spec('sw', 'fc 7', '$lr').replace('  }\n}\n', '  }\n  sweep {\n    lr in [0.01, 1e38]\n    name "lr{lr}"\n  }\n}\n'),
+    );
     const r = emoc(['run', 'sweep.emo', '--runs', 'runs', '--backend', 'cpu', '--no-dashboard']);
     expect(r.code).toBe(1);
     const log = r.out + r.err;
     expect(log).not.toContain('    at ');
-    expect(log).toMatch(/point lr1e\+38 failed: \S*sweep\.emo: the training loss became \S+ at epoch 1, batch \d+ \(hint: lower the learning rate/);
+    expect(log).toMatch(
+      /point lr1e\+38 failed: \S*sweep\.emo: the training loss became \S+ at epoch 1, batch \d+ \(hint: lower the learning rate/,
+    );
     const [sweepId] = fs.readdirSync(path.join(tmp, 'runs', 'sw'));
     const sweepDir = path.join(tmp, 'runs', 'sw', sweepId!);
     const rows = JSON.parse(fs.readFileSync(path.join(sweepDir, 'results.json'), 'utf8')) as { point: string; status: string }[];
@@ -176,7 +187,9 @@ describe('emoc predict', () => {
     const { line, hint } = failure(r.err);
     expect(line).toMatch(/^emoc: notes\.txt: cannot read: \S/);
     expect(hint).toContain('image');
-    expect(r.out).toMatch(new RegExp(`^${sampleImage.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: (angry|disgust|fear|happy|neutral|sad|surprise) \\(`, 'm'));
+    expect(r.out).toMatch(
+      new RegExp(`^${sampleImage.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: (angry|disgust|fear|happy|neutral|sad|surprise) \\(`, 'm'),
+    );
   });
 });
 

@@ -16,14 +16,18 @@ describe('emoc CLI', () => {
   it('lists every command in --help', () => {
     const r = emoc(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['check', 'compile', 'explain', 'run', 'predict', 'results', 'report', 'cache', 'fmt', 'lint', 'diff', 'preview']) expect(r.out).toContain(c);
+    for (const c of ['check', 'compile', 'explain', 'run', 'predict', 'results', 'report', 'cache', 'fmt', 'lint', 'diff', 'preview'])
+      expect(r.out).toContain(c);
   });
 
-  it.each(['check', 'compile', 'explain', 'run', 'predict', 'results', 'report', 'cache', 'fmt', 'lint', 'diff'])('%s --help exits 0 with usage', (cmd) => {
-    const r = emoc([cmd, '--help']);
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^Usage: emoc /);
-  });
+  it.each(['check', 'compile', 'explain', 'run', 'predict', 'results', 'report', 'cache', 'fmt', 'lint', 'diff'])(
+    '%s --help exits 0 with usage',
+    (cmd) => {
+      const r = emoc([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^Usage: emoc /);
+    },
+  );
 
   it('rejects a bad flag value with exit 2 and no stack trace', () => {
     const r = emoc(['run', 'specs/s1.emo', '--epochs', 'zero']);

@@ -28,7 +28,12 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-hardening-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 function emoc(args: string[], files: Record<string, string> = {}) {
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(tmp, name), text);
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: tmp, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: tmp,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 120_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at |internal error/);
@@ -106,7 +111,9 @@ describe('sweep expansion is bounded (E044)', () => {
     expect(text).toContain('sweep grid: 64 points over a x train.seed x train.epochs');
     expect(text).toContain('  ... and 44 more points');
     // A mistake in a point that is not kept is still reported (a batch of 0 in the last seed only).
-    const broken = run(SIXTY_FOUR.replace('train.seed in [1, 2, 3, 4]', 'train.seed in [1, 2, 3, 4]\n    train.batch in [32, 0]'), { keepPoints: 1 });
+    const broken = run(SIXTY_FOUR.replace('train.seed in [1, 2, 3, 4]', 'train.seed in [1, 2, 3, 4]\n    train.batch in [32, 0]'), {
+      keepPoints: 1,
+    });
     expect(broken.diagnostics.map((d) => d.code)).toEqual(['E013']);
     expect(broken.experiments).toHaveLength(1);
   });
@@ -151,14 +158,18 @@ describe('sweep expansion is bounded (E044)', () => {
 describe('nothing after the final softmax (E036)', () => {
   it('fc 7 | softmax | dropout 0.5 is an error on the dropout', () => {
     const r = run(L('experiment e {', '  model {', '    flatten', '    fc 7 | softmax | dropout 0.5', '  }', '}'));
-    expect(golden(r.diagnostics)).toEqual([['E036', 4, 22, "'dropout' after the final softmax: the network must end with the softmax's class probabilities"]]);
+    expect(golden(r.diagnostics)).toEqual([
+      ['E036', 4, 22, "'dropout' after the final softmax: the network must end with the softmax's class probabilities"],
+    ]);
     expect(r.diagnostics[0].hint).toBe("move 'dropout' before the last fc, or remove it");
     expect([r.diagnostics[0].endLine, r.diagnostics[0].endColumn]).toEqual([4, 29]);
   });
 
   it('only the first layer after the softmax is reported, on its own line too', () => {
     const r = run(L('experiment e {', '  model {', '    flatten', '    fc 7 softmax', '    bn', '    dropout 0.2', '  }', '}'));
-    expect(golden(r.diagnostics)).toEqual([['E036', 5, 5, "'bn' after the final softmax: the network must end with the softmax's class probabilities"]]);
+    expect(golden(r.diagnostics)).toEqual([
+      ['E036', 5, 5, "'bn' after the final softmax: the network must end with the softmax's class probabilities"],
+    ]);
   });
 
   it('a stack that ends in softmax, as a layer or as the fc activation, is clean', () => {
@@ -180,12 +191,25 @@ describe('nothing after the final softmax (E036)', () => {
 });
 
 const BACKBONE = (augment: string, extra = '') =>
-  L('experiment e {', '  backbone faceres {', '    tap avgpool', `    ${extra || 'frozen'}`, '  }', '  augment {', `    ${augment}`, '  }', '  head { fc 7 | softmax }', '}');
+  L(
+    'experiment e {',
+    '  backbone faceres {',
+    '    tap avgpool',
+    `    ${extra || 'frozen'}`,
+    '  }',
+    '  augment {',
+    `    ${augment}`,
+    '  }',
+    '  head { fc 7 | softmax }',
+    '}',
+  );
 
 describe('what a frozen backbone cannot take is a compile error', () => {
   it('randomcrop with a frozen backbone is E037 on the randomcrop', () => {
     const r = run(BACKBONE('randomcrop 144'));
-    expect(golden(r.diagnostics)).toEqual([['E037', 7, 5, "randomcrop makes new views every epoch, which a frozen backbone's feature cache cannot hold"]]);
+    expect(golden(r.diagnostics)).toEqual([
+      ['E037', 7, 5, "randomcrop makes new views every epoch, which a frozen backbone's feature cache cannot hold"],
+    ]);
     expect(r.diagnostics[0].hint).toBe('use flip or tencrop with a frozen backbone');
   });
 
@@ -196,7 +220,15 @@ describe('what a frozen backbone cannot take is a compile error', () => {
   });
 
   it('emoc run stops at compile time with E037: exit 1, one located line, no stack trace', () => {
-    const spec = L('experiment e {', '  data { source builtin:faces; images 14; input 48x48x3 }', '  backbone faceres { tap avgpool }', '  augment { randomcrop 40 }', '  head { fc 7 | softmax }', '  train { epochs 1 }', '}');
+    const spec = L(
+      'experiment e {',
+      '  data { source builtin:faces; images 14; input 48x48x3 }',
+      '  backbone faceres { tap avgpool }',
+      '  augment { randomcrop 40 }',
+      '  head { fc 7 | softmax }',
+      '  train { epochs 1 }',
+      '}',
+    );
     const r = emoc(['run', 'crop.emo', '--backend', 'cpu', '--runs', 'runs', '--no-dashboard'], { 'crop.emo': spec });
     expect(r.code).toBe(1);
     expect(r.err).toContain('crop.emo:4:13 error E037 randomcrop makes new views every epoch');
@@ -214,11 +246,27 @@ describe('what a frozen backbone cannot take is a compile error', () => {
 
   it("a user's graph model: input must match the size its model.json placeholder fixes, any size when open", () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'graph-'));
-    const placeholder = (dims: number[]) => JSON.stringify({ format: 'graph-model', modelTopology: { node: [{ name: 'x', op: 'Placeholder', attr: { shape: { shape: { dim: dims.map((d) => ({ size: String(d) })) } } } }] } });
+    const placeholder = (dims: number[]) =>
+      JSON.stringify({
+        format: 'graph-model',
+        modelTopology: {
+          node: [{ name: 'x', op: 'Placeholder', attr: { shape: { shape: { dim: dims.map((d) => ({ size: String(d) })) } } } }],
+        },
+      });
     fs.writeFileSync(path.join(dir, 'fixed.json'), placeholder([-1, 96, 96, 3]));
     fs.mkdirSync(path.join(dir, 'open'));
     fs.writeFileSync(path.join(dir, 'open', 'model.json'), placeholder([-1, -1, -1, 3]));
-    const spec = (weights: string) => L('experiment e {', '  backbone mynet {', `    weights "${weights}"`, '    tap "feat"', '    input 112x112x3', '  }', '  head { fc 7 | softmax }', '}');
+    const spec = (weights: string) =>
+      L(
+        'experiment e {',
+        '  backbone mynet {',
+        `    weights "${weights}"`,
+        '    tap "feat"',
+        '    input 112x112x3',
+        '  }',
+        '  head { fc 7 | softmax }',
+        '}',
+      );
     const compileIn = (text: string) => compile(path.join(dir, 'main.emo'), { text, checkPackages: false });
     const fixed = compileIn(spec('fixed.json'));
     expect(golden(fixed.diagnostics)).toEqual([['E038', 5, 11, "the graph model 'fixed.json' takes 96x96x3 images, not 112x112x3"]]);
@@ -229,14 +277,26 @@ describe('what a frozen backbone cannot take is a compile error', () => {
   it('reads the input a converted graph fixes, as tfjs-converter does: the first placeholder', async () => {
     const { graphInputShape } = await import('../compiler/graph-input.ts');
     // @vladmandic/human's emotion model takes 64x64 grey images (its model.json: input_1 [-1, 64, 64, 1]).
-    expect(graphInputShape(fs.readFileSync(path.join(ROOT, 'node_modules/@vladmandic/human/models/emotion.json'), 'utf8'))).toEqual([64, 64, 1]);
+    expect(graphInputShape(fs.readFileSync(path.join(ROOT, 'node_modules/@vladmandic/human/models/emotion.json'), 'utf8'))).toEqual([
+      64, 64, 1,
+    ]);
     expect(graphInputShape('{ not json')).toBe(null);
     expect(graphInputShape(JSON.stringify({ modelTopology: { node: [{ op: 'Placeholder', attr: {} }] } }))).toBe(null);
   });
 });
 
 describe('activation memory of a batch (W002)', () => {
-  const HUGE = L('experiment e {', '  data {', '    input 100000x100000x3', '  }', '  model {', '    avgpool', '    fc 7 | softmax', '  }', '}');
+  const HUGE = L(
+    'experiment e {',
+    '  data {',
+    '    input 100000x100000x3',
+    '  }',
+    '  model {',
+    '    avgpool',
+    '    fc 7 | softmax',
+    '  }',
+    '}',
+  );
   // Per image: the input 100000*100000*3 = 3e10 floats, then avgpool 3, fc 7 and softmax 7 floats, each
   // kept for the forward pass and again as its gradient: 3e10 + 2 * 17 floats. A batch of 32 at 4 bytes a
   // float: 3,840,000,004,352 bytes = 3.49 TiB.

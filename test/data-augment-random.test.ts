@@ -31,7 +31,11 @@ function render(src: RawImage, a: ViewAug, view = { y: 0, x: 0, mirror: false },
 // 3x3:  1 2 3 / 4 5 6 / 7 8 9
 const nine = img(3, 3, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
 // 4x5 with pixel (r, c) = 10r + c
-const grid = img(4, 5, Array.from({ length: 20 }, (_, i) => 10 * Math.floor(i / 5) + (i % 5)));
+const grid = img(
+  4,
+  5,
+  Array.from({ length: 20 }, (_, i) => 10 * Math.floor(i / 5) + (i % 5)),
+);
 
 describe('one resampling pass: geometry', () => {
   it('the identity copies the crop window, and a mirrored view is its mirror', () => {
@@ -84,13 +88,29 @@ describe('pixel steps after the geometry', () => {
     expect(render(two, aug({ pixels: [{ kind: 'contrast', factor: 2 }] }))).toEqual([80, 160]);
     expect(render(two, aug({ pixels: [{ kind: 'contrast', factor: 0.5 }] }))).toEqual([110, 130]);
     // +10 first (110, 150; mean 130), then x2 around 130: 90, 170.
-    expect(render(two, aug({ pixels: [{ kind: 'brightness', add: 10 }, { kind: 'contrast', factor: 2 }] }))).toEqual([90, 170]);
+    expect(
+      render(
+        two,
+        aug({
+          pixels: [
+            { kind: 'brightness', add: 10 },
+            { kind: 'contrast', factor: 2 },
+          ],
+        }),
+      ),
+    ).toEqual([90, 170]);
   });
 
   it('erase sets exactly its rectangle to 0', () => {
     const out = render(grid, aug({ erase: { y: 1, x: 2, h: 2, w: 2 } }));
     const want = [...grid.data];
-    for (const [r, c] of [[1, 2], [1, 3], [2, 2], [2, 3]]) want[r * 5 + c] = 0;
+    for (const [r, c] of [
+      [1, 2],
+      [1, 3],
+      [2, 2],
+      [2, 3],
+    ])
+      want[r * 5 + c] = 0;
     expect(out).toEqual(want);
   });
 });
@@ -134,7 +154,11 @@ describe('draws', () => {
   });
 
   it('strength 0 is the identity', () => {
-    const zero: RandomAug[] = [{ kind: 'rotate', degrees: 0 }, { kind: 'zoom', fraction: 0 }, { kind: 'shift', fraction: 0 }];
+    const zero: RandomAug[] = [
+      { kind: 'rotate', degrees: 0 },
+      { kind: 'zoom', fraction: 0 },
+      { kind: 'shift', fraction: 0 },
+    ];
     const a = drawViewAug(zero, 48, 48, new Rng(1));
     expect(render(grid, a)).toEqual([...grid.data]);
   });
@@ -154,7 +178,12 @@ const ALL: TrainAug[] = [
 ];
 
 function bytesOf(batches: TrainBatch[]): Buffer {
-  return Buffer.concat(batches.flatMap((b) => [Buffer.from(b.x.buffer, b.x.byteOffset, b.x.byteLength), Buffer.from(b.y.buffer, b.y.byteOffset, b.y.byteLength)]));
+  return Buffer.concat(
+    batches.flatMap((b) => [
+      Buffer.from(b.x.buffer, b.x.byteOffset, b.x.byteLength),
+      Buffer.from(b.y.buffer, b.y.byteOffset, b.y.byteLength),
+    ]),
+  );
 }
 
 async function drain(it: AsyncIterator<TrainBatch>): Promise<TrainBatch[]> {

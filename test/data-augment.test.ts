@@ -97,18 +97,30 @@ describe('view plans', () => {
     expect(viewsPerImage([{ kind: 'flip' }, { kind: 'tencrop', size: [40, 40] }])).toBe(10);
     expect(viewsPerImage([{ kind: 'randomcrop', size: [40, 40] }])).toBe(1);
     expect(viewsPerImage([{ kind: 'flip' }, { kind: 'randomcrop', size: [40, 40] }])).toBe(1);
-    expect(() => viewsPerImage([{ kind: 'randomcrop', size: [40, 40] }, { kind: 'tencrop', size: [40, 40] }])).toThrow(/one crop/);
+    expect(() =>
+      viewsPerImage([
+        { kind: 'randomcrop', size: [40, 40] },
+        { kind: 'tencrop', size: [40, 40] },
+      ]),
+    ).toThrow(/one crop/);
   });
 
   it('network input: train crop, else test ten-crop, else the decoded size', () => {
     expect(networkInputSize([48, 48, 1], [], { kind: 'none' })).toEqual([48, 48, 1]);
     expect(networkInputSize([48, 48, 1], [{ kind: 'randomcrop', size: [44, 44] }], { kind: 'none' })).toEqual([44, 44, 1]);
     expect(networkInputSize([48, 48, 3], [{ kind: 'flip' }], { kind: 'tencrop', size: [42, 40] })).toEqual([42, 40, 3]);
-    expect(() => networkInputSize([48, 48, 1], [{ kind: 'randomcrop', size: [44, 44] }], { kind: 'tencrop', size: [40, 40] })).toThrow(/differs/);
+    expect(() => networkInputSize([48, 48, 1], [{ kind: 'randomcrop', size: [44, 44] }], { kind: 'tencrop', size: [40, 40] })).toThrow(
+      /differs/,
+    );
     expect(() => networkInputSize([48, 48, 1], [{ kind: 'randomcrop', size: [50, 44] }], { kind: 'none' })).toThrow(/larger/);
     // Combinations the compiler refuses are typed, so the CLI reports them as the user's, not as a bug.
     expect(() => networkInputSize([48, 48, 1], [{ kind: 'randomcrop', size: [50, 44] }], { kind: 'none' })).toThrow(NotRunnableError);
-    expect(() => viewsPerImage([{ kind: 'randomcrop', size: [40, 40] }, { kind: 'tencrop', size: [40, 40] }])).toThrow(NotRunnableError);
+    expect(() =>
+      viewsPerImage([
+        { kind: 'randomcrop', size: [40, 40] },
+        { kind: 'tencrop', size: [40, 40] },
+      ]),
+    ).toThrow(NotRunnableError);
   });
 
   it('training uses the centre crop when only the test aug crops', () => {

@@ -7,13 +7,23 @@ import type { ImageSet } from '../runtime/data/types.ts';
 // Six 4x5 greyscale images; image i's pixel (r, c) is 40i + 10r + c, so every row of a batch tells
 // which image and which window it came from.
 function gridSet(count = 6): ImageSet {
-  const images = Array.from({ length: count }, (_, i) => Uint8Array.from({ length: 20 }, (_, p) => 40 * i + 10 * Math.floor(p / 5) + (p % 5)));
+  const images = Array.from({ length: count }, (_, i) =>
+    Uint8Array.from({ length: 20 }, (_, p) => 40 * i + 10 * Math.floor(p / 5) + (p % 5)),
+  );
   return { height: 4, width: 5, channels: 1, images, labels: images.map((_, i) => i % 3), origins: images.map((_, i) => `img${i}`) };
 }
 
 const raw = (set: ImageSet, i: number): RawImage => ({ data: set.images[i], height: set.height, width: set.width, channels: set.channels });
 
-function rows(set: ImageSet, train: TrainAug[], test: TestAug, inputSize: [number, number, number], seed: number, epoch: number, batchSize = 5) {
+function rows(
+  set: ImageSet,
+  train: TrainAug[],
+  test: TestAug,
+  inputSize: [number, number, number],
+  seed: number,
+  epoch: number,
+  batchSize = 5,
+) {
   const out: { pixels: string; label: number }[] = [];
   const stride = inputSize[0] * inputSize[1] * inputSize[2];
   for (const b of trainBatches(set, { train, test, inputSize, preprocess: 'none', batchSize, seed, epoch })) {
@@ -30,23 +40,33 @@ describe('trainBatches', () => {
   it('gives ceil(views / batch) batches, the last one holding the rest', () => {
     expect(viewsPerEpoch(6, flip)).toBe(12);
     expect(batchesPerEpoch(6, flip, 5)).toBe(3);
-    const ns = [...trainBatches(set, { train: flip, test: none, inputSize: [4, 5, 1], preprocess: 'none', batchSize: 5, seed: 1, epoch: 1 })].map((b) => b.n);
+    const ns = [
+      ...trainBatches(set, { train: flip, test: none, inputSize: [4, 5, 1], preprocess: 'none', batchSize: 5, seed: 1, epoch: 1 }),
+    ].map((b) => b.n);
     expect(ns).toEqual([5, 5, 2]);
     const ten: TrainAug[] = [{ kind: 'tencrop', size: [2, 3] }];
-    const batches = [...trainBatches(set, { train: ten, test: none, inputSize: [2, 3, 1], preprocess: 'none', batchSize: 7, seed: 1, epoch: 1 })];
+    const batches = [
+      ...trainBatches(set, { train: ten, test: none, inputSize: [2, 3, 1], preprocess: 'none', batchSize: 7, seed: 1, epoch: 1 }),
+    ];
     expect(batches).toHaveLength(Math.ceil(60 / 7));
     expect(batches[0].x).toHaveLength(7 * 6);
     expect(batches.at(-1)!.n).toBe(60 % 7);
   });
 
   it('flip: every image appears once as itself and once mirrored per epoch, with its label', () => {
-    const got = rows(set, flip, none, [4, 5, 1], 7, 1).map((r) => `${r.label}:${r.pixels}`).sort();
-    const want = set.images.flatMap((_, i) => [raw(set, i), mirror(raw(set, i))].map((v) => `${set.labels[i]}:${[...v.data].join(',')}`)).sort();
+    const got = rows(set, flip, none, [4, 5, 1], 7, 1)
+      .map((r) => `${r.label}:${r.pixels}`)
+      .sort();
+    const want = set.images
+      .flatMap((_, i) => [raw(set, i), mirror(raw(set, i))].map((v) => `${set.labels[i]}:${[...v.data].join(',')}`))
+      .sort();
     expect(got).toEqual(want);
   });
 
   it('tencrop: each image x each of the 10 views exactly once per epoch', () => {
-    const got = rows(set, [{ kind: 'tencrop', size: [2, 3] }], none, [2, 3, 1], 7, 1).map((r) => r.pixels).sort();
+    const got = rows(set, [{ kind: 'tencrop', size: [2, 3] }], none, [2, 3, 1], 7, 1)
+      .map((r) => r.pixels)
+      .sort();
     const want = set.images
       .flatMap((_, i) =>
         tenCropOffsets(4, 5, 2, 3).map((v) => {
@@ -91,8 +111,22 @@ describe('trainBatches', () => {
     // Each image exactly once: the first pixel's tens digit group (40i..40i+34) names the image.
     expect(e1.map((r) => Math.floor(Number(r.pixels.split(',')[0]) / 40)).sort()).toEqual([0, 1, 2, 3, 4, 5]);
     expect(rows(set, aug, none, [2, 3, 1], 5, 1)).toEqual(e1);
-    const epochs = [2, 3, 4, 5].map((e) => rows(set, aug, none, [2, 3, 1], 5, e).map((r) => r.pixels).sort().join('|'));
-    expect(epochs.some((p) => p !== e1.map((r) => r.pixels).sort().join('|'))).toBe(true);
+    const epochs = [2, 3, 4, 5].map((e) =>
+      rows(set, aug, none, [2, 3, 1], 5, e)
+        .map((r) => r.pixels)
+        .sort()
+        .join('|'),
+    );
+    expect(
+      epochs.some(
+        (p) =>
+          p !==
+          e1
+            .map((r) => r.pixels)
+            .sort()
+            .join('|'),
+      ),
+    ).toBe(true);
   });
 
   it('is lazy: one batch of views is built per next(), not the whole epoch', () => {
@@ -104,7 +138,18 @@ describe('trainBatches', () => {
         return Reflect.get(target, key, recv);
       },
     });
-    const gen = trainBatches({ ...base, images }, { train: [{ kind: 'tencrop', size: [2, 3] }], test: none, inputSize: [2, 3, 1], preprocess: 'whiten', batchSize: 8, seed: 1, epoch: 1 });
+    const gen = trainBatches(
+      { ...base, images },
+      {
+        train: [{ kind: 'tencrop', size: [2, 3] }],
+        test: none,
+        inputSize: [2, 3, 1],
+        preprocess: 'whiten',
+        batchSize: 8,
+        seed: 1,
+        epoch: 1,
+      },
+    );
     reads = 0; // argument checks have looked at every image once; count pixel reads from here
     const first = gen.next();
     expect(first.done).toBe(false);
@@ -115,13 +160,23 @@ describe('trainBatches', () => {
   });
 
   it('uses the centre crop for training when only the test aug is a ten-crop', () => {
-    const got = rows(set, [], { kind: 'tencrop', size: [2, 3] }, [2, 3, 1], 1, 1).map((r) => r.pixels).sort();
+    const got = rows(set, [], { kind: 'tencrop', size: [2, 3] }, [2, 3, 1], 1, 1)
+      .map((r) => r.pixels)
+      .sort();
     const want = set.images.map((_, i) => [...crop(raw(set, i), 1, 1, 2, 3).data].join(',')).sort();
     expect(got).toEqual(want);
   });
 
   it('preprocesses each view on its own (whiten: every row has mean 0)', () => {
-    for (const b of trainBatches(set, { train: flip, test: none, inputSize: [4, 5, 1], preprocess: 'whiten', batchSize: 4, seed: 1, epoch: 1 })) {
+    for (const b of trainBatches(set, {
+      train: flip,
+      test: none,
+      inputSize: [4, 5, 1],
+      preprocess: 'whiten',
+      batchSize: 4,
+      seed: 1,
+      epoch: 1,
+    })) {
       for (let i = 0; i < b.n; i++) {
         const row = b.x.subarray(i * 20, (i + 1) * 20);
         expect(row.reduce((s, v) => s + v, 0) / 20).toBeCloseTo(0, 5);
@@ -130,9 +185,17 @@ describe('trainBatches', () => {
   });
 
   it('rejects an inputSize that is not the network input', () => {
-    expect(() => trainBatches(set, { train: [{ kind: 'randomcrop', size: [2, 3] }], test: none, inputSize: [4, 5, 1], preprocess: 'none', batchSize: 4, seed: 1, epoch: 1 })).toThrow(
-      /network input 2x3x1/,
-    );
+    expect(() =>
+      trainBatches(set, {
+        train: [{ kind: 'randomcrop', size: [2, 3] }],
+        test: none,
+        inputSize: [4, 5, 1],
+        preprocess: 'none',
+        batchSize: 4,
+        seed: 1,
+        epoch: 1,
+      }),
+    ).toThrow(/network input 2x3x1/);
   });
 });
 
@@ -140,7 +203,9 @@ describe('evalBatches', () => {
   const set = gridSet(5);
 
   it('ten-crop: whole images per batch, 10 consecutive rows each, one label per image', () => {
-    const batches = [...evalBatches(set, { test: { kind: 'tencrop', size: [2, 3] }, inputSize: [2, 3, 1], preprocess: 'none', batchSize: 25 })];
+    const batches = [
+      ...evalBatches(set, { test: { kind: 'tencrop', size: [2, 3] }, inputSize: [2, 3, 1], preprocess: 'none', batchSize: 25 }),
+    ];
     expect(batches.map((b) => [b.n, b.views, b.start])).toEqual([
       [2, 10, 0],
       [2, 10, 2],
@@ -164,7 +229,9 @@ describe('evalBatches', () => {
   });
 
   it('keeps at least one image per batch when the batch is smaller than the views', () => {
-    const batches = [...evalBatches(set, { test: { kind: 'tencrop', size: [2, 3] }, inputSize: [2, 3, 1], preprocess: 'none', batchSize: 4 })];
+    const batches = [
+      ...evalBatches(set, { test: { kind: 'tencrop', size: [2, 3] }, inputSize: [2, 3, 1], preprocess: 'none', batchSize: 4 }),
+    ];
     expect(batches).toHaveLength(5);
     expect(batches.every((b) => b.n === 1 && b.x.length === 60)).toBe(true);
   });

@@ -29,14 +29,16 @@ function sampleFiles(split: string, perClass: number): string[] {
     );
 }
 
-const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
+const same = (a: Uint8Array, b: Uint8Array) =>
+  a.length === b.length &&
+  Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
 
 beforeAll(() => {
   if (!existsSync(sample)) throw new Error(`the tests need ${sample}`);
 });
 
 describe('the wasm JPEG fast path', () => {
-  it('gives sharp\'s bytes for FER2013 JPEGs, greyscale and as 3 channels, and is taken for them', async () => {
+  it("gives sharp's bytes for FER2013 JPEGs, greyscale and as 3 channels, and is taken for them", async () => {
     for (const size of [
       [48, 48, 1],
       [48, 48, 3],
@@ -50,14 +52,22 @@ describe('the wasm JPEG fast path', () => {
     }
   });
 
-  it('gives sharp\'s bytes for colour JPEGs (4:2:0 and 4:4:4, baseline and progressive)', async () => {
+  it("gives sharp's bytes for colour JPEGs (4:2:0 and 4:4:4, baseline and progressive)", async () => {
     for (const chromaSubsampling of ['4:2:0', '4:4:4']) {
       for (const progressive of [false, true]) {
         for (const [w, h] of [
           [48, 48],
           [37, 29],
         ]) {
-          const jpg = await sharp({ create: { width: w, height: h, channels: 3, background: { r: 200, g: 90, b: 30 }, noise: { type: 'gaussian', mean: 120, sigma: 50 } } })
+          const jpg = await sharp({
+            create: {
+              width: w,
+              height: h,
+              channels: 3,
+              background: { r: 200, g: 90, b: 30 },
+              noise: { type: 'gaussian', mean: 120, sigma: 50 },
+            },
+          })
             .jpeg({ chromaSubsampling, progressive, quality: 70 })
             .toBuffer();
           const fast = await decodeJpegFast(jpg, [h, w, 3]);
@@ -70,7 +80,17 @@ describe('the wasm JPEG fast path', () => {
 
   it('steps aside (null) where sharp would do more than decode, and decodeImage still matches sharp there', async () => {
     const fer = readFileSync(sampleFiles('train', 1)[0]);
-    const colour = await sharp({ create: { width: 48, height: 48, channels: 3, background: { r: 10, g: 200, b: 60 }, noise: { type: 'gaussian', mean: 100, sigma: 40 } } }).jpeg().toBuffer();
+    const colour = await sharp({
+      create: {
+        width: 48,
+        height: 48,
+        channels: 3,
+        background: { r: 10, g: 200, b: 60 },
+        noise: { type: 'gaussian', mean: 100, sigma: 40 },
+      },
+    })
+      .jpeg()
+      .toBuffer();
     const rotated = await sharp(colour).withMetadata({ orientation: 6 }).jpeg().toBuffer();
     const png = await sharp(colour).png().toBuffer();
     const cases: Array<[string, Uint8Array, Size]> = [

@@ -43,7 +43,8 @@ beforeAll(() => {
   // link to nothing.
   for (const c of CLASSES) {
     mkdirSync(join(dir, 'files', c), { recursive: true });
-    for (const f of readdirSync(join(sample, 'train', c)).slice(0, 3)) symlinkSync(relative(join(dir, 'files', c), join(sample, 'train', c, f)), join(dir, 'files', c, f));
+    for (const f of readdirSync(join(sample, 'train', c)).slice(0, 3))
+      symlinkSync(relative(join(dir, 'files', c), join(sample, 'train', c, f)), join(dir, 'files', c, f));
   }
   symlinkSync(join(dir, 'nowhere.jpg'), join(dir, 'files/happy/zz-missing.jpg'));
   // whole/: the data folder itself is a link.
@@ -86,7 +87,9 @@ describe('symbolic links in data folders', () => {
     const d = await load('files');
     expect(countPerClass(d.train, 3).reduce((a, b) => a + b) + countPerClass(d.val, 3).reduce((a, b) => a + b)).toBe(9);
     const first = readdirSync(join(sample, 'train/angry'))[0];
-    expect(d.notes).toContain(`followed file links in 'files/angry' (3 linked files; first '${first}' -> '${join(sample, 'train/angry', first)}')`);
+    expect(d.notes).toContain(
+      `followed file links in 'files/angry' (3 linked files; first '${first}' -> '${join(sample, 'train/angry', first)}')`,
+    );
     expect(d.notes).toContain(`link 'files/happy/zz-missing.jpg' points to '${join(dir, 'nowhere.jpg')}', which does not exist: left out`);
     expect(d.skipped).toEqual([]);
   });
@@ -99,7 +102,9 @@ describe('symbolic links in data folders', () => {
 
   it('refuses a class folder linked to a folder that contains it, naming the link', async () => {
     const err = await dataError(load('parent'));
-    expect(err.message).toBe(`'parent/train/happy' is a symbolic link loop: it points to '${join(dir, 'parent')}', a folder that contains the link`);
+    expect(err.message).toBe(
+      `'parent/train/happy' is a symbolic link loop: it points to '${join(dir, 'parent')}', a folder that contains the link`,
+    );
     expect(err.where).toBe(join(dir, 'parent/train/happy'));
   });
 
@@ -136,10 +141,17 @@ describe('a link loop through the CLI', () => {
 }
 `,
     );
-    const r = spawnSync(process.execPath, [join(repo, 'bin/emoc.js'), 'run', 'loop.emo', '--backend', 'cpu', '--no-dashboard', '--runs', 'runs'], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [join(repo, 'bin/emoc.js'), 'run', 'loop.emo', '--backend', 'cpu', '--no-dashboard', '--runs', 'runs'],
+      { cwd: dir, encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(1);
     const lines = r.stderr.trim().split('\n');
-    expect(lines).toEqual([`emoc: ${join(dir, 'self/happy')}: 'self/happy' is a symbolic link loop: it leads back to itself`, expect.stringMatching(/^ {2}hint: point the link at/)]);
+    expect(lines).toEqual([
+      `emoc: ${join(dir, 'self/happy')}: 'self/happy' is a symbolic link loop: it leads back to itself`,
+      expect.stringMatching(/^ {2}hint: point the link at/),
+    ]);
     expect(existsSync(join(dir, 'runs'))).toBe(false);
   });
 });

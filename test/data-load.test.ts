@@ -16,7 +16,10 @@ let dir: string;
 
 const solid = (w: number, h: number, channels: 3 | 4, colour: { r: number; g: number; b: number; alpha?: number }) =>
   sharp({ create: { width: w, height: h, channels, background: colour } });
-const greyPng = (w: number, h: number, v: number) => sharp(Buffer.alloc(w * h, v), { raw: { width: w, height: h, channels: 1 } }).png().toBuffer();
+const greyPng = (w: number, h: number, v: number) =>
+  sharp(Buffer.alloc(w * h, v), { raw: { width: w, height: h, channels: 1 } })
+    .png()
+    .toBuffer();
 
 async function put(path: string, bytes: Buffer | string): Promise<void> {
   await mkdir(join(dir, path, '..'), { recursive: true });
@@ -26,7 +29,13 @@ async function put(path: string, bytes: Buffer | string): Promise<void> {
 /** A class folder of `n` small images of mixed formats and sizes. */
 async function classFolder(path: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
-    if (i % 3 === 0) await put(`${path}/c${i}.jpg`, await solid(60 + i, 40, 3, { r: 200, g: 10 * i, b: 30 }).jpeg().toBuffer());
+    if (i % 3 === 0)
+      await put(
+        `${path}/c${i}.jpg`,
+        await solid(60 + i, 40, 3, { r: 200, g: 10 * i, b: 30 })
+          .jpeg()
+          .toBuffer(),
+      );
     else if (i % 3 === 1) await put(`${path}/g${i}.png`, await greyPng(30, 30 + i, 20 * i));
     else await put(`${path}/a${i}.png`, await solid(20, 50, 4, { r: 0, g: 255, b: 0, alpha: 0.5 }).png().toBuffer());
   }
@@ -105,7 +114,11 @@ describe('decode', () => {
       expect((err as DecodeError).origin).toBe('bad.jpg');
       expect((err as DecodeError).reason.length).toBeGreaterThan(0);
     }
-    const jpg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).jpeg().toBuffer();
+    const jpg = await sharp({
+      create: { width: 64, height: 64, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 30 } },
+    })
+      .jpeg()
+      .toBuffer();
     await expect(decodeImage(jpg.subarray(0, jpg.length - 200), [8, 8, 1], 'cut.jpg')).rejects.toBeInstanceOf(DecodeError);
   });
 });
@@ -144,7 +157,10 @@ describe('loadData: folder of class folders', () => {
   });
 
   it('decodes to colour when the input has 3 channels (grey images become R=G=B)', async () => {
-    const d = await loadData(data({ kind: 'folder', path: 'flat' }, ['happy'], { input: [8, 6, 3], valSplit: 0 }), { baseDir: dir, seed: 1 });
+    const d = await loadData(data({ kind: 'folder', path: 'flat' }, ['happy'], { input: [8, 6, 3], valSplit: 0 }), {
+      baseDir: dir,
+      seed: 1,
+    });
     expect(d.train.channels).toBe(3);
     expectWellFormed(d.train);
     const g = d.train.origins.findIndex((o) => o.endsWith('g1.png'));
@@ -230,7 +246,10 @@ describe('loadData: FER2013 CSV', () => {
   });
 
   it('reads rows into the experiment class order, PrivateTest as val when there is no PublicTest', async () => {
-    const d = await loadData(data({ kind: 'fer2013', path: 'fer/fer2013.csv' }, ['happy', 'angry', 'neutral'], { input: [48, 48, 1] }), { baseDir: dir, seed: 1 });
+    const d = await loadData(data({ kind: 'fer2013', path: 'fer/fer2013.csv' }, ['happy', 'angry', 'neutral'], { input: [48, 48, 1] }), {
+      baseDir: dir,
+      seed: 1,
+    });
     expect(d.train.labels).toEqual([0, 0, 1, 1, 2, 2]);
     // 48x48 grey at 48x48x1: the pixels are the CSV's values exactly.
     expect([...d.train.images[2].subarray(0, 4)]).toEqual([2, 3, 4, 5]);
@@ -242,7 +261,10 @@ describe('loadData: FER2013 CSV', () => {
   });
 
   it('uses PublicTest as val when present, ignores PrivateTest, resizes to the input size', async () => {
-    const d = await loadData(data({ kind: 'fer2013', path: 'fer/withpublic.csv' }, ['happy', 'angry', 'neutral'], { input: [24, 20, 3] }), { baseDir: dir, seed: 1 });
+    const d = await loadData(data({ kind: 'fer2013', path: 'fer/withpublic.csv' }, ['happy', 'angry', 'neutral'], { input: [24, 20, 3] }), {
+      baseDir: dir,
+      seed: 1,
+    });
     expect(d.val.labels).toEqual([2]);
     expectWellFormed(d.train);
     expect(d.train.images[0]).toHaveLength(24 * 20 * 3);
@@ -250,18 +272,26 @@ describe('loadData: FER2013 CSV', () => {
   });
 
   it('finds fer2013.csv in a folder and honours limitPerClass', async () => {
-    const d = await loadData(data({ kind: 'fer2013', path: 'fer' }, ['happy', 'angry', 'neutral']), { baseDir: dir, seed: 1, limitPerClass: 1 });
+    const d = await loadData(data({ kind: 'fer2013', path: 'fer' }, ['happy', 'angry', 'neutral']), {
+      baseDir: dir,
+      seed: 1,
+      limitPerClass: 1,
+    });
     expect(d.train.labels).toEqual([0, 1, 2]);
   });
 
   it('stops on a class that is not a FER2013 label, and on a missing file', async () => {
-    const e1 = await dataError(loadData(data({ kind: 'fer2013', path: 'fer/fer2013.csv' }, ['happy', 'contempt']), { baseDir: dir, seed: 1 }));
+    const e1 = await dataError(
+      loadData(data({ kind: 'fer2013', path: 'fer/fer2013.csv' }, ['happy', 'contempt']), { baseDir: dir, seed: 1 }),
+    );
     expect(e1.message).toMatch(/'contempt' is not a FER2013 label/);
     await dataError(loadData(data({ kind: 'fer2013', path: 'fer/missing.csv' }, ['happy']), { baseDir: dir, seed: 1 }));
   });
 
   it('stops on a listed class with no rows', async () => {
-    const err = await dataError(loadData(data({ kind: 'fer2013', path: 'fer/fer2013.csv' }, ['happy', 'surprise']), { baseDir: dir, seed: 1 }));
+    const err = await dataError(
+      loadData(data({ kind: 'fer2013', path: 'fer/fer2013.csv' }, ['happy', 'surprise']), { baseDir: dir, seed: 1 }),
+    );
     expect(err.message).toMatch(/'surprise' has no images/);
   });
 });
@@ -269,7 +299,11 @@ describe('loadData: FER2013 CSV', () => {
 describe('loadData: builtin', () => {
   it('delegates to opts.builtin, and stops clearly without it', async () => {
     const empty: ImageSet = { height: 2, width: 2, channels: 1, images: [], labels: [], origins: [] };
-    const d = await loadData(data({ kind: 'builtin', name: 'faces', images: 10 }, ['happy']), { baseDir: dir, seed: 3, builtin: (_d, seed) => ({ train: { ...empty, origins: [`s${seed}`] }, val: empty }) });
+    const d = await loadData(data({ kind: 'builtin', name: 'faces', images: 10 }, ['happy']), {
+      baseDir: dir,
+      seed: 3,
+      builtin: (_d, seed) => ({ train: { ...empty, origins: [`s${seed}`] }, val: empty }),
+    });
     expect(d.train.origins).toEqual(['s3']);
     const err = await dataError(loadData(data({ kind: 'builtin', name: 'faces', images: 10 }, ['happy']), { baseDir: dir, seed: 3 }));
     expect(err.hint).toMatch(/opts.builtin/);
@@ -282,7 +316,11 @@ describe('loadData: ../shared/data/fer2013-sample', () => {
 
   it.skipIf(!existsSync(sample))('loads train/ and val/ of real FER2013 JPEGs (5 per class)', async () => {
     const classes = ['angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise'];
-    const d = await loadData(data({ kind: 'folder', path: '../shared/data/fer2013-sample' }, classes, { input: [48, 48, 1] }), { baseDir: root, seed: 1, limitPerClass: 5 });
+    const d = await loadData(data({ kind: 'folder', path: '../shared/data/fer2013-sample' }, classes, { input: [48, 48, 1] }), {
+      baseDir: root,
+      seed: 1,
+      limitPerClass: 5,
+    });
     expect(countPerClass(d.train, 7)).toEqual([5, 5, 5, 5, 5, 5, 5]);
     expect(countPerClass(d.val, 7)).toEqual([5, 5, 5, 5, 5, 5, 5]);
     expect(d.skipped).toEqual([]);

@@ -30,7 +30,13 @@ function expectSame(a: TrainBatch[], b: TrainBatch[]): void {
   a.forEach((batch, i) => {
     expect(batch.n).toBe(b[i]!.n);
     expect(Array.from(batch.y)).toEqual(Array.from(b[i]!.y));
-    expect(Buffer.compare(Buffer.from(batch.x.buffer, batch.x.byteOffset, batch.x.byteLength), Buffer.from(b[i]!.x.buffer, b[i]!.x.byteOffset, b[i]!.x.byteLength)), `batch ${i}`).toBe(0);
+    expect(
+      Buffer.compare(
+        Buffer.from(batch.x.buffer, batch.x.byteOffset, batch.x.byteLength),
+        Buffer.from(b[i]!.x.buffer, b[i]!.x.byteOffset, b[i]!.x.byteLength),
+      ),
+      `batch ${i}`,
+    ).toBe(0);
   });
 }
 
@@ -38,7 +44,7 @@ const prefetchers: BatchPrefetcher[] = [];
 afterAll(() => prefetchers.forEach((p) => p.close()));
 
 describe('BatchPrefetcher', () => {
-  it('gives the main thread\'s batches, epoch after epoch, also after an epoch left early', async () => {
+  it("gives the main thread's batches, epoch after epoch, also after an epoch left early", async () => {
     const p = new BatchPrefetcher(train, OPTS);
     prefetchers.push(p);
     const local = (epoch: number) => [...trainBatches(train, { ...OPTS, epoch })];

@@ -27,7 +27,14 @@ describe('S1 vs S2', () => {
   it('gives exactly the changes of the write-up', () => {
     expect(d.equal).toBe(false);
     expect(d.layers).toEqual([
-      { op: 'changed', layer: 'conv #1', fields: [{ field: 'kernel', from: [5, 5], to: [9, 9] }, { field: 'stride', from: [2, 2], to: [4, 4] }] },
+      {
+        op: 'changed',
+        layer: 'conv #1',
+        fields: [
+          { field: 'kernel', from: [5, 5], to: [9, 9] },
+          { field: 'stride', from: [2, 2], to: [4, 4] },
+        ],
+      },
       { op: 'removed', layer: 'conv #2', description: 'conv 64 k5x5 s2x2 same relu' },
       { op: 'removed', layer: 'bn #2', description: 'bn' },
       { op: 'removed', layer: 'maxpool #2', description: 'maxpool 2x2 s2x2 valid' },

@@ -47,11 +47,15 @@ let runDir: string;
 let runLog: string;
 
 function emoc(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args, ...(args[0] === 'eval' || args[0] === 'run' ? ['--cache', path.join(tmp, 'cache')] : [])], {
-    cwd: tmp,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [bin, ...args, ...(args[0] === 'eval' || args[0] === 'run' ? ['--cache', path.join(tmp, 'cache')] : [])],
+    {
+      cwd: tmp,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -85,7 +89,10 @@ beforeAll(() => {
 describe('data test split', () => {
   it('lowers to auto for a path source, null for the built-in faces, a source for test "path", null for test none', () => {
     const ir = (data: string) => {
-      const r = compile('/t/a.emo', { text: `experiment a {\n  data {\n    ${data}\n  }\n  model {\n    flatten | fc 7\n  }\n}\n`, validate: true });
+      const r = compile('/t/a.emo', {
+        text: `experiment a {\n  data {\n    ${data}\n  }\n  model {\n    flatten | fc 7\n  }\n}\n`,
+        validate: true,
+      });
       expect(r.diagnostics).toEqual([]);
       return r.experiments[0].data.test;
     };
@@ -97,14 +104,17 @@ describe('data test split', () => {
   });
 
   it('refuses test auto on the built-in faces (E065 at the word)', () => {
-    const r = compile('/t/a.emo', { text: 'experiment a {\n  data {\n    source builtin:faces\n    test auto\n  }\n  model {\n    flatten | fc 7\n  }\n}\n' });
+    const r = compile('/t/a.emo', {
+      text: 'experiment a {\n  data {\n    source builtin:faces\n    test auto\n  }\n  model {\n    flatten | fc 7\n  }\n}\n',
+    });
     const d = r.diagnostics.find((x) => x.code === 'E065');
     expect(d).toMatchObject({ line: 4, column: 10 });
   });
 
   it('golden diagnostics for the test setting (code, line, column read off the text)', () => {
     const diags = (line: string) =>
-      compile('/t/a.emo', { text: `experiment a {
+      compile('/t/a.emo', {
+        text: `experiment a {
   data {
     source "faces"
     ${line}
@@ -113,7 +123,8 @@ describe('data test split', () => {
     flatten | fc 7
   }
 }
-` }).diagnostics.map((d) => [d.code, d.line, d.column]);
+`,
+      }).diagnostics.map((d) => [d.code, d.line, d.column]);
     expect(diags('test')).toEqual([['E065', 4, 5]]);
     expect(diags('test folder')).toEqual([['E065', 4, 5]]);
     expect(diags('test none "x"')).toEqual([['E065', 4, 10]]);
@@ -121,7 +132,7 @@ describe('data test split', () => {
     expect(diags('test "t" 3')).toEqual([['E014', 4, 14]]);
   });
 
-  it('scores a folder\'s test/ once at the end, beside validation', () => {
+  it("scores a folder's test/ once at the end, beside validation", () => {
     const summary = readJson(path.join(tmp, runDir, 'summary.json'));
     expect(summary.test).toBeDefined();
     // test/ holds the same images as val/: scored through scoreSet, the numbers must be the run's own.
@@ -132,7 +143,10 @@ describe('data test split', () => {
     expect(testConfusion.matrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(7 * LIMIT);
     // Once: one test line in the log, and no epoch record carries test numbers.
     expect(runLog.match(/^test \(/gm)).toHaveLength(1);
-    const epochs = fs.readFileSync(path.join(tmp, runDir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    const epochs = fs
+      .readFileSync(path.join(tmp, runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(epochs.every((l) => !('test' in JSON.parse(l)))).toBe(true);
   });
 });
@@ -179,7 +193,13 @@ describe('test split in results, report and diff --runs', () => {
   });
 
   it('compares test accuracy in diff --runs when either run has one, and adds no rows otherwise', () => {
-    const base: RunMetrics = { runDir: 'a', classes: ['x', 'y'], train: { acc: 0.5 }, val: { acc: 0.5, f1: 0.4, recall: [0.5, 0.5] }, elapsedMs: 1000 };
+    const base: RunMetrics = {
+      runDir: 'a',
+      classes: ['x', 'y'],
+      train: { acc: 0.5 },
+      val: { acc: 0.5, f1: 0.4, recall: [0.5, 0.5] },
+      elapsedMs: 1000,
+    };
     const withTest = compareRuns(base, { ...base, runDir: 'b', test: { acc: 0.75, f1: 0.7 } });
     expect(withTest.find((r) => r.metric === 'test accuracy')).toEqual({ metric: 'test accuracy', a: null, b: 0.75, delta: null });
     const both = compareRuns({ ...base, test: { acc: 0.5, f1: 0.5 } }, { ...base, test: { acc: 0.75, f1: 0.7 } });
@@ -190,7 +210,8 @@ describe('test split in results, report and diff --runs', () => {
   it('takes an explicit test "path" beside the built-in faces; a spec without one writes no test results', () => {
     fs.writeFileSync(path.join(tmp, 'withtest.emo'), builtinSpec('withtest', `test "${path.join(SAMPLE, 'val')}"`));
     fs.writeFileSync(path.join(tmp, 'plain.emo'), builtinSpec('plain', ''));
-    for (const file of ['withtest.emo', 'plain.emo']) expect(emoc(['run', file, '--no-dashboard', '--runs', 'more', '--limit-per-class', '2']).code).toBe(0);
+    for (const file of ['withtest.emo', 'plain.emo'])
+      expect(emoc(['run', file, '--no-dashboard', '--runs', 'more', '--limit-per-class', '2']).code).toBe(0);
     const withTest = path.join(tmp, 'more', 'withtest', fs.readdirSync(path.join(tmp, 'more', 'withtest'))[0]);
     const matrix = readJson(path.join(withTest, 'test-confusion.json')).matrix as number[][];
     expect(matrix.map((row) => row.reduce((a, b) => a + b, 0))).toEqual([2, 2, 2, 2, 2, 2, 2]);
@@ -203,14 +224,27 @@ describe('test split in results, report and diff --runs', () => {
 
 describe('loading a test split', () => {
   const CLASSES = ['happy', 'sad'];
-  const data = (source: DataIR['source'], test: DataIR['test']): DataIR => ({ source, classes: CLASSES, input: [8, 8, 1], valSplit: 0.25, preprocess: 'fixed', test });
+  const data = (source: DataIR['source'], test: DataIR['test']): DataIR => ({
+    source,
+    classes: CLASSES,
+    input: [8, 8, 1],
+    valSplit: 0.25,
+    preprocess: 'fixed',
+    test,
+  });
   const csvRow = (id: number, grey: number, usage: string) => `${id},"${new Array(48 * 48).fill(grey).join(' ')}",${usage}`;
 
   it("takes a FER2013 CSV's PrivateTest rows as the test split under test auto, and leaves them out otherwise", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-testsplit-'));
     // 3 happy, 4 sad: two of each for training, one PublicTest each, and three PrivateTest rows.
     const rows = [csvRow(3, 200, 'Training'), csvRow(3, 190, 'Training'), csvRow(4, 40, 'Training'), csvRow(4, 30, 'Training')];
-    rows.push(csvRow(3, 180, 'PublicTest'), csvRow(4, 50, 'PublicTest'), csvRow(3, 170, 'PrivateTest'), csvRow(4, 60, 'PrivateTest'), csvRow(4, 70, 'PrivateTest'));
+    rows.push(
+      csvRow(3, 180, 'PublicTest'),
+      csvRow(4, 50, 'PublicTest'),
+      csvRow(3, 170, 'PrivateTest'),
+      csvRow(4, 60, 'PrivateTest'),
+      csvRow(4, 70, 'PrivateTest'),
+    );
     fs.writeFileSync(path.join(dir, 'fer.csv'), `emotion,pixels,Usage\n${rows.join('\n')}\n`);
     const auto = await loadData(data({ kind: 'fer2013', path: 'fer.csv' }, 'auto'), { baseDir: dir, seed: 1 });
     expect(auto.val.labels).toEqual([0, 1]);
@@ -234,7 +268,7 @@ describe('loading a test split', () => {
 });
 
 describe('emoc eval', () => {
-  it('scores the run on the validation folder and gets the run\'s own validation numbers', () => {
+  it("scores the run on the validation folder and gets the run's own validation numbers", () => {
     const r = emoc(['eval', runDir, path.join(SAMPLE, 'val'), '--limit-per-class', String(LIMIT)]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -276,7 +310,10 @@ describe('emoc eval', () => {
   it('refuses a class folder the model does not know', () => {
     fs.mkdirSync(path.join(tmp, 'odd', 'contempt'), { recursive: true });
     fs.symlinkSync(path.join(SAMPLE, 'val', 'happy'), path.join(tmp, 'odd', 'happy'));
-    fs.copyFileSync(path.join(SAMPLE, 'val', 'happy', fs.readdirSync(path.join(SAMPLE, 'val', 'happy'))[0]), path.join(tmp, 'odd', 'contempt', 'a.jpg'));
+    fs.copyFileSync(
+      path.join(SAMPLE, 'val', 'happy', fs.readdirSync(path.join(SAMPLE, 'val', 'happy'))[0]),
+      path.join(tmp, 'odd', 'contempt', 'a.jpg'),
+    );
     expectOneLineError(emoc(['eval', runDir, 'odd']), /class folder 'contempt' in 'odd' is not a class the model knows/);
   });
 
@@ -290,7 +327,15 @@ describe('emoc eval', () => {
   it('reads a FER2013 CSV: PrivateTest by default, PublicTest with --split val', async () => {
     // Label ids: 3 happy, 4 sad, 6 neutral (FER2013's order); pixels are a flat grey level per row.
     const row = (id: number, grey: number, usage: string) => `${id},"${new Array(48 * 48).fill(grey).join(' ')}",${usage}`;
-    const lines = ['emotion,pixels,Usage', row(3, 200, 'Training'), row(3, 190, 'PrivateTest'), row(4, 40, 'PrivateTest'), row(6, 120, 'PrivateTest'), row(4, 50, 'PublicTest'), row(4, 60, 'PublicTest')];
+    const lines = [
+      'emotion,pixels,Usage',
+      row(3, 200, 'Training'),
+      row(3, 190, 'PrivateTest'),
+      row(4, 40, 'PrivateTest'),
+      row(6, 120, 'PrivateTest'),
+      row(4, 50, 'PublicTest'),
+      row(4, 60, 'PublicTest'),
+    ];
     fs.writeFileSync(path.join(tmp, 'fer.csv'), `${lines.join('\n')}\n`);
     const test = await evalRun(path.join(tmp, runDir), path.join(tmp, 'fer.csv'), { cacheDir: path.join(tmp, 'cache') });
     expect(test.images).toBe(3);
@@ -307,7 +352,10 @@ describe('emoc eval', () => {
     const at = (p: string) => path.join(tmp, p);
     fs.mkdirSync(at('noimages/happy'), { recursive: true });
     const refused = async (p: Promise<unknown>, kind: typeof DataError | typeof RunFolderError, message: RegExp) => {
-      const e = await p.then(() => null, (x: unknown) => x);
+      const e = await p.then(
+        () => null,
+        (x: unknown) => x,
+      );
       expect(e).toBeInstanceOf(kind);
       expect((e as Error).message).toMatch(message);
     };

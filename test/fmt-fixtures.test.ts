@@ -13,7 +13,10 @@ import { normalizeNumber } from '../compiler/format/numbers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = path.join(ROOT, 'test/fixtures/fmt');
-const pairs = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.input.emo')).map((f) => f.replace('.input.emo', ''));
+const pairs = fs
+  .readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.input.emo'))
+  .map((f) => f.replace('.input.emo', ''));
 
 async function format(text: string, file = 'x.emo'): Promise<string> {
   const r = await formatEmo(text, { filepath: file });
@@ -93,17 +96,31 @@ describe('the prettier plugin and emoc fmt', () => {
 
   it('prettier itself loads the plugin by path and checks .emo files', () => {
     const prettier = path.join(ROOT, 'node_modules/prettier/bin/prettier.cjs');
-    const ok = spawnSync(process.execPath, [prettier, '--plugin', './compiler/format/prettier-plugin.mjs', '--check', ...outputs], { cwd: ROOT, encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [prettier, '--plugin', './compiler/format/prettier-plugin.mjs', '--check', ...outputs], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(ok.stderr + ok.stdout).toContain('All matched files use Prettier code style');
     expect(ok.status).toBe(0);
-    const bad = spawnSync(process.execPath, [prettier, '--plugin', './compiler/format/prettier-plugin.mjs', '--check', 'test/fixtures/fmt/pipelines.input.emo'], { cwd: ROOT, encoding: 'utf8' });
+    const bad = spawnSync(
+      process.execPath,
+      [prettier, '--plugin', './compiler/format/prettier-plugin.mjs', '--check', 'test/fixtures/fmt/pipelines.input.emo'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     expect(bad.status).toBe(1);
-    const formatted = execFileSync(process.execPath, [prettier, '--plugin', './compiler/format/prettier-plugin.mjs', 'test/fixtures/fmt/pipelines.input.emo'], { cwd: ROOT, encoding: 'utf8' });
+    const formatted = execFileSync(
+      process.execPath,
+      [prettier, '--plugin', './compiler/format/prettier-plugin.mjs', 'test/fixtures/fmt/pipelines.input.emo'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     expect(formatted).toBe(fs.readFileSync(path.join(FIXTURES, 'pipelines.output.emo'), 'utf8'));
   });
 
   it('emoc fmt --check lists the files that would change and exits 1', () => {
-    const r = spawnSync(process.execPath, [CLI, 'fmt', '--check', 'test/fixtures/fmt/pipelines.input.emo', ...outputs], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, 'fmt', '--check', 'test/fixtures/fmt/pipelines.input.emo', ...outputs], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stdout.trim().split('\n')).toEqual(['test/fixtures/fmt/pipelines.input.emo']);
     const clean = spawnSync(process.execPath, [CLI, 'fmt', '--check', ...outputs], { cwd: ROOT, encoding: 'utf8' });

@@ -19,7 +19,17 @@ const spec = (...augment: string[]) =>
 describe('random augmentations in the augment section', () => {
   it('positional and key=value strengths give the same IR, in the order written', () => {
     const a = run(spec('flip', 'rotate 10', 'zoom 0.1', 'shift 0.05', 'brightness 0.2', 'contrast 0.3', 'erase 0.5'));
-    const b = run(spec('flip', 'rotate degrees=10', 'zoom fraction=0.1', 'shift fraction=0.05', 'brightness amount=0.2', 'contrast amount=0.3', 'erase p=0.5 size=0.25'));
+    const b = run(
+      spec(
+        'flip',
+        'rotate degrees=10',
+        'zoom fraction=0.1',
+        'shift fraction=0.05',
+        'brightness amount=0.2',
+        'contrast amount=0.3',
+        'erase p=0.5 size=0.25',
+      ),
+    );
     expect(a.diagnostics).toEqual([]);
     expect(b.diagnostics).toEqual([]);
     const train = a.experiments[0].augment.train;
@@ -39,11 +49,31 @@ describe('random augmentations in the augment section', () => {
   it('combine with randomcrop and keep flip / tencrop / randomcrop as before', () => {
     const r = run(spec('randomcrop 40', 'flip', 'rotate 15', 'erase 1 size=0.1'));
     expect(r.diagnostics).toEqual([]);
-    expect(r.experiments[0].augment.train).toEqual([{ kind: 'randomcrop', size: [40, 40] }, { kind: 'flip' }, { kind: 'rotate', degrees: 15 }, { kind: 'erase', p: 1, size: 0.1 }]);
+    expect(r.experiments[0].augment.train).toEqual([
+      { kind: 'randomcrop', size: [40, 40] },
+      { kind: 'flip' },
+      { kind: 'rotate', degrees: 15 },
+      { kind: 'erase', p: 1, size: 0.1 },
+    ]);
   });
 
   it('a sweep sweeps a strength through a variable', () => {
-    const text = L('experiment e {', '  augment {', '    rotate $r', '    erase 0.5 size=$s', '  }', '  model {', '    flatten', '    fc 7', '  }', '  sweep {', '    r in [0, 10, 20]', '    s in [0.1, 0.3]', '  }', '}');
+    const text = L(
+      'experiment e {',
+      '  augment {',
+      '    rotate $r',
+      '    erase 0.5 size=$s',
+      '  }',
+      '  model {',
+      '    flatten',
+      '    fc 7',
+      '  }',
+      '  sweep {',
+      '    r in [0, 10, 20]',
+      '    s in [0.1, 0.3]',
+      '  }',
+      '}',
+    );
     const r = run(text);
     expect(r.diagnostics).toEqual([]);
     const got = r.experiments.map((e) => e.augment.train.map((a) => ('degrees' in a ? a.degrees : 'size' in a ? a.size : null)));
@@ -61,13 +91,29 @@ describe('random augmentations in the augment section', () => {
 
 describe('sweeping a strength as a setting override', () => {
   it('augment.rotate in [...] gives one point per strength, and an out-of-range value is located in the axis', () => {
-    const text = (values: string) => L('experiment e {', '  augment {', '    rotate 5', '  }', '  model {', '    flatten', '    fc 7', '  }', '  sweep {', `    augment.rotate in [${values}]`, '  }', '}');
+    const text = (values: string) =>
+      L(
+        'experiment e {',
+        '  augment {',
+        '    rotate 5',
+        '  }',
+        '  model {',
+        '    flatten',
+        '    fc 7',
+        '  }',
+        '  sweep {',
+        `    augment.rotate in [${values}]`,
+        '  }',
+        '}',
+      );
     const ok = run(text('0, 10'));
     expect(ok.diagnostics).toEqual([]);
     expect(ok.experiments.map((e) => e.augment.train)).toEqual([[{ kind: 'rotate', degrees: 0 }], [{ kind: 'rotate', degrees: 10 }]]);
     // '    augment.rotate in [0, 10, 200]': the 200 starts at column 31 of line 10.
     const bad = run(text('0, 10, 200'));
-    expect(bad.diagnostics.map((d) => [d.code, d.line, d.column, d.message])).toEqual([['E060', 10, 31, 'rotate degrees must be between 0 and 180, not 200']]);
+    expect(bad.diagnostics.map((d) => [d.code, d.line, d.column, d.message])).toEqual([
+      ['E060', 10, 31, 'rotate degrees must be between 0 and 180, not 200'],
+    ]);
   });
 });
 
@@ -80,8 +126,16 @@ describe('golden diagnostics for augmentation strengths', () => {
     { name: 'brightness over 1', line: 'brightness 2', want: [['E060', 3, 16, 'brightness amount must be between 0 and 1, not 2']] },
     { name: 'contrast over 1', line: 'contrast amount=1.2', want: [['E060', 3, 21, 'contrast amount must be between 0 and 1, not 1.2']] },
     { name: 'erase probability over 1', line: 'erase 1.5', want: [['E060', 3, 11, 'erase p must be between 0 and 1, not 1.5']] },
-    { name: 'erase size of 0', line: 'erase 0.5 size=0', want: [['E060', 3, 20, 'erase size must be greater than 0 and at most 1, not 0']] },
-    { name: 'rotate without a strength', line: 'rotate', want: [['E012', 3, 5, "'rotate' needs a strength: rotation in degrees (drawn in [-d, d])"]] },
+    {
+      name: 'erase size of 0',
+      line: 'erase 0.5 size=0',
+      want: [['E060', 3, 20, 'erase size must be greater than 0 and at most 1, not 0']],
+    },
+    {
+      name: 'rotate without a strength',
+      line: 'rotate',
+      want: [['E012', 3, 5, "'rotate' needs a strength: rotation in degrees (drawn in [-d, d])"]],
+    },
     { name: 'a word for a strength', line: 'zoom fraction=big', want: [['E013', 3, 19, "zoom fraction must be a number, not 'big'"]] },
     { name: 'an unknown key', line: 'rotate 10 angle=3', want: [['E014', 3, 15, "unexpected argument 'angle=' for 'rotate'"]] },
   ];
@@ -94,7 +148,18 @@ describe('golden diagnostics for augmentation strengths', () => {
   }
 
   it('a frozen backbone refuses random augmentations (E037 on the setting)', () => {
-    const text = L('experiment e {', '  backbone faceres { tap avgpool }', '  augment {', '    flip', '    rotate 10', '  }', '  head {', '    fc 7', '  }', '}');
+    const text = L(
+      'experiment e {',
+      '  backbone faceres { tap avgpool }',
+      '  augment {',
+      '    flip',
+      '    rotate 10',
+      '  }',
+      '  head {',
+      '    fc 7',
+      '  }',
+      '}',
+    );
     const r = run(text);
     expect(r.diagnostics.map((d) => [d.code, d.line, d.column])).toContainEqual(['E037', 5, 5]);
   });
@@ -124,7 +189,20 @@ describe('lint rules for augmentation', () => {
   });
 
   it('a sweep point of strength 0 is a baseline, not a finding', () => {
-    const text = L('experiment e {', '  augment {', '    rotate $r', '  }', '  model {', '    flatten', '    fc 7 | softmax', '  }', '  sweep {', '    r in [0, 10]', '  }', '}');
+    const text = L(
+      'experiment e {',
+      '  augment {',
+      '    rotate $r',
+      '  }',
+      '  model {',
+      '    flatten',
+      '    fc 7 | softmax',
+      '  }',
+      '  sweep {',
+      '    r in [0, 10]',
+      '  }',
+      '}',
+    );
     expect(rules(text)).toEqual([]);
   });
 

@@ -17,7 +17,10 @@ describe('emoc with blocks', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-blocks-'));
     const file = path.join(dir, 'bad.emo');
     fs.copyFileSync(path.join(ROOT, 'test/fixtures/blocks/lib.emo'), path.join(dir, 'lib.emo'));
-    fs.writeFileSync(file, 'import "lib.emo"\nexperiment e {\n  data { source builtin:faces; input 48x48x1 }\n  model {\n    convbm 8\n    avgpool | fc 7 | softmax\n  }\n}\n');
+    fs.writeFileSync(
+      file,
+      'import "lib.emo"\nexperiment e {\n  data { source builtin:faces; input 48x48x1 }\n  model {\n    convbm 8\n    avgpool | fc 7 | softmax\n  }\n}\n',
+    );
     const r = emoc('check', file);
     expect(r.status).toBe(1);
     expect(r.stdout + r.stderr).toContain(`${file}:5:5 error E050 unknown block 'convbm'`);
@@ -34,7 +37,14 @@ describe('emoc with blocks', () => {
     const ir = JSON.parse(r.stdout);
     const residuals = ir.layers.filter((l: { kind: string }) => l.kind === 'residual');
     // repeat 2 basic 32, repeat 2 basic 64 stride=2, and two inline residuals.
-    expect(residuals.map((l: { shortcut: { kind: string } }) => l.shortcut.kind)).toEqual(['identity', 'identity', 'projection', 'projection', 'identity', 'identity']);
+    expect(residuals.map((l: { shortcut: { kind: string } }) => l.shortcut.kind)).toEqual([
+      'identity',
+      'identity',
+      'projection',
+      'projection',
+      'identity',
+      'identity',
+    ]);
     expect(residuals[2]).toMatchObject({ activation: 'relu', shortcut: { filters: 64, stride: [2, 2] }, from: { block: 'basic' } });
   });
 });

@@ -57,7 +57,17 @@ describe('expansion into IR', () => {
   });
 
   it('a plain block becomes its layers; residual blocks and inline residuals become residual layers', () => {
-    expect(ir.layers.map((l) => (l.kind === 'activation' ? l.fn : l.kind))).toEqual(['conv', 'bn', 'relu', 'residual', 'residual', 'residual', 'globalavgpool', 'fc', 'softmax']);
+    expect(ir.layers.map((l) => (l.kind === 'activation' ? l.fn : l.kind))).toEqual([
+      'conv',
+      'bn',
+      'relu',
+      'residual',
+      'residual',
+      'residual',
+      'globalavgpool',
+      'fc',
+      'softmax',
+    ]);
     // convbn 8: the defaults k=3, stride=1 fill $k and $stride.
     expect(ir.layers[0]).toMatchObject({ kind: 'conv', filters: 8, kernel: [3, 3], stride: [1, 1], padding: 'same', activation: 'linear' });
     const b2 = residual(ir.layers[4]);
@@ -107,7 +117,10 @@ describe('expansion into IR', () => {
   });
 
   it('repeat N calls a block N times; residual relu { ... } inline; default activation reaches residuals', () => {
-    const text = NET.replace('    basic 8\n', '    repeat 3 basic 8\n').replace('residual { conv 16 k3 same | bn } | relu', 'default activation tanh\n    residual { conv 16 k3 same | bn }');
+    const text = NET.replace('    basic 8\n', '    repeat 3 basic 8\n').replace(
+      'residual { conv 16 k3 same | bn } | relu',
+      'default activation tanh\n    residual { conv 16 k3 same | bn }',
+    );
     const x = build(text).experiments[0];
     expect(x.layers.filter((l) => l.kind === 'residual').length).toBe(5);
     expect(x.layers.slice(3, 6).map((l) => residual(l).shortcut.kind)).toEqual(['identity', 'identity', 'identity']);
@@ -182,12 +195,24 @@ experiment e {
 }
 `;
     expect(golden(text)).toEqual([
-      ['E055', 7, 5, 'this residual cannot add its input (48x48x1) to its output (8): the body changes a feature map into a vector or back', 'end the body with the width it starts with'],
+      [
+        'E055',
+        7,
+        5,
+        'this residual cannot add its input (48x48x1) to its output (8): the body changes a feature map into a vector or back',
+        'end the body with the width it starts with',
+      ],
     ]);
     const vector = text.replace('    residual { conv 8 k3 | avgpool }\n', '');
     // flatten gives 48*48*1 = 2304 wide; fc 32 changes it.
     expect(golden(vector)).toEqual([
-      ['E055', 8, 5, 'this residual cannot add its input (2304) to its output (32): a vector shortcut cannot change its width', 'end the body with the width it starts with'],
+      [
+        'E055',
+        8,
+        5,
+        'this residual cannot add its input (2304) to its output (32): a vector shortcut cannot change its width',
+        'end the body with the width it starts with',
+      ],
     ]);
   });
 
@@ -238,7 +263,9 @@ describe('repeat outside a layer stack', () => {
   }
 }
 `;
-    expect(golden(text)).toEqual([['E057', 8, 5, "'repeat' repeats layers; 'train' holds settings", 'use repeat in a model or head block']]);
+    expect(golden(text)).toEqual([
+      ['E057', 8, 5, "'repeat' repeats layers; 'train' holds settings", 'use repeat in a model or head block'],
+    ]);
   });
 });
 
@@ -257,7 +284,9 @@ describe('imports and sweeps', () => {
   it('an unknown variable inside an imported block is reported where it is written', () => {
     const text = 'import "lib.emo"\nexperiment e {\n  data { source builtin:faces; input 48x48x1 }\n  model { drop | flatten | fc 7 }\n}\n';
     const x = compile(path.join(FIXTURES, 'blocks/main.emo'), { text, checkPackages: false });
-    expect(x.diagnostics.filter((d) => d.code === 'E041').map((d) => [path.basename(d.file), d.line, d.column, d.message])).toEqual([['lib.emo', 7, 11, "undefined variable '$rate'"]]);
+    expect(x.diagnostics.filter((d) => d.code === 'E041').map((d) => [path.basename(d.file), d.line, d.column, d.message])).toEqual([
+      ['lib.emo', 7, 11, "undefined variable '$rate'"],
+    ]);
   });
 });
 
@@ -276,7 +305,9 @@ describe('explain and diff', () => {
   it('diff aligns inside residuals: a change in a body is named by its place in it', () => {
     const other = build(NET.replace('residual { conv 16 k3 same | bn }', 'residual { conv 16 k3 same | bn momentum=0.5 }')).experiments[0];
     const d = diffExperiments(ir, other);
-    expect(d.layers).toEqual([{ op: 'changed', layer: 'residual #3 > bn #1', fields: [{ field: 'momentum', from: expect.any(Number), to: 0.5 }] }]);
+    expect(d.layers).toEqual([
+      { op: 'changed', layer: 'residual #3 > bn #1', fields: [{ field: 'momentum', from: expect.any(Number), to: 0.5 }] },
+    ]);
     const fewer = build(NET.replace('  conv $filters k3 same | bn\n', '  conv $filters k3 same\n')).experiments[0];
     const removed = diffExperiments(ir, fewer).layers.filter((l) => l.op === 'removed');
     expect(removed.map((l) => l.layer)).toEqual(['residual #1 > bn #2', 'residual #2 > bn #2']);

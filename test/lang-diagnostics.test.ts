@@ -138,7 +138,16 @@ const CASES: Case[] = [
   },
   {
     name: 'a pool that collapses the map, on the pipeline position',
-    text: L('experiment e {', '  data { input 8x8x1 }', '  model {', '    conv 4 k3 | maxpool 4 | maxpool 4', '    flatten', '    fc 7', '  }', '}'),
+    text: L(
+      'experiment e {',
+      '  data { input 8x8x1 }',
+      '  model {',
+      '    conv 4 k3 | maxpool 4 | maxpool 4',
+      '    flatten',
+      '    fc 7',
+      '  }',
+      '}',
+    ),
     want: [['E030', 4, 29]],
   },
   {
@@ -179,7 +188,20 @@ const CASES: Case[] = [
   },
   {
     name: 'duplicate experiment names',
-    text: L('experiment e {', '  model {', '    flatten', '    fc 7', '  }', '}', 'experiment e {', '  model {', '    flatten', '    fc 7', '  }', '}'),
+    text: L(
+      'experiment e {',
+      '  model {',
+      '    flatten',
+      '    fc 7',
+      '  }',
+      '}',
+      'experiment e {',
+      '  model {',
+      '    flatten',
+      '    fc 7',
+      '  }',
+      '}',
+    ),
     want: [['E016', 7, 12]],
   },
   {
@@ -307,7 +329,18 @@ const CASES: Case[] = [
   },
   {
     name: 'test crops and training crops of different sizes',
-    text: L('experiment e {', '  augment {', '    tencrop 144', '    test tencrop 128', '  }', '  model {', '    flatten', '    fc 7', '  }', '}'),
+    text: L(
+      'experiment e {',
+      '  augment {',
+      '    tencrop 144',
+      '    test tencrop 128',
+      '  }',
+      '  model {',
+      '    flatten',
+      '    fc 7',
+      '  }',
+      '}',
+    ),
     want: [['E035', 2, 3]],
   },
   {
@@ -319,7 +352,18 @@ const CASES: Case[] = [
   },
   {
     name: 'tencrop and randomcrop together',
-    text: L('experiment e {', '  augment {', '    tencrop 144', '    randomcrop 144', '  }', '  model {', '    flatten', '    fc 7', '  }', '}'),
+    text: L(
+      'experiment e {',
+      '  augment {',
+      '    tencrop 144',
+      '    randomcrop 144',
+      '  }',
+      '  model {',
+      '    flatten',
+      '    fc 7',
+      '  }',
+      '}',
+    ),
     want: [['E027', 2, 3]],
   },
   {
@@ -372,7 +416,19 @@ const CASES: Case[] = [
   },
   {
     name: 'two sweep points with one name',
-    text: L('experiment e {', '  model {', '    flatten', '    fc 7', '  }', '  sweep {', '    train.lr in [0.1, 0.01]', '    train.batch in [8, 16]', '    name "lr{train.lr}"', '  }', '}'),
+    text: L(
+      'experiment e {',
+      '  model {',
+      '    flatten',
+      '    fc 7',
+      '  }',
+      '  sweep {',
+      '    train.lr in [0.1, 0.01]',
+      '    train.batch in [8, 16]',
+      '    name "lr{train.lr}"',
+      '  }',
+      '}',
+    ),
     // lr0.1 is produced twice and lr0.01 twice: one diagnostic per repeated label, both on the template.
     want: [
       ['E043', 9, 10],
@@ -549,7 +605,18 @@ describe('one pass reports every independent error', () => {
 describe('no follow-on diagnostics', () => {
   // One mistake, one diagnostic: a second one would only be a consequence of the first.
   it('an empty sweep axis does not also make its variable undefined', () => {
-    const text = L('experiment e {', '  model {', '    flatten', '    fc $hidden', '    fc 7', '  }', '  sweep {', '    hidden in []', '  }', '}');
+    const text = L(
+      'experiment e {',
+      '  model {',
+      '    flatten',
+      '    fc $hidden',
+      '    fc 7',
+      '  }',
+      '  sweep {',
+      '    hidden in []',
+      '  }',
+      '}',
+    );
     expect(got(run(text).diagnostics)).toEqual([['E042', 8, 15]]);
   });
 });
@@ -596,7 +663,12 @@ describe('diagnostic spans', () => {
 describe('the CLI prints diagnostics like a compiler', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-lang-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const emoc = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'emoc.js'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const emoc = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(ROOT, 'bin', 'emoc.js'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
 
   it('prints FILE:LINE:COL error CODE, a code frame with a caret, and exits 1', () => {
     const file = path.join(dir, 'bad.emo');

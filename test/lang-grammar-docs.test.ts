@@ -37,13 +37,19 @@ describe('grammar docs', () => {
     expect(railroad).toContain('railroad-diagrams');
     expect(railroad).toContain('drawDiagramsFromSerializedGrammar');
     expect(railroad).toContain('.railroad-diagram'); // the inlined CSS
-    for (const rule of emoParser.getSerializedGastProductions()) expect(railroad).toContain(`"name": "${(rule as unknown as { name: string }).name}"`);
+    for (const rule of emoParser.getSerializedGastProductions())
+      expect(railroad).toContain(`"name": "${(rule as unknown as { name: string }).name}"`);
   });
 
   it('the reference holds one EBNF rule per parser rule', () => {
     const rules = emoParser.getSerializedGastProductions().map((r) => (r as unknown as { name: string }).name);
     const ebnf = grammarEbnf();
-    expect(ebnf.split('\n').filter((l) => /^\w+ = /.test(l)).map((l) => l.split(' ')[0])).toEqual(rules);
+    expect(
+      ebnf
+        .split('\n')
+        .filter((l) => /^\w+ = /.test(l))
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(rules);
     expect(reference).toContain(ebnf);
     expect(ebnf).toContain('experiment = "experiment" Name [ "extends" Name ] "{" { sep } { section terminator } "}" ;');
     expect(ebnf).toContain('list = "[" { Newline } [ value { "," { Newline } value } { Newline } ] "]" ;');
@@ -55,7 +61,8 @@ describe('grammar docs', () => {
       expect(reference).toContain(`| \`${section}\` |`);
       for (const s of settings) expect(reference).toContain(`\`${s}\``);
     }
-    for (const b of Object.values(BACKBONES)) for (const tap of Object.keys(b.taps)) expect(reference).toContain(`| \`${b.name}\` | \`${tap}\` | ${b.taps[tap].width} |`);
+    for (const b of Object.values(BACKBONES))
+      for (const tap of Object.keys(b.taps)) expect(reference).toContain(`| \`${b.name}\` | \`${tap}\` | ${b.taps[tap].width} |`);
     for (const [c, meaning] of Object.entries(CODES)) {
       expect(reference).toContain(`| \`${c}\` |`);
       expect(reference).toContain(meaning);

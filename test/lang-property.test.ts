@@ -31,10 +31,18 @@ function checkSpans(r: CompileResult, files: Map<string, string>): void {
     if (text === undefined) throw new Error(`diagnostic in a file with no text: ${JSON.stringify(d)}`);
     const lines = text.split('\n');
     const inside = (line: number, column: number) =>
-      Number.isInteger(line) && Number.isInteger(column) && line >= 1 && line <= lines.length && column >= 1 && column <= lines[line - 1].length + 1;
-    if (!inside(d.line, d.column)) throw new Error(`start ${d.line}:${d.column} outside the text (${lines.length} lines): ${JSON.stringify(d)}`);
+      Number.isInteger(line) &&
+      Number.isInteger(column) &&
+      line >= 1 &&
+      line <= lines.length &&
+      column >= 1 &&
+      column <= lines[line - 1].length + 1;
+    if (!inside(d.line, d.column))
+      throw new Error(`start ${d.line}:${d.column} outside the text (${lines.length} lines): ${JSON.stringify(d)}`);
     if (!inside(d.endLine, d.endColumn)) {
-      throw new Error(`end ${d.endLine}:${d.endColumn} outside the text (line ${d.endLine} has ${lines[d.endLine - 1]?.length} characters): ${JSON.stringify(d)}`);
+      throw new Error(
+        `end ${d.endLine}:${d.endColumn} outside the text (line ${d.endLine} has ${lines[d.endLine - 1]?.length} characters): ${JSON.stringify(d)}`,
+      );
     }
     if (d.endLine < d.line || (d.endLine === d.line && d.endColumn < d.column)) throw new Error(`end before start: ${JSON.stringify(d)}`);
   }
@@ -59,20 +67,151 @@ function compileChecked(text: string): void {
 
 // The language's tokens, including broken ones.
 const TOKENS = [
-  'experiment', 'extends', 'import', 'data', 'augment', 'model', 'backbone', 'head', 'train', 'sweep',
-  'e', 'base', 's1', 'faces', 'heads', 'tiny',
-  '{', '}', '[', ']', ',', ';', '|', '=', ':', '\n', '\n', '\n', '\r\n',
-  '"faces"', '"face-data.emo"', '"s1.emo"', '"open', '"{tap}-h{hidden}"', '""',
-  '160x160x3', '32x32x1', '144x144', '8x8', '7', '0', '-1', '1e-3', '0.5', '2', '128', '1.5', '.5', '99999999999999999999',
-  'builtin:faces', 'builtin:cats', '$hidden', '$tap', '$', 'none',
-  'conv', 'fc', 'flatten', 'maxpool', 'avgpool', 'bn', 'dropout', 'l2norm', 'softmax', 'relu', 'tanh',
-  'k3', 'k0', 'k5x3', 'kx', 's2', 's0', 'valid', 'same', 'nobias', 'default', 'activation', 'padding',
-  'tap', 'frozen', 'finetune', 'faceres', 'mobilefacenet', 'concat', 'l2', 'in', 'name', 'source', 'input', 'classes', 'split',
-  'flip', 'tencrop', 'randomcrop', 'rotate', 'zoom', 'shift', 'erase', 'degrees=10', 'size=0.2', 'test', 'epochs', 'batch', 'optimizer', 'adam', 'sgd', 'lr', 'seed', 'schedule', 'step', 'every',
-  'early-stop', 'val_acc', 'class-weights', 'balanced', 'train.lr', 'data.split', 'x.y',
-  'adamw', 'weight-decay=5e-4', 'label-smoothing', 'clip-norm', 'cosine', 'warmup=2', 'onecycle', 'rise=0.3',
-  '# comment', '#', '@', '%', '\t', '\\', 'é', '😀',
-  'block', 'residual', 'repeat', '(', ')', 'convbn', 'basic', '$filters', 'filters', 'k=3', 'stride=2',
+  'experiment',
+  'extends',
+  'import',
+  'data',
+  'augment',
+  'model',
+  'backbone',
+  'head',
+  'train',
+  'sweep',
+  'e',
+  'base',
+  's1',
+  'faces',
+  'heads',
+  'tiny',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  ';',
+  '|',
+  '=',
+  ':',
+  '\n',
+  '\n',
+  '\n',
+  '\r\n',
+  '"faces"',
+  '"face-data.emo"',
+  '"s1.emo"',
+  '"open',
+  '"{tap}-h{hidden}"',
+  '""',
+  '160x160x3',
+  '32x32x1',
+  '144x144',
+  '8x8',
+  '7',
+  '0',
+  '-1',
+  '1e-3',
+  '0.5',
+  '2',
+  '128',
+  '1.5',
+  '.5',
+  '99999999999999999999',
+  'builtin:faces',
+  'builtin:cats',
+  '$hidden',
+  '$tap',
+  '$',
+  'none',
+  'conv',
+  'fc',
+  'flatten',
+  'maxpool',
+  'avgpool',
+  'bn',
+  'dropout',
+  'l2norm',
+  'softmax',
+  'relu',
+  'tanh',
+  'k3',
+  'k0',
+  'k5x3',
+  'kx',
+  's2',
+  's0',
+  'valid',
+  'same',
+  'nobias',
+  'default',
+  'activation',
+  'padding',
+  'tap',
+  'frozen',
+  'finetune',
+  'faceres',
+  'mobilefacenet',
+  'concat',
+  'l2',
+  'in',
+  'name',
+  'source',
+  'input',
+  'classes',
+  'split',
+  'flip',
+  'tencrop',
+  'randomcrop',
+  'rotate',
+  'zoom',
+  'shift',
+  'erase',
+  'degrees=10',
+  'size=0.2',
+  'test',
+  'epochs',
+  'batch',
+  'optimizer',
+  'adam',
+  'sgd',
+  'lr',
+  'seed',
+  'schedule',
+  'step',
+  'every',
+  'early-stop',
+  'val_acc',
+  'class-weights',
+  'balanced',
+  'train.lr',
+  'data.split',
+  'x.y',
+  'adamw',
+  'weight-decay=5e-4',
+  'label-smoothing',
+  'clip-norm',
+  'cosine',
+  'warmup=2',
+  'onecycle',
+  'rise=0.3',
+  '# comment',
+  '#',
+  '@',
+  '%',
+  '\t',
+  '\\',
+  'é',
+  '😀',
+  'block',
+  'residual',
+  'repeat',
+  '(',
+  ')',
+  'convbn',
+  'basic',
+  '$filters',
+  'filters',
+  'k=3',
+  'stride=2',
 ];
 const SEPARATORS = [' ', ' ', ' ', '', '\n', '  ', '\t'];
 
@@ -97,28 +236,54 @@ const experimentish = fc
     ),
   })
   .map(({ name, base, sections }) => {
-    const body = sections.map(([kw, lines, braces]) => (braces ? `  ${kw} {\n${lines.map((l) => `    ${l.join(' ')}`).join('\n')}\n  }` : `  ${kw} ${lines[0]?.join(' ') ?? ''}`));
+    const body = sections.map(([kw, lines, braces]) =>
+      braces ? `  ${kw} {\n${lines.map((l) => `    ${l.join(' ')}`).join('\n')}\n  }` : `  ${kw} ${lines[0]?.join(' ') ?? ''}`,
+    );
     return `experiment ${name}${base ? ` extends ${base}` : ''} {\n${body.join('\n')}\n}\n`;
   });
 
 describe('random text never throws and every diagnostic lies inside the input', () => {
   it('arbitrary strings', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }), charSoup), (text) => compileChecked(text)),
+      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }), charSoup), (text) =>
+        compileChecked(text),
+      ),
       params,
     );
   });
 
   it('strings built from the language tokens', () => {
-    fc.assert(fc.property(tokenSoup, (text) => compileChecked(text)), params);
+    fc.assert(
+      fc.property(tokenSoup, (text) => compileChecked(text)),
+      params,
+    );
   });
 
   it('experiment-shaped text with random sections and lines', () => {
-    fc.assert(fc.property(experimentish, (text) => compileChecked(text)), params);
+    fc.assert(
+      fc.property(experimentish, (text) => compileChecked(text)),
+      params,
+    );
   });
 
   it('edge cases', () => {
-    for (const text of ['', '\n', '\r\n', '\r', '{', '}', '[', '"', '#', 'experiment', 'experiment e {', 'experiment e {\n  model {\n', 'import', 'import "', '\uFEFFexperiment e {}'])
+    for (const text of [
+      '',
+      '\n',
+      '\r\n',
+      '\r',
+      '{',
+      '}',
+      '[',
+      '"',
+      '#',
+      'experiment',
+      'experiment e {',
+      'experiment e {\n  model {\n',
+      'import',
+      'import "',
+      '\uFEFFexperiment e {}',
+    ])
       compileChecked(text);
   });
 });
@@ -177,19 +342,50 @@ function mutate(text: string, ops: Op[]): string {
 const BLOCKS_SPEC = fs.readFileSync(path.join(ROOT, 'test/fixtures/fmt/blocks.output.emo'), 'utf8');
 const blockish = fc
   .tuple(
-    fc.constantFrom('block b(f, s=1) {', 'block b(f) residual {', 'block b residual relu {', 'block b(f, f) {', 'block b(', 'block conv(f) {'),
-    fc.array(fc.constantFrom('conv $f k3 s$s', 'b $f', 'residual { conv 8 k3 | bn }', 'repeat 2 b 8', 'repeat 0 bn', 'fc $g', 'bn'), { maxLength: 3 }),
-    fc.array(fc.constantFrom('b 8', 'b f=8 s=2', 'b', 'b 1 2 3', 'bb 8', 'repeat 3 b 8 | relu', 'residual relu { conv 8 k3 s2 valid }', 'residual', 'repeat x'), { maxLength: 4 }),
+    fc.constantFrom(
+      'block b(f, s=1) {',
+      'block b(f) residual {',
+      'block b residual relu {',
+      'block b(f, f) {',
+      'block b(',
+      'block conv(f) {',
+    ),
+    fc.array(fc.constantFrom('conv $f k3 s$s', 'b $f', 'residual { conv 8 k3 | bn }', 'repeat 2 b 8', 'repeat 0 bn', 'fc $g', 'bn'), {
+      maxLength: 3,
+    }),
+    fc.array(
+      fc.constantFrom(
+        'b 8',
+        'b f=8 s=2',
+        'b',
+        'b 1 2 3',
+        'bb 8',
+        'repeat 3 b 8 | relu',
+        'residual relu { conv 8 k3 s2 valid }',
+        'residual',
+        'repeat x',
+      ),
+      { maxLength: 4 },
+    ),
   )
-  .map(([head, body, calls]) => `${head}\n  ${body.join('\n  ')}\n}\nexperiment e {\n  data { input 48x48x1 }\n  model {\n    ${calls.join('\n    ')}\n    avgpool | fc 7\n  }\n}\n`);
+  .map(
+    ([head, body, calls]) =>
+      `${head}\n  ${body.join('\n  ')}\n}\nexperiment e {\n  data { input 48x48x1 }\n  model {\n    ${calls.join('\n    ')}\n    avgpool | fc 7\n  }\n}\n`,
+  );
 
 describe('blocks: random definitions and calls, and edits of a spec with blocks', () => {
   it('generated block definitions and calls', () => {
-    fc.assert(fc.property(blockish, (text) => compileChecked(text)), params);
+    fc.assert(
+      fc.property(blockish, (text) => compileChecked(text)),
+      params,
+    );
   });
 
   it('the blocks fixture with 1 to 8 random edits', () => {
-    fc.assert(fc.property(fc.array(op, { minLength: 1, maxLength: 8 }), (ops) => compileChecked(mutate(BLOCKS_SPEC, ops))), params);
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 8 }), (ops) => compileChecked(mutate(BLOCKS_SPEC, ops))),
+      params,
+    );
   });
 });
 
@@ -200,14 +396,18 @@ describe('mutated specs never throw and every diagnostic lies inside the input',
 
   it('every spec of specs/ with 1 to 4 random token or character edits', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...specTexts.values()), fc.array(op, { minLength: 1, maxLength: 4 }), (text, ops) => compileChecked(mutate(text, ops))),
+      fc.property(fc.constantFrom(...specTexts.values()), fc.array(op, { minLength: 1, maxLength: 4 }), (text, ops) =>
+        compileChecked(mutate(text, ops)),
+      ),
       params,
     );
   });
 
   it('every spec of specs/ with many edits', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...specTexts.values()), fc.array(op, { minLength: 5, maxLength: 30 }), (text, ops) => compileChecked(mutate(text, ops))),
+      fc.property(fc.constantFrom(...specTexts.values()), fc.array(op, { minLength: 5, maxLength: 30 }), (text, ops) =>
+        compileChecked(mutate(text, ops)),
+      ),
       params,
     );
   });

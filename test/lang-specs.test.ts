@@ -44,7 +44,9 @@ const flattenOutput = (ir: ExperimentIR): number[] => {
 
 describe('every spec in specs/', () => {
   it('finds the write-up specs', () => {
-    expect(specFiles).toEqual(expect.arrayContaining(['s1.emo', 's2.emo', 'face-data.emo', 'facenet-grid.emo', 's1-flip.emo', 's1-tencrop.emo']));
+    expect(specFiles).toEqual(
+      expect.arrayContaining(['s1.emo', 's2.emo', 'face-data.emo', 'facenet-grid.emo', 's1-flip.emo', 's1-tencrop.emo']),
+    );
   });
 
   for (const f of specFiles) {
@@ -142,7 +144,10 @@ describe('the facenet grid', () => {
 });
 
 describe('default activation relu', () => {
-  const withDefault = specFiles.filter((f) => /^\s*default activation relu/m.test(fs.readFileSync(path.join(SPECS, f), 'utf8')) || f === 's1-flip.emo' || f === 's1-tencrop.emo');
+  const withDefault = specFiles.filter(
+    (f) =>
+      /^\s*default activation relu/m.test(fs.readFileSync(path.join(SPECS, f), 'utf8')) || f === 's1-flip.emo' || f === 's1-tencrop.emo',
+  );
 
   it('is used by the specs that build layer stacks', () => {
     expect(withDefault.length).toBeGreaterThanOrEqual(6);
@@ -195,8 +200,21 @@ describe('imports, extends and named sections', () => {
       expect(data.header).toMatchObject([{ kind: 'word', name: 'faces' }]);
       expect(r.ast.imports.map((i) => i.path)).toEqual(['face-data.emo']);
       for (const ir of r.experiments) {
-        expect(ir.data).toEqual({ source: { kind: 'builtin', name: 'faces', images: 840 }, classes: ['angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise'], input: [160, 160, 3], valSplit: 0.2, preprocess: 'fixed', test: null });
-        expect(ir.train).toMatchObject({ epochs: 20, batchSize: 32, seed: 42, optimizer: { kind: 'adam', lr: 1e-3 }, earlyStop: { metric: 'val_acc', patience: 5 } });
+        expect(ir.data).toEqual({
+          source: { kind: 'builtin', name: 'faces', images: 840 },
+          classes: ['angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise'],
+          input: [160, 160, 3],
+          valSplit: 0.2,
+          preprocess: 'fixed',
+          test: null,
+        });
+        expect(ir.train).toMatchObject({
+          epochs: 20,
+          batchSize: 32,
+          seed: 42,
+          optimizer: { kind: 'adam', lr: 1e-3 },
+          earlyStop: { metric: 'val_acc', patience: 5 },
+        });
       }
     }
     const dataBlocks = specFiles.filter((f) => /^data faces \{/m.test(fs.readFileSync(path.join(SPECS, f), 'utf8')));
@@ -205,7 +223,17 @@ describe('imports, extends and named sections', () => {
 
   it('merges settings sections setting by setting and replaces layer stacks (documented merge rule)', () => {
     const files: Record<string, string> = {
-      '/m/lib.emo': ['data faces {', '  source builtin:faces', '  input 64x64x3', '  split 0.2', '}', 'model tiny {', '  flatten', '  fc 7', '}'].join('\n'),
+      '/m/lib.emo': [
+        'data faces {',
+        '  source builtin:faces',
+        '  input 64x64x3',
+        '  split 0.2',
+        '}',
+        'model tiny {',
+        '  flatten',
+        '  fc 7',
+        '}',
+      ].join('\n'),
       '/m/main.emo': [
         'import "lib.emo"',
         'experiment base {',
@@ -313,7 +341,9 @@ describe('formatting-insensitivity', () => {
 
   it('pipelines may be split over lines with a leading or trailing |', () => {
     const one = compile('/v/a.emo', { text: 'experiment a {\n  model {\n    conv 8 k3 | bn | maxpool 2\n    flatten | fc 7\n  }\n}\n' });
-    const split = compile('/v/a.emo', { text: 'experiment a {\n  model {\n    conv 8 k3 |\n    bn\n    | maxpool 2\n    flatten\n    |\n    fc 7\n  }\n}\n' });
+    const split = compile('/v/a.emo', {
+      text: 'experiment a {\n  model {\n    conv 8 k3 |\n    bn\n    | maxpool 2\n    flatten\n    |\n    fc 7\n  }\n}\n',
+    });
     expect(one.diagnostics).toEqual([]);
     expect(split.diagnostics).toEqual([]);
     expect(withoutSrc(split.experiments)).toEqual(withoutSrc(one.experiments));

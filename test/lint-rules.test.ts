@@ -18,7 +18,8 @@ const FIXTURES = path.join(ROOT, 'test/fixtures/lint');
 const CLI = path.join(ROOT, 'bin/emoc.js');
 const fixture = (name: string) => path.relative(ROOT, path.join(FIXTURES, name));
 const placesOf = (file: string) => lintFile(file).findings.map((f) => [f.rule, f.line, f.column]);
-const rulesOf = (file: string, text?: string) => lintFile(file, { compile: text === undefined ? {} : { text } }).findings.map((f) => f.rule);
+const rulesOf = (file: string, text?: string) =>
+  lintFile(file, { compile: text === undefined ? {} : { text } }).findings.map((f) => f.rule);
 const emoc = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
 
 describe('rules', () => {
@@ -79,7 +80,9 @@ describe('rules', () => {
   });
 
   it('the position tests above cover every rule', () => {
-    const files = ['mistakes.emo', 'compile-errors.emo', 'fixable.emo', 'blocks.emo', 'augment.emo', 'train.emo'].map(fixture).concat('specs/s2.emo');
+    const files = ['mistakes.emo', 'compile-errors.emo', 'fixable.emo', 'blocks.emo', 'augment.emo', 'train.emo']
+      .map(fixture)
+      .concat('specs/s2.emo');
     const seen = new Set(files.flatMap((f) => rulesOf(f)));
     expect([...seen].sort()).toEqual(RULES.map((r) => r.id).sort());
   });
@@ -107,7 +110,8 @@ describe('rules', () => {
     const fixed = await fixText('/virtual/fix.emo', text, findings);
     expect(fixed?.applied).toBe(2);
     // Then formatted: the canonical layout has a blank line between sections.
-    const want = 'experiment e {\n  train {\n    epochs 10\n    optimizer adam\n  }\n\n  model {\n    flatten\n    fc 7 | softmax\n  }\n}\n';
+    const want =
+      'experiment e {\n  train {\n    epochs 10\n    optimizer adam\n  }\n\n  model {\n    flatten\n    fc 7 | softmax\n  }\n}\n';
     expect(fixed?.text).toBe(want);
   });
 
@@ -117,7 +121,7 @@ describe('rules', () => {
     expect(broken.findings.every((f) => f.rule === 'compiler' && f.code.startsWith('E'))).toBe(true);
   });
 
-  it('flags S2\'s 3.3M-parameter fc after flatten, not S1\'s', () => {
+  it("flags S2's 3.3M-parameter fc after flatten, not S1's", () => {
     const s2 = lintFile('specs/s2.emo').findings;
     expect(s2[0].message).toContain('3,276,928');
     expect(lintFile('specs/s1.emo').findings).toEqual([]);
@@ -146,10 +150,15 @@ describe('project config (emoc.config.json, searched upward)', () => {
     const dir = fs.mkdtempSync(path.join(FIXTURES, '.tmp-'));
     try {
       fs.mkdirSync(path.join(dir, 'sub'));
-      fs.writeFileSync(path.join(dir, 'emoc.config.json'), JSON.stringify({ lint: { rules: { 'stride-exceeds-kernel': 'off', 'dropout-range': 'error' }, maxParamsAfterFlatten: 5_000_000 } }));
+      fs.writeFileSync(
+        path.join(dir, 'emoc.config.json'),
+        JSON.stringify({ lint: { rules: { 'stride-exceeds-kernel': 'off', 'dropout-range': 'error' }, maxParamsAfterFlatten: 5_000_000 } }),
+      );
       const spec = path.join(dir, 'sub', 'm.emo');
       fs.copyFileSync(path.join(FIXTURES, 'mistakes.emo'), spec);
-      const findings = lintFile(spec, { compile: { readFile: (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined) } }).findings;
+      const findings = lintFile(spec, {
+        compile: { readFile: (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined) },
+      }).findings;
       expect(findings.map((f) => f.rule)).not.toContain('stride-exceeds-kernel');
       expect(findings.find((f) => f.rule === 'dropout-range')?.severity).toBe('error');
       const s2 = path.join(dir, 'sub', 's2.emo');
@@ -165,7 +174,9 @@ describe('project config (emoc.config.json, searched upward)', () => {
 
 describe('output', () => {
   it('SARIF output validates against the SARIF 2.1.0 schema', () => {
-    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+    const schema = JSON.parse(
+      fs.readFileSync(path.join(ROOT, 'node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+    );
     // The schema is draft-04: ajv 8 speaks draft-07, which reads it once `id` is `$id` (no draft-04-only
     // keywords such as boolean exclusiveMinimum are used); its patterns are not valid with the u flag.
     expect(schema.$schema).toBe('http://json-schema.org/draft-04/schema#');
@@ -195,7 +206,12 @@ describe('output', () => {
     const dir = fs.mkdtempSync(path.join(FIXTURES, '.tmp-'));
     try {
       const spec = path.join(dir, 'fixable.emo');
-      fs.writeFileSync(spec, fs.readFileSync(path.join(FIXTURES, 'fixable.emo'), 'utf8').replace('../../../specs/face-data.emo', '../../../../specs/face-data.emo'));
+      fs.writeFileSync(
+        spec,
+        fs
+          .readFileSync(path.join(FIXTURES, 'fixable.emo'), 'utf8')
+          .replace('../../../specs/face-data.emo', '../../../../specs/face-data.emo'),
+      );
       const r = emoc('lint', '--fix', spec);
       expect(r.status).toBe(0);
       expect(fs.readFileSync(spec, 'utf8')).toBe(

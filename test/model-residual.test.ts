@@ -49,10 +49,22 @@ const sameBlock = (filters: number): LayerIR => ({
 
 /** Only the fields buildModel reads. */
 function irOf(layers: LayerIR[], input: number[], seed = 3): ExperimentIR {
-  return { name: 'residual-test', backbone: null, layers, train: { seed }, shapes: { input, layers: [], totalParams: 0, trainableParams: 0 } } as unknown as ExperimentIR;
+  return {
+    name: 'residual-test',
+    backbone: null,
+    layers,
+    train: { seed },
+    shapes: { input, layers: [], totalParams: 0, trainableParams: 0 },
+  } as unknown as ExperimentIR;
 }
 
-const SMALL_NET: LayerIR[] = [conv(4, 1, 'relu', true), downBlock(8), sameBlock(8), { kind: 'globalavgpool' }, { kind: 'fc', units: 7, activation: 'linear', bias: true }];
+const SMALL_NET: LayerIR[] = [
+  conv(4, 1, 'relu', true),
+  downBlock(8),
+  sameBlock(8),
+  { kind: 'globalavgpool' },
+  { kind: 'fc', units: 7, activation: 'linear', bias: true },
+];
 
 function weightValues(model: tfl.LayersModel): Float32Array[] {
   return model.getWeights().map((w) => w.dataSync() as Float32Array);
@@ -67,7 +79,9 @@ beforeAll(async () => {
 
 describe('residual layers in the tfjs model', () => {
   it('an identity residual computes activation(body(x) + x)', () => {
-    const model = buildModel(irOf([{ kind: 'residual', body: [conv(3, 1, 'linear', true)], shortcut: { kind: 'identity' }, activation: 'relu' }], [5, 6, 3]));
+    const model = buildModel(
+      irOf([{ kind: 'residual', body: [conv(3, 1, 'linear', true)], shortcut: { kind: 'identity' }, activation: 'relu' }], [5, 6, 3]),
+    );
     const x = tf.tensor(rand(2 * 5 * 6 * 3, 11), [2, 5, 6, 3]);
     const [kernel, bias] = model.getWeights();
     const expected = tf.relu(tf.add(tf.add(tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'same'), bias!), x));
@@ -140,7 +154,11 @@ describe('gradients of a residual block with a projection (stride 2, 4 -> 8 filt
     tf.setBackend(backend);
     const model = buildModel(irOf(SMALL_NET, x.shape.slice(1)));
     const shapes = model.getWeights().map((w) => w.shape);
-    model.setWeights(shapes.map((s, i) => tf.tidy(() => tf.add(tf.mul(tf.tensor(rand(tf.util.sizeFromShape(s), 60 + i), s), 0.5), s.length === 1 ? 1 : 0))));
+    model.setWeights(
+      shapes.map((s, i) =>
+        tf.tidy(() => tf.add(tf.mul(tf.tensor(rand(tf.util.sizeFromShape(s), 60 + i), s), 0.5), s.length === 1 ? 1 : 0)),
+      ),
+    );
     return model;
   }
 
@@ -251,7 +269,16 @@ describe('a residual run: save, load, predict, resume', () => {
 
   async function run(extra: Partial<Parameters<typeof runExperiment>[0]> = {}) {
     const events: RunEvent[] = [];
-    const outcome = await runExperiment({ ir, specText: BASE_SPEC, runsDir: path.join(tmp, 'runs'), backend: 'wasm', threads: 1, sink: (e) => events.push(e), shouldStop: () => false, ...extra });
+    const outcome = await runExperiment({
+      ir,
+      specText: BASE_SPEC,
+      runsDir: path.join(tmp, 'runs'),
+      backend: 'wasm',
+      threads: 1,
+      sink: (e) => events.push(e),
+      shouldStop: () => false,
+      ...extra,
+    });
     return { outcome, events: events.filter((e): e is EpochEvent => e.type === 'epoch') };
   }
 
@@ -285,7 +312,10 @@ describe('a residual run: save, load, predict, resume', () => {
     expect(events).toHaveLength(1);
     expect(Number.isFinite(events[0]!.train.loss)).toBe(true);
     const folder = path.resolve('../shared/data/fer2013-sample/val/happy');
-    const images = fs.readdirSync(folder).slice(0, 5).map((f) => path.join(folder, f));
+    const images = fs
+      .readdirSync(folder)
+      .slice(0, 5)
+      .map((f) => path.join(folder, f));
     const first = await predict(outcome.runDir, images, { backend: 'wasm' });
     expect(first).toHaveLength(5);
     for (const p of first) {
@@ -361,7 +391,11 @@ describe('a compiled spec with blocks and residuals', () => {
     const r = compile(path.join(dir, 'blocks.emo'), { validate: true });
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const ir = r.experiments[0]!;
-    expect(ir.layers.filter((l) => l.kind === 'residual').map((l) => (l.kind === 'residual' ? l.shortcut.kind : ''))).toEqual(['identity', 'projection', 'identity']);
+    expect(ir.layers.filter((l) => l.kind === 'residual').map((l) => (l.kind === 'residual' ? l.shortcut.kind : ''))).toEqual([
+      'identity',
+      'projection',
+      'identity',
+    ]);
     const model = buildModel(ir);
     expect(model.countParams()).toBe(ir.shapes.totalParams);
     const size = (ws: { shape: (number | null)[] }[]) => ws.reduce((a, w) => a + tf.util.sizeFromShape(w.shape as number[]), 0);

@@ -37,7 +37,10 @@ let children: Child[] = [];
 const env = () => ({ EMOC_QUEUE: redis.url });
 // Short locks so a killed worker's point is found stalled within seconds.
 const worker = () => {
-  const w = emoc(['worker', '--runs', 'shared', '--threads', '1', '--backend', 'wasm', '--lock-ms', '4000', '--stalled-ms', '1000'], { cwd: dir, env: env() });
+  const w = emoc(['worker', '--runs', 'shared', '--threads', '1', '--backend', 'wasm', '--lock-ms', '4000', '--stalled-ms', '1000'], {
+    cwd: dir,
+    env: env(),
+  });
   children.push(w);
   return w;
 };
@@ -123,7 +126,7 @@ it('refuses corrupted payloads and other data with a clear reason, and the worke
     expect(ob.attemptsMade).toBe(1);
     expect((await failed('not-emoc')).failedReason).toContain('not an emoc point');
     const d = await failed('data');
-    expect(d.failedReason).toContain('differs from the submitter\'s (fingerprint');
+    expect(d.failedReason).toContain("differs from the submitter's (fingerprint");
     expect(d.attemptsMade).toBe(2);
     // The worker is still up and still takes good jobs.
     await queue.add('good', p1, { jobId: pointJobId(p1) });
@@ -134,7 +137,7 @@ it('refuses corrupted payloads and other data with a clear reason, and the worke
   }
 }, 180_000);
 
-it('a SIGKILLed worker\'s point stalls, another worker resumes it from the checkpoint, with the uninterrupted numbers', async () => {
+it("a SIGKILLed worker's point stalls, another worker resumes it from the checkpoint, with the uninterrupted numbers", async () => {
   const file = write('kill.emo', spec('killme', 3, '12'));
   const sub = emocSync(['run', file, '--detach'], { cwd: dir, env: env() });
   expect(sub.status, sub.err).toBe(0);
@@ -155,7 +158,10 @@ it('a SIGKILLed worker\'s point stalls, another worker resumes it from the check
   const resumed = epochs(runDir);
   expect(resumed.map((e) => e.epoch)).toEqual([1, 2, 3]);
 
-  const local = emocSync(['run', file, '--runs', 'local', '--threads', '1', '--backend', 'wasm', '--no-dashboard'], { cwd: dir, env: { EMOC_QUEUE: '' } });
+  const local = emocSync(['run', file, '--runs', 'local', '--threads', '1', '--backend', 'wasm', '--no-dashboard'], {
+    cwd: dir,
+    env: { EMOC_QUEUE: '' },
+  });
   expect(local.status, local.err).toBe(0);
   const localSweep = fs.readdirSync(path.join(dir, 'local', 'killme'))[0];
   expect(resumed).toEqual(epochs(path.join(dir, 'local', 'killme', localSweep, 'h12')));
@@ -198,7 +204,10 @@ it('SIGTERM checkpoints the running point and hands it back; status shows it act
   expect(follow.status, follow.out).toBe(0);
   await until(() => /h9: finished/.test(a.output() + b.output()), 'the worker log');
   if (handedBack) expect(b.output()).toMatch(/resuming termme\/h9 /);
-  const local = emocSync(['run', file, '--runs', 'local', '--threads', '1', '--backend', 'wasm', '--no-dashboard'], { cwd: dir, env: { EMOC_QUEUE: '' } });
+  const local = emocSync(['run', file, '--runs', 'local', '--threads', '1', '--backend', 'wasm', '--no-dashboard'], {
+    cwd: dir,
+    env: { EMOC_QUEUE: '' },
+  });
   expect(local.status, local.err).toBe(0);
   const localSweep = fs.readdirSync(path.join(dir, 'local', 'termme'))[0];
   // Stopped between batches, usually not at an epoch's end: the checkpoint carries the partial epoch's

@@ -53,7 +53,22 @@ export async function startRedis(password?: string): Promise<RedisServer> {
     port,
     dir,
     start: async () => {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'];
+      const args = [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction',
+      ];
       if (password) args.push('--requirepass', password);
       proc = spawn('redis-server', args, { stdio: 'ignore' });
       await waitForPort(port, true);
@@ -80,7 +95,11 @@ export interface Child {
 
 /** `node bin/emoc.js ARGS` as a child process, its stdout and stderr collected. */
 export function emoc(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Child {
-  const proc = spawn(process.execPath, [EMOC, ...args], { cwd: opts.cwd, env: { ...process.env, EMOC_DIST: '0', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [EMOC, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, EMOC_DIST: '0', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -89,8 +108,16 @@ export function emoc(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEn
 }
 
 /** Runs emoc to the end: exit status and output. */
-export function emocSync(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): { status: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [EMOC, ...args], { cwd: opts.cwd, env: { ...process.env, EMOC_DIST: '0', ...opts.env }, encoding: 'utf8', timeout: 300_000 });
+export function emocSync(
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv },
+): { status: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [EMOC, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, EMOC_DIST: '0', ...opts.env },
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 

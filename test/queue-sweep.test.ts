@@ -47,7 +47,10 @@ afterAll(async () => {
 const startWorkers = () => {
   // One worker takes the URL (with its password) on the command line, the other from EMOC_QUEUE.
   workers = [
-    emoc(['worker', '--queue', redis.url, '--runs', 'shared-runs', '--threads', '1', '--backend', 'wasm'], { cwd: dir, env: { EMOC_QUEUE: '' } }),
+    emoc(['worker', '--queue', redis.url, '--runs', 'shared-runs', '--threads', '1', '--backend', 'wasm'], {
+      cwd: dir,
+      env: { EMOC_QUEUE: '' },
+    }),
     emoc(['worker', '--runs', 'shared-runs', '--threads', '1', '--backend', 'wasm'], { cwd: dir, env: env() }),
   ];
 };
@@ -55,11 +58,15 @@ const startWorkers = () => {
 const starts = (point: string) => workers.flatMap((w) => w.output().match(new RegExp(`starting tiny/${point} `, 'g')) ?? []).length;
 
 function valMetrics(runDir: string) {
-  const lines = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch: number; train: { loss: number }; val: { loss: number; acc: number } });
+  const lines = fs
+    .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { epoch: number; train: { loss: number }; val: { loss: number; acc: number } });
   return lines.map((l) => ({ epoch: l.epoch, trainLoss: l.train.loss, valLoss: l.val.loss, valAcc: l.val.acc }));
 }
 
-it('runs an 8-point sweep on two workers, each point once, with the local run\'s numbers', async () => {
+it("runs an 8-point sweep on two workers, each point once, with the local run's numbers", async () => {
   // Submitted before any worker runs: the points wait; status shows them; --detach prints the sweep id.
   const detached = emocSync(['run', 'grid.emo', '--detach'], { cwd: dir, env: env() });
   expect(detached.status, detached.err).toBe(0);
@@ -79,7 +86,10 @@ it('runs an 8-point sweep on two workers, each point once, with the local run\'s
   for (const p of POINTS) expect(starts(p)).toBe(1);
 
   // The same spec run locally, one process, the same seed: the same numbers per point.
-  const local = emocSync(['run', 'grid.emo', '--runs', 'local-runs', '--threads', '1', '--backend', 'wasm', '--no-dashboard'], { cwd: dir, env: { EMOC_QUEUE: '' } });
+  const local = emocSync(['run', 'grid.emo', '--runs', 'local-runs', '--threads', '1', '--backend', 'wasm', '--no-dashboard'], {
+    cwd: dir,
+    env: { EMOC_QUEUE: '' },
+  });
   expect(local.status, local.err).toBe(0);
   const localSweep = fs.readdirSync(path.join(dir, 'local-runs', 'tiny'))[0];
   for (const p of POINTS) {
@@ -102,19 +112,31 @@ it('runs an 8-point sweep on two workers, each point once, with the local run\'s
   expect(status.out).toContain('waiting 0, active 0, finished 8, failed 0');
 
   // Results from Redis alone: the same rows as the local table of the queued run folders.
-  const fromQueue = emocSync(['results', '--queue', redis.url, sweep, '--format', 'json', '--sort', 'point', '--asc'], { cwd: dir, env: {} });
+  const fromQueue = emocSync(['results', '--queue', redis.url, sweep, '--format', 'json', '--sort', 'point', '--asc'], {
+    cwd: dir,
+    env: {},
+  });
   expect(fromQueue.status, fromQueue.err).toBe(0);
-  const fromFolders = emocSync(['results', path.join('shared-runs', 'tiny', `queue-${sweep}`), '--format', 'json', '--sort', 'point', '--asc'], { cwd: dir });
+  const fromFolders = emocSync(
+    ['results', path.join('shared-runs', 'tiny', `queue-${sweep}`), '--format', 'json', '--sort', 'point', '--asc'],
+    { cwd: dir },
+  );
   const strip = (rows: Record<string, unknown>[]) => rows.map(({ run: _run, ...r }) => r);
-  expect(strip(JSON.parse(fromQueue.out) as Record<string, unknown>[])).toEqual(strip(JSON.parse(fromFolders.out) as Record<string, unknown>[]));
+  expect(strip(JSON.parse(fromQueue.out) as Record<string, unknown>[])).toEqual(
+    strip(JSON.parse(fromFolders.out) as Record<string, unknown>[]),
+  );
   expect(JSON.parse(fromQueue.out)).toHaveLength(8);
 
   // The password is nowhere: not in the run folders, not in any output, not in the workers' command lines.
   const files: string[] = [];
-  const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.join(d, e.name))));
+  const walk = (d: string) =>
+    fs
+      .readdirSync(d, { withFileTypes: true })
+      .forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.join(d, e.name))));
   walk(path.join(dir, 'shared-runs'));
   for (const f of files) expect(fs.readFileSync(f).includes(PASSWORD), f).toBe(false);
-  for (const text of [follow.out, follow.err, detached.err, status.out, fromQueue.out, ...workers.map((w) => w.output())]) expect(text).not.toContain(PASSWORD);
+  for (const text of [follow.out, follow.err, detached.err, status.out, fromQueue.out, ...workers.map((w) => w.output())])
+    expect(text).not.toContain(PASSWORD);
   expect(follow.out).toContain(`redis://:***@127.0.0.1:${redis.port}`);
   for (const w of workers) expect(fs.readFileSync(`/proc/${w.proc.pid}/cmdline`, 'utf8')).not.toContain(PASSWORD);
   // SIGTERM: a worker with nothing to do stops cleanly.

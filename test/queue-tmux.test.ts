@@ -63,7 +63,17 @@ async function waitFor(test: (text: string) => boolean, ms: number): Promise<str
 
 it('follows a queued sweep on the dashboard sweep table until every point is done', async () => {
   // ink draws only a final frame when CI is set, so the terminal run unsets it like a user's shell.
-  tmux('new-session', '-d', '-s', session, '-x', '110', '-y', '30', `cd ${dir} && env -u CI EMOC_DIST=0 node ${EMOC} run grid.emo --queue ${redis.url}; echo EXIT=$?; sleep 60`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '110',
+    '-y',
+    '30',
+    `cd ${dir} && env -u CI EMOC_DIST=0 node ${EMOC} run grid.emo --queue ${redis.url}; echo EXIT=$?; sleep 60`,
+  );
   // Submitted with no worker yet: the table is there, every point queued.
   const queued = await waitFor((t) => t.includes('0/3 done'), 60_000);
   expect(queued).toContain('points run by queue workers');

@@ -50,7 +50,15 @@ describe('the run report shows the augmented training views', () => {
     fs.writeFileSync(file, SPEC);
     const r = compile(file, { validate: true });
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    const outcome = await runExperiment({ ir: r.experiments[0], specText: SPEC, runsDir: path.join(tmp, 'runs'), backend: 'wasm', threads: 1, sink: () => undefined, shouldStop: () => false });
+    const outcome = await runExperiment({
+      ir: r.experiments[0],
+      specText: SPEC,
+      runsDir: path.join(tmp, 'runs'),
+      backend: 'wasm',
+      threads: 1,
+      sink: () => undefined,
+      shouldStop: () => false,
+    });
     expect(outcome.status).toBe('finished');
     const png = path.join(outcome.runDir, 'augment.png');
     // 42 images, 20% held out: more than 32 training views in epoch 1 (one per image with randomcrop), so
@@ -70,12 +78,24 @@ describe('the run report shows the augmented training views', () => {
     fs.writeFileSync(file, SPEC);
     const ir = compile(file, { validate: true }).experiments[0];
     const metrics = async (threads: number) => {
-      const o = await runExperiment({ ir, specText: SPEC, runsDir: path.join(tmp, `runs-${threads}`), backend: 'wasm', threads, sink: () => undefined, shouldStop: () => false });
-      expect(o.status).toBe('finished');
-      return fs.readFileSync(path.join(o.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
-        const e = JSON.parse(l);
-        return [e.train.loss, e.train.acc, e.val.loss, e.val.acc];
+      const o = await runExperiment({
+        ir,
+        specText: SPEC,
+        runsDir: path.join(tmp, `runs-${threads}`),
+        backend: 'wasm',
+        threads,
+        sink: () => undefined,
+        shouldStop: () => false,
       });
+      expect(o.status).toBe('finished');
+      return fs
+        .readFileSync(path.join(o.runDir, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => {
+          const e = JSON.parse(l);
+          return [e.train.loss, e.train.acc, e.val.loss, e.val.acc];
+        });
     };
     const one = await metrics(1);
     expect(one).toHaveLength(1);

@@ -84,7 +84,9 @@ describe('report content', () => {
     expect(html).toContain('<h1>Sweep lr-sweep</h1>');
     expect(html).toContain('4 points · 3 done · 1 failed · best lr-0.001 (50.0% val accuracy)');
     expect(html).toMatch(/<tr class="best"><td>★ lr-0\.001<\/td><td>lr=0\.001<\/td><td>finished<\/td><td>51\.0%<\/td><td>50\.0%<\/td>/);
-    expect(html).toMatch(/<td>lr-0\.1<\/td><td>lr=0\.1<\/td><td>failed<\/td><td>51\.0%|<td>lr-0\.1<\/td><td>lr=0\.1<\/td><td>failed<\/td><td>–<\/td>/);
+    expect(html).toMatch(
+      /<td>lr-0\.1<\/td><td>lr=0\.1<\/td><td>failed<\/td><td>51\.0%|<td>lr-0\.1<\/td><td>lr=0\.1<\/td><td>failed<\/td><td>–<\/td>/,
+    );
     expect(html).toContain('data-chart="sweep-accuracy"');
     expect(html).toContain('data-chart="learning-curves"'); // the best point's run
     const md = readFileSync(written.md, 'utf8');
@@ -110,7 +112,9 @@ describe('report in headless Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: this test needs Debian's chromium. Install it with: apt-get update && apt-get install -y chromium`);
+      throw new Error(
+        `${CHROMIUM} is missing: this test needs Debian's chromium. Install it with: apt-get update && apt-get install -y chromium`,
+      );
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: OFFLINE_FLAGS });
   });

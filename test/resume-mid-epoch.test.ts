@@ -75,13 +75,26 @@ function compileText(text: string): ExperimentIR {
 }
 
 /** Runs the spec; with `stopAfter`, asks to stop once that batch (1-based epoch and batch) is done. */
-async function run(ir: ExperimentIR, extra: Partial<Parameters<typeof runExperiment>[0]> = {}, stopAfter?: { epoch: number; batch: number }) {
+async function run(
+  ir: ExperimentIR,
+  extra: Partial<Parameters<typeof runExperiment>[0]> = {},
+  stopAfter?: { epoch: number; batch: number },
+) {
   const events: RunEvent[] = [];
   const shouldStop = () => {
     const last = events.at(-1);
     return stopAfter !== undefined && last?.type === 'batch' && last.epoch === stopAfter.epoch && last.batch === stopAfter.batch;
   };
-  const outcome = await runExperiment({ ir, specText: fs.readFileSync(ir.file, 'utf8'), runsDir: path.join(tmp, 'runs'), backend: 'wasm', threads: 1, sink: (e) => events.push(e), shouldStop, ...extra });
+  const outcome = await runExperiment({
+    ir,
+    specText: fs.readFileSync(ir.file, 'utf8'),
+    runsDir: path.join(tmp, 'runs'),
+    backend: 'wasm',
+    threads: 1,
+    sink: (e) => events.push(e),
+    shouldStop,
+    ...extra,
+  });
   return { outcome, events };
 }
 
@@ -92,28 +105,36 @@ describe('resume from a stop in the middle of an epoch', () => {
     // Both stop 20 steps in (6 batches an epoch: 3 epochs and 2; 11 with the augmented views: 1 and 9).
     ['the queue test network', SPEC, 6, { epoch: 4, batch: 2 }],
     ['augmentation, dropout, bn, adamw with a warm-up, label smoothing and clipping', RECIPES, 11, { epoch: 2, batch: 9 }],
-  ])('continues to the uninterrupted numbers exactly: %s', async (_, text, batchesPerEpoch, stopAfter) => {
-    const ir = compileText(text);
-    const reference = await run(ir);
-    expect(reference.outcome.status).toBe('finished');
-    const start = reference.events.find((e) => e.type === 'start');
-    if (start?.type !== 'start') throw new Error('no start event');
-    const perEpoch = start.batchesPerEpoch;
-    expect(perEpoch).toBe(batchesPerEpoch);
-    expect((stopAfter.epoch - 1) * perEpoch + stopAfter.batch).toBe(20);
-    const first = await run(ir, {}, stopAfter);
-    expect(first.outcome.status).toBe('interrupted');
-    const dir = first.outcome.runDir;
-    const state = JSON.parse(fs.readFileSync(path.join(dir, 'checkpoint', 'state.json'), 'utf8'));
-    expect([state.epoch, state.batch]).toEqual([stopAfter.epoch - 1, stopAfter.batch]);
+  ])(
+    'continues to the uninterrupted numbers exactly: %s',
+    async (_, text, batchesPerEpoch, stopAfter) => {
+      const ir = compileText(text);
+      const reference = await run(ir);
+      expect(reference.outcome.status).toBe('finished');
+      const start = reference.events.find((e) => e.type === 'start');
+      if (start?.type !== 'start') throw new Error('no start event');
+      const perEpoch = start.batchesPerEpoch;
+      expect(perEpoch).toBe(batchesPerEpoch);
+      expect((stopAfter.epoch - 1) * perEpoch + stopAfter.batch).toBe(20);
+      const first = await run(ir, {}, stopAfter);
+      expect(first.outcome.status).toBe('interrupted');
+      const dir = first.outcome.runDir;
+      const state = JSON.parse(fs.readFileSync(path.join(dir, 'checkpoint', 'state.json'), 'utf8'));
+      expect([state.epoch, state.batch]).toEqual([stopAfter.epoch - 1, stopAfter.batch]);
 
-    const resumed = await run(ir, { resume: dir });
-    expect(resumed.outcome.status).toBe('finished');
-    const lines = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpochEvent);
-    const ref = reference.events.filter((e): e is EpochEvent => e.type === 'epoch');
-    expect(numbers(lines)).toEqual(numbers(ref));
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).val).toEqual(reference.outcome.summary.val);
-  }, 120_000);
+      const resumed = await run(ir, { resume: dir });
+      expect(resumed.outcome.status).toBe('finished');
+      const lines = fs
+        .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as EpochEvent);
+      const ref = reference.events.filter((e): e is EpochEvent => e.type === 'epoch');
+      expect(numbers(lines)).toEqual(numbers(ref));
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')).val).toEqual(reference.outcome.summary.val);
+    },
+    120_000,
+  );
 });
 
 describe("Adam's state through a checkpoint", () => {

@@ -48,7 +48,16 @@ function compileText(text: string, file: string): ExperimentIR {
 
 async function run(extra: Partial<Parameters<typeof runExperiment>[0]> = {}) {
   const events: RunEvent[] = [];
-  const outcome = await runExperiment({ ir, specText: SMALL_S1, runsDir: path.join(tmp, 'runs'), backend: 'wasm', threads: 1, sink: (e) => events.push(e), shouldStop: () => false, ...extra });
+  const outcome = await runExperiment({
+    ir,
+    specText: SMALL_S1,
+    runsDir: path.join(tmp, 'runs'),
+    backend: 'wasm',
+    threads: 1,
+    sink: (e) => events.push(e),
+    shouldStop: () => false,
+    ...extra,
+  });
   return { outcome, events };
 }
 
@@ -64,7 +73,16 @@ describe('emoc run on the built-in faces', () => {
     const { outcome, events } = await run();
     expect(outcome.status).toBe('finished');
     const dir = outcome.runDir;
-    for (const f of ['spec.emo', 'ir.json', 'env.json', 'metrics.jsonl', 'summary.json', 'confusion.json', 'model/model.json', 'model/weights.bin']) {
+    for (const f of [
+      'spec.emo',
+      'ir.json',
+      'env.json',
+      'metrics.jsonl',
+      'summary.json',
+      'confusion.json',
+      'model/model.json',
+      'model/weights.bin',
+    ]) {
       expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
     }
     expect(fs.existsSync(path.join(dir, 'checkpoint'))).toBe(false);
@@ -112,7 +130,11 @@ describe('emoc run on the built-in faces', () => {
     expect(resumed.outcome.status).toBe('finished');
     const start = resumed.events.find((e) => e.type === 'start');
     expect(start && start.type === 'start' && start.resumedFromEpoch).toBeGreaterThanOrEqual(1);
-    const lines = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpochEvent);
+    const lines = fs
+      .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EpochEvent);
     expect(lines.map((e) => e.epoch)).toEqual([1, 2]);
     // Interrupting and resuming changes nothing in the numbers.
     expect(lines.map((e) => [e.train.loss, e.val.loss])).toEqual(reference.map((e) => [e.train.loss, e.val.loss]));
@@ -142,7 +164,16 @@ describe('emoc run on real faces', () => {
 `;
     const real = compileText(spec, path.join(tmp, 'fer.emo'));
     const events: RunEvent[] = [];
-    const outcome = await runExperiment({ ir: real, specText: spec, runsDir: path.join(tmp, 'runs'), backend: 'wasm', threads: 1, sink: (e) => events.push(e), shouldStop: () => false, limitPerClass: 6 });
+    const outcome = await runExperiment({
+      ir: real,
+      specText: spec,
+      runsDir: path.join(tmp, 'runs'),
+      backend: 'wasm',
+      threads: 1,
+      sink: (e) => events.push(e),
+      shouldStop: () => false,
+      limitPerClass: 6,
+    });
     expect(outcome.status).toBe('finished');
     const start = events.find((e) => e.type === 'start');
     if (!start || start.type !== 'start') throw new Error('no start event');

@@ -7,7 +7,16 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../compiler/compile.ts';
 import { featureFeed } from '../runtime/backbone-feed.ts';
-import { BackendError, DataError, DivergedError, ModelFileError, NotRunnableError, ResumeError, RunFolderError, RUNTIME_ERROR_KINDS } from '../runtime/errors.ts';
+import {
+  BackendError,
+  DataError,
+  DivergedError,
+  ModelFileError,
+  NotRunnableError,
+  ResumeError,
+  RunFolderError,
+  RUNTIME_ERROR_KINDS,
+} from '../runtime/errors.ts';
 import { reportFailure, UserError } from '../src/errors.ts';
 
 const CLASSES = [DataError, BackendError, ResumeError, DivergedError, NotRunnableError, ModelFileError, RunFolderError];
@@ -29,7 +38,10 @@ describe('reportFailure (the CLI last catch)', () => {
   });
 
   it('keeps a UserError exit code', () => {
-    expect(reportFailure(new UserError('missing spec file', 'usage: emoc run FILE', 2))).toEqual({ text: 'emoc: missing spec file\n  hint: usage: emoc run FILE\n', exitCode: 2 });
+    expect(reportFailure(new UserError('missing spec file', 'usage: emoc run FILE', 2))).toEqual({
+      text: 'emoc: missing spec file\n  hint: usage: emoc run FILE\n',
+      exitCode: 2,
+    });
   });
 
   it('treats a plain Error as a bug in emoc: exit 70 with the stack', () => {
@@ -43,13 +55,20 @@ describe('runtime backstops', () => {
   it('refuses randomcrop with a frozen backbone as not runnable, naming the spec (an IR the compiler did not check)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-rt-'));
     const file = path.join(dir, 'bb.emo');
-    fs.writeFileSync(file, 'experiment bb {\n  data { source builtin:faces; images 14; input 64x64x3 }\n  backbone expression { tap avgpool }\n  head { fc 7 | softmax }\n}\n');
+    fs.writeFileSync(
+      file,
+      'experiment bb {\n  data { source builtin:faces; images 14; input 64x64x3 }\n  backbone expression { tap avgpool }\n  head { fc 7 | softmax }\n}\n',
+    );
     const r = compile(file, { validate: true });
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const ir = structuredClone(r.experiments[0]!);
     ir.augment.train = [{ kind: 'randomcrop', size: [56, 56] }];
     const empty = { height: 64, width: 64, channels: 3, images: [], labels: [], origins: [] };
-    const err = await featureFeed(ir, { classes: ir.data.classes, train: empty, val: empty, skipped: [], notes: [] }, { cacheDir: dir, sink: () => {} }).then(
+    const err = await featureFeed(
+      ir,
+      { classes: ir.data.classes, train: empty, val: empty, skipped: [], notes: [] },
+      { cacheDir: dir, sink: () => {} },
+    ).then(
       () => null,
       (e: unknown) => e,
     );

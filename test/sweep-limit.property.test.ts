@@ -32,9 +32,19 @@ const axesArb = (maxSize: number) =>
   fc
     .tuple(
       fc.array(fc.integer({ min: 1, max: maxSize }), { maxLength: 5 }),
-      fc.subarray(Object.keys(SETTINGS)).chain((names) => fc.tuple(fc.constant(names), fc.array(fc.integer({ min: 1, max: maxSize }), { minLength: names.length, maxLength: names.length }))),
+      fc
+        .subarray(Object.keys(SETTINGS))
+        .chain((names) =>
+          fc.tuple(
+            fc.constant(names),
+            fc.array(fc.integer({ min: 1, max: maxSize }), { minLength: names.length, maxLength: names.length }),
+          ),
+        ),
     )
-    .map(([varSizes, [names, sizes]]): Axis[] => [...varSizes.map((size, i) => ({ name: `v${i}`, size })), ...names.map((name, i) => ({ name, size: sizes[i] }))]);
+    .map(([varSizes, [names, sizes]]): Axis[] => [
+      ...varSizes.map((size, i) => ({ name: `v${i}`, size })),
+      ...names.map((name, i) => ({ name, size: sizes[i] })),
+    ]);
 
 function specFor(axes: Axis[]): { text: string; sweepLine: number } {
   const vars = axes.filter((a) => !a.name.includes('.'));
@@ -86,7 +96,10 @@ describe('sweep expansion stays within the limit or is refused where the sweep i
   });
 
   it('ten axes of a hundred values: 10^20 points, counted exactly and refused', () => {
-    const axes: Axis[] = [...Array.from({ length: 5 }, (_, i) => ({ name: `v${i}`, size: 100 })), ...Object.keys(SETTINGS).map((name) => ({ name, size: 100 }))];
+    const axes: Axis[] = [
+      ...Array.from({ length: 5 }, (_, i) => ({ name: `v${i}`, size: 100 })),
+      ...Object.keys(SETTINGS).map((name) => ({ name, size: 100 })),
+    ];
     checkSweep(axes, undefined, 10_000);
   });
 });

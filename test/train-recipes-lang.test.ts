@@ -7,7 +7,10 @@ import { compile } from '../compiler/compile.ts';
 import { formatEmo } from '../compiler/format/format.ts';
 
 const MAIN = '/virtual/recipes.emo';
-const spec = (...train: string[]) => ['experiment e {', '  model {', '    flatten', '    fc 7', '  }', '  train {', ...train.map((t) => `    ${t}`), '  }', '}', ''].join('\n');
+const spec = (...train: string[]) =>
+  ['experiment e {', '  model {', '    flatten', '    fc 7', '  }', '  train {', ...train.map((t) => `    ${t}`), '  }', '}', ''].join(
+    '\n',
+  );
 const run = (text: string) => compile(MAIN, { text, checkPackages: false });
 const trainOf = (text: string) => {
   const r = run(text);
@@ -17,7 +20,15 @@ const trainOf = (text: string) => {
 
 describe('training recipes: IR', () => {
   it('adamw, cosine warm-up, label smoothing and clip-norm as written', () => {
-    const t = trainOf(spec('epochs 6', 'optimizer adamw lr=2e-3 weight-decay=5e-4', 'schedule cosine warmup=2 min=1e-5', 'label-smoothing 0.1', 'clip-norm 5'));
+    const t = trainOf(
+      spec(
+        'epochs 6',
+        'optimizer adamw lr=2e-3 weight-decay=5e-4',
+        'schedule cosine warmup=2 min=1e-5',
+        'label-smoothing 0.1',
+        'clip-norm 5',
+      ),
+    );
     expect(t.optimizer).toEqual({ kind: 'adamw', lr: 2e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 5e-4 });
     expect(t.schedule).toEqual({ kind: 'cosine', minLr: 1e-5, warmup: 2 });
     expect(t.labelSmoothing).toBe(0.1);
@@ -25,7 +36,14 @@ describe('training recipes: IR', () => {
   });
 
   it('every default is explicit: adamw 1e-2, sgd no decay, no warm-up, no smoothing, no clipping', () => {
-    expect(trainOf(spec('optimizer adamw')).optimizer).toEqual({ kind: 'adamw', lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0.01 });
+    expect(trainOf(spec('optimizer adamw')).optimizer).toEqual({
+      kind: 'adamw',
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+      weightDecay: 0.01,
+    });
     const t = trainOf(spec('optimizer sgd lr=0.1 momentum=0.9 nesterov', 'schedule cosine'));
     expect(t.optimizer).toEqual({ kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0 });
     expect(t.schedule).toEqual({ kind: 'cosine', minLr: 0, warmup: 0 });
@@ -33,12 +51,23 @@ describe('training recipes: IR', () => {
     expect(t.clipNorm).toBeNull();
     expect(trainOf(spec('optimizer sgd weight-decay=5e-4')).optimizer).toMatchObject({ kind: 'sgd', weightDecay: 5e-4 });
     expect(trainOf(spec('schedule onecycle')).schedule).toEqual({ kind: 'onecycle', rise: 0.3, div: 25, finalDiv: 1e4 });
-    expect(trainOf(spec('schedule onecycle rise=0.25 div=10 final-div=100')).schedule).toEqual({ kind: 'onecycle', rise: 0.25, div: 10, finalDiv: 100 });
+    expect(trainOf(spec('schedule onecycle rise=0.25 div=10 final-div=100')).schedule).toEqual({
+      kind: 'onecycle',
+      rise: 0.25,
+      div: 10,
+      finalDiv: 100,
+    });
     expect(trainOf(spec('clip-norm none')).clipNorm).toBeNull();
   });
 
   it('fmt keeps the IR of every recipe form', async () => {
-    const text = spec('epochs 4', 'optimizer   sgd lr=0.1   nesterov weight-decay=5e-4', 'schedule onecycle  rise=0.4', 'label-smoothing 0.05', 'clip-norm 1');
+    const text = spec(
+      'epochs 4',
+      'optimizer   sgd lr=0.1   nesterov weight-decay=5e-4',
+      'schedule onecycle  rise=0.4',
+      'label-smoothing 0.05',
+      'clip-norm 1',
+    );
     const formatted = await formatEmo(text, { filepath: 'recipes.emo' });
     expect(formatted.ok).toBe(true);
     if (!formatted.ok) return;
@@ -81,9 +110,30 @@ const GOLDEN: Golden[] = [
     message: 'a warm-up of 3 epochs leaves no epoch for the cosine of a 3-epoch run',
     hint: 'use warmup=2 or fewer',
   },
-  { lines: ['label-smoothing 1'], code: 'E070', line: 7, column: 21, message: 'label-smoothing must be less than 1, not 1', hint: 'for example: label-smoothing 0.1' },
-  { lines: ['label-smoothing -0.1'], code: 'E070', line: 7, column: 21, message: 'label-smoothing must be at least 0, not -0.1', hint: 'for example: label-smoothing 0.1' },
-  { lines: ['clip-norm 0'], code: 'E070', line: 7, column: 15, message: 'clip-norm must be greater than 0, not 0', hint: 'for example: clip-norm 5' },
+  {
+    lines: ['label-smoothing 1'],
+    code: 'E070',
+    line: 7,
+    column: 21,
+    message: 'label-smoothing must be less than 1, not 1',
+    hint: 'for example: label-smoothing 0.1',
+  },
+  {
+    lines: ['label-smoothing -0.1'],
+    code: 'E070',
+    line: 7,
+    column: 21,
+    message: 'label-smoothing must be at least 0, not -0.1',
+    hint: 'for example: label-smoothing 0.1',
+  },
+  {
+    lines: ['clip-norm 0'],
+    code: 'E070',
+    line: 7,
+    column: 15,
+    message: 'clip-norm must be greater than 0, not 0',
+    hint: 'for example: clip-norm 5',
+  },
   {
     lines: ['optimizer adamw weight-decay=2'],
     code: 'E070',
@@ -92,7 +142,14 @@ const GOLDEN: Golden[] = [
     message: 'weight-decay must be at most 1, not 2',
     hint: 'for example: optimizer adamw weight-decay=5e-4',
   },
-  { lines: ['schedule cosine warmup=1.5'], code: 'E070', line: 7, column: 28, message: 'warmup (epochs) must be a whole number, not 1.5', hint: 'for example: schedule cosine warmup=2' },
+  {
+    lines: ['schedule cosine warmup=1.5'],
+    code: 'E070',
+    line: 7,
+    column: 28,
+    message: 'warmup (epochs) must be a whole number, not 1.5',
+    hint: 'for example: schedule cosine warmup=2',
+  },
   {
     lines: ['schedule onecycle rise=1'],
     code: 'E070',
@@ -102,7 +159,14 @@ const GOLDEN: Golden[] = [
     hint: 'for example: schedule onecycle rise=0.3 div=25 final-div=1e4',
   },
   { lines: ['clip-norm'], code: 'E012', line: 7, column: 5, message: "'clip-norm' needs clip-norm", hint: 'for example: clip-norm 5' },
-  { lines: ['label-smoothing high'], code: 'E013', line: 7, column: 21, message: "label-smoothing must be a number, not 'high'", hint: 'for example: label-smoothing 0.1' },
+  {
+    lines: ['label-smoothing high'],
+    code: 'E013',
+    line: 7,
+    column: 21,
+    message: "label-smoothing must be a number, not 'high'",
+    hint: 'for example: label-smoothing 0.1',
+  },
 ];
 
 describe('training recipes: golden diagnostics', () => {
@@ -129,7 +193,11 @@ describe('training recipes: lint', () => {
     const findings = lintFile('test/fixtures/lint/train.emo').findings.filter((f) => f.rule === 'weight-decay-range');
     expect(findings.map((f) => [f.line, f.column, f.message])).toEqual([
       [8, 5, 'weight-decay 0.0005 barely decays the weights with adamw (usual: 0.001..0.3; the decay is multiplied by lr)'], //  8:     optimizer adamw ...
-      [13, 5, 'weight-decay 0.05 shrinks the weights faster than training can use them with sgd (usual: 0.00001..0.01; the decay is multiplied by lr)'], // 13:     optimizer sgd ...
+      [
+        13,
+        5,
+        'weight-decay 0.05 shrinks the weights faster than training can use them with sgd (usual: 0.00001..0.01; the decay is multiplied by lr)',
+      ], // 13:     optimizer sgd ...
     ]);
   });
 });

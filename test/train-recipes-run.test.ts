@@ -54,11 +54,30 @@ beforeAll(() => {
 
 describe('training recipes in a run', () => {
   it('emoc run with adamw, cosine warm-up, label smoothing and clip-norm finishes and records the lr per epoch', () => {
-    const r = spawnSync(process.execPath, [BIN, 'run', 'recipes.emo', '--images', '70', '--epochs', '2', '--backend', 'wasm', '--threads', '1', '--no-dashboard', '--runs', 'runs'], {
-      cwd: tmp,
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        BIN,
+        'run',
+        'recipes.emo',
+        '--images',
+        '70',
+        '--epochs',
+        '2',
+        '--backend',
+        'wasm',
+        '--threads',
+        '1',
+        '--no-dashboard',
+        '--runs',
+        'runs',
+      ],
+      {
+        cwd: tmp,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     const parent = path.join(tmp, 'runs', 'recipes');
     const [dir] = fs.readdirSync(parent).map((d) => path.join(parent, d));
@@ -68,18 +87,37 @@ describe('training recipes in a run', () => {
     expect(lines.map((e) => e.lr)).toEqual([2e-3, 1e-5]);
     for (const e of lines) expect(Number.isFinite(e.train.loss) && Number.isFinite(e.val.loss)).toBe(true);
     const ir = JSON.parse(fs.readFileSync(path.join(dir!, 'ir.json'), 'utf8'));
-    expect(ir.train).toMatchObject({ labelSmoothing: 0.1, clipNorm: 1, optimizer: { kind: 'adamw', weightDecay: 0.05 }, schedule: { kind: 'cosine', warmup: 1 } });
+    expect(ir.train).toMatchObject({
+      labelSmoothing: 0.1,
+      clipNorm: 1,
+      optimizer: { kind: 'adamw', weightDecay: 0.05 },
+      schedule: { kind: 'cosine', warmup: 1 },
+    });
   });
 
   it('an AdamW + warm-up run interrupted during the warm-up and resumed equals the uninterrupted run', async () => {
     const file = path.join(tmp, 'resume.emo');
-    fs.writeFileSync(file, SPEC.replace('epochs 5', 'epochs 3').replace('warmup=1', 'warmup=2').replace('source builtin:faces', 'source builtin:faces\n    images 70'));
+    fs.writeFileSync(
+      file,
+      SPEC.replace('epochs 5', 'epochs 3')
+        .replace('warmup=1', 'warmup=2')
+        .replace('source builtin:faces', 'source builtin:faces\n    images 70'),
+    );
     const compiled = compile(file, { validate: true });
     expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const ir = compiled.experiments[0]!;
     const run = async (extra: Partial<Parameters<typeof runExperiment>[0]> = {}) => {
       const events: RunEvent[] = [];
-      const outcome = await runExperiment({ ir, specText: SPEC, runsDir: path.join(tmp, 'resume-runs'), backend: 'wasm', threads: 1, sink: (e) => events.push(e), shouldStop: () => false, ...extra });
+      const outcome = await runExperiment({
+        ir,
+        specText: SPEC,
+        runsDir: path.join(tmp, 'resume-runs'),
+        backend: 'wasm',
+        threads: 1,
+        sink: (e) => events.push(e),
+        shouldStop: () => false,
+        ...extra,
+      });
       return { outcome, events };
     };
     const reference = await run();

@@ -144,7 +144,17 @@ describe('label smoothing and clipping', () => {
     await tf.setBackend('cpu');
     // A model whose output is a fixed softmax of logits [2, 0, -1] (a bias only, no kernel to learn
     // from a zero input): p = [0.8437947, 0.1141952, 0.0420101].
-    const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [1], units: 3, activation: 'softmax', kernelInitializer: 'zeros', biasInitializer: tfl.initializers.constant({ value: 0 }) })] });
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({
+          inputShape: [1],
+          units: 3,
+          activation: 'softmax',
+          kernelInitializer: 'zeros',
+          biasInitializer: tfl.initializers.constant({ value: 0 }),
+        }),
+      ],
+    });
     model.layers[0]!.setWeights([tf.zeros([1, 3]), tf.tensor1d([2, 0, -1])]);
     const opt = tf.train.sgd(0); // lr 0: the loss is of these weights
     const step = new TrainStep(model, opt, [1, 1, 1], true, [1], { labelSmoothing: 0.3, clipNorm: null });
@@ -171,7 +181,10 @@ describe('label smoothing and clipping', () => {
       const g = { a: tf.tensor1d([3, 4]), b: tf.tensor1d([12]) };
       const c = clipByGlobalNorm(g, 6.5);
       const s = clipByGlobalNorm(g, 100);
-      return [[...c.a!.dataSync(), ...c.b!.dataSync()], [...s.a!.dataSync(), ...s.b!.dataSync()]];
+      return [
+        [...c.a!.dataSync(), ...c.b!.dataSync()],
+        [...s.a!.dataSync(), ...s.b!.dataSync()],
+      ];
     });
     expect(big[0]).toBeCloseTo(1.5, 5);
     expect(big[1]).toBeCloseTo(2, 5);
@@ -189,7 +202,7 @@ describe('label smoothing and clipping', () => {
     step.run(new Float32Array([10]), new Int32Array([0]), 1);
     // Logits [0, 0]: dL/dlogits = softmax - onehot = [-0.5, 0.5]; kernel gradient = 10 * that, norm
     // sqrt(50) = 7.071; clipped to norm 2: [-sqrt(2), sqrt(2)]; SGD step 0.1.
-    const k = (model.layers[0]!.getWeights()[0]!.dataSync() as Float32Array);
+    const k = model.layers[0]!.getWeights()[0]!.dataSync() as Float32Array;
     expect(k[0]).toBeCloseTo(0.1 * Math.SQRT2, 4);
     expect(k[1]).toBeCloseTo(-0.1 * Math.SQRT2, 4);
     step.dispose();

@@ -7,7 +7,10 @@ import type { RunEvent } from '../runtime/events.ts';
 
 export function loadEvents(name: string): RunEvent[] {
   const text = readFileSync(join(import.meta.dirname, 'fixtures', 'events', name), 'utf8');
-  return text.trim().split('\n').map((line) => JSON.parse(line) as RunEvent);
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as RunEvent);
 }
 
 export const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');

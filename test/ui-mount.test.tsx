@@ -40,7 +40,16 @@ describe('mountDashboard', () => {
     while (Date.now() - t0 < 500 || batch < 6000) {
       for (let i = 0; i < 200; i++) {
         batch++;
-        m.dashboard.sink({ type: 'batch', epoch: 1, batch: (batch % 7) + 1, batches: 7, loss: 1, acc: 0.5, imagesPerSec: 150, elapsedMs: batch });
+        m.dashboard.sink({
+          type: 'batch',
+          epoch: 1,
+          batch: (batch % 7) + 1,
+          batches: 7,
+          loss: 1,
+          acc: 0.5,
+          imagesPerSec: 150,
+          elapsedMs: batch,
+        });
       }
       await sleep(5);
     }

@@ -18,9 +18,23 @@ function result(worker: string, valAcc: number, trainAcc: number, f1: number): P
     runDir: `/runs/${worker}`,
     metrics: [],
     summary: {
-      experiment: 'grid', point: 'x', runId: 'r', status: 'finished', bestEpoch: 2, epochsRun: 2,
-      train: split(trainAcc, f1), val: split(valAcc, f1), classes: ['a', 'b'], confusion: [[1, 0], [0, 1]],
-      elapsedMs: 1000, backend: { name: 'wasm', threads: 1 }, startedAt: '', finishedAt: '',
+      experiment: 'grid',
+      point: 'x',
+      runId: 'r',
+      status: 'finished',
+      bestEpoch: 2,
+      epochsRun: 2,
+      train: split(trainAcc, f1),
+      val: split(valAcc, f1),
+      classes: ['a', 'b'],
+      confusion: [
+        [1, 0],
+        [0, 1],
+      ],
+      elapsedMs: 1000,
+      backend: { name: 'wasm', threads: 1 },
+      startedAt: '',
+      finishedAt: '',
     },
   };
 }

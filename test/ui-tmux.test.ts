@@ -48,7 +48,17 @@ it('shows the dashboard in a terminal and q ends the run with a checkpoint', asy
   );
   const bin = path.resolve('bin/emoc.js');
   // ink draws only a final frame when CI is set, so the terminal run unsets it like a user's shell.
-  tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', `cd ${dir} && env -u CI node ${bin} run tiny.emo --runs runs; echo EXIT=$?; sleep 60`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '100',
+    '-y',
+    '30',
+    `cd ${dir} && env -u CI node ${bin} run tiny.emo --runs runs; echo EXIT=$?; sleep 60`,
+  );
   const live = await waitFor((t) => /epoch \d+\/500/.test(t) && t.includes('img/s'), 60_000);
   expect(live).toContain('emoc tiny');
   expect(live).toContain('q or Ctrl-C');

@@ -14,9 +14,14 @@ const SHAPES = [[5, 5, 3, 8], [7], [1], [13, 4]];
 const STEPS = 4;
 
 /** Variables after STEPS Adam steps with seeded gradients, then the optimizer's weights, as arrays. */
-async function train(backend: string, make: () => tf.Optimizer): Promise<{ values: Float32Array[]; weights: Array<{ name: string; values: Float32Array }> }> {
+async function train(
+  backend: string,
+  make: () => tf.Optimizer,
+): Promise<{ values: Float32Array[]; weights: Array<{ name: string; values: Float32Array }> }> {
   await tf.setBackend(backend);
-  const vars = SHAPES.map((s, i) => tf.variable(tf.tensor(rand(tf.util.sizeFromShape(s), 40 + i), s), true, `adam_test_${backend}_${i}_${Math.random()}`));
+  const vars = SHAPES.map((s, i) =>
+    tf.variable(tf.tensor(rand(tf.util.sizeFromShape(s), 40 + i), s), true, `adam_test_${backend}_${i}_${Math.random()}`),
+  );
   const opt = make();
   for (let step = 0; step < STEPS; step++) {
     tf.tidy(() => {
@@ -25,7 +30,10 @@ async function train(backend: string, make: () => tf.Optimizer): Promise<{ value
     });
   }
   const values = vars.map((v) => v.dataSync() as Float32Array);
-  const weights = (await opt.getWeights()).map((w) => ({ name: w.name.replace(/adam_test_\w+?_(\d+)_[\d.]+/, 'var$1'), values: w.tensor.dataSync() as Float32Array }));
+  const weights = (await opt.getWeights()).map((w) => ({
+    name: w.name.replace(/adam_test_\w+?_(\d+)_[\d.]+/, 'var$1'),
+    values: w.tensor.dataSync() as Float32Array,
+  }));
   tf.dispose(vars);
   opt.dispose();
   return { values, weights };
@@ -44,7 +52,9 @@ describe('fused Adam (EmocAdam)', () => {
     expect(pool.calls.get('adamUpdate') ?? 0).toBe(before + STEPS * SHAPES.length);
     const stock = await train('wasm', () => tf.train.adam(lr, 0.9, 0.999, 1e-7));
     expect(pool.calls.get('adamUpdate') ?? 0).toBe(before + STEPS * SHAPES.length); // tfjs' Adam: no fused kernel
-    fused.values.forEach((v, i) => expect(Buffer.compare(Buffer.from(v.buffer), Buffer.from(stock.values[i]!.buffer)), `variable ${i}`).toBe(0));
+    fused.values.forEach((v, i) =>
+      expect(Buffer.compare(Buffer.from(v.buffer), Buffer.from(stock.values[i]!.buffer)), `variable ${i}`).toBe(0),
+    );
     const cpu = await train('cpu', () => tf.train.adam(lr, 0.9, 0.999, 1e-7));
     fused.values.forEach((v, i) => expect(relErr(v, cpu.values[i]!), `variable ${i}`).toBeLessThan(1e-5));
     // The state a checkpoint stores: iterations, then every first moment, then every second one.

@@ -21,7 +21,9 @@ const TOL = 1e-4;
 /** Outputs of f on a backend, from fresh tensors of the given shapes (seeded values). */
 function runOn(backend: string, shapes: number[][], seed: number, f: (...xs: tf.Tensor[]) => tf.Tensor[]): Float32Array[] {
   tf.setBackend(backend);
-  return tf.tidy(() => f(...shapes.map((s, i) => tf.tensor(rand(tf.util.sizeFromShape(s), seed + i), s))).map((t) => t.dataSync() as Float32Array));
+  return tf.tidy(() =>
+    f(...shapes.map((s, i) => tf.tensor(rand(tf.util.sizeFromShape(s), seed + i), s))).map((t) => t.dataSync() as Float32Array),
+  );
 }
 
 /** f and its gradients (of sum(f * w), w fixed) on wasm match cpu, and `kernels` ran on the pool. */
@@ -66,38 +68,70 @@ function kernelChecks(): void {
       [[2, 9, 11, 4], 3, 1, 'valid'],
       [[2, 19, 21, 4], 9, 4, 'same'],
     ] as const) {
-      checkAgainstCpu([[...x], [k, k, x[3], 8]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, s, pad), ['convFilterGrad', 'convInputGrad']);
+      checkAgainstCpu([[...x], [k, k, x[3], 8]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, s, pad), [
+        'convFilterGrad',
+        'convInputGrad',
+      ]);
     }
   });
   it('conv gradients when KW*Cin is not a multiple of 4 (rows padded to SIMD blocks): 3 channels (the first layer), 1 channel', () => {
-    checkAgainstCpu([[4, 21, 20, 3], [5, 5, 3, 12]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'), ['convFilterGrad', 'convInputGrad']);
-    checkAgainstCpu([[3, 13, 11, 1], [5, 5, 1, 4]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), ['convFilterGrad', 'convInputGrad']);
+    checkAgainstCpu(
+      [
+        [4, 21, 20, 3],
+        [5, 5, 3, 12],
+      ],
+      (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'),
+      ['convFilterGrad', 'convInputGrad'],
+    );
+    checkAgainstCpu(
+      [
+        [3, 13, 11, 1],
+        [5, 5, 1, 4],
+      ],
+      (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
+      ['convFilterGrad', 'convInputGrad'],
+    );
   });
   it('maxpool 2x2 stride 2 gradient, even and odd sizes, with ties', () => {
-    for (const shape of [[3, 8, 10, 8], [2, 9, 7, 4]]) {
+    for (const shape of [
+      [3, 8, 10, 8],
+      [2, 9, 7, 4],
+    ]) {
       checkAgainstCpu([shape], (a) => tf.maxPool(tf.round(tf.mul(a, 2)) as tf.Tensor4D, 2, 2, 'valid'), ['maxPoolGrad2x2']);
     }
   });
   it('batch norm (training) values and gradients against cpu autodiff of moments + batchNorm', () => {
     const shapes = [[4, 7, 5, 8], [8], [8]];
     const seed = 11;
-    const grads = (fn: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (...xs: tf.Tensor[]) => {
-      const w = tf.tensor(rand(tf.util.sizeFromShape(shapes[0]!), 98), shapes[0]!);
-      const [x, g, b] = [tf.add(tf.mul(xs[0]!, 3), 5), tf.add(xs[1]!, 1.5), xs[2]!];
-      return [fn(x, g, b), ...tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(fn(a, c, d), w)))([x, g, b])];
-    };
+    const grads =
+      (fn: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) =>
+      (...xs: tf.Tensor[]) => {
+        const w = tf.tensor(rand(tf.util.sizeFromShape(shapes[0]!), 98), shapes[0]!);
+        const [x, g, b] = [tf.add(tf.mul(xs[0]!, 3), 5), tf.add(xs[1]!, 1.5), xs[2]!];
+        return [fn(x, g, b), ...tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(fn(a, c, d), w)))([x, g, b])];
+      };
     const pool = currentSimdKernels()!;
     const before = pool.calls.get('bnGradSums') ?? 0;
-    const fused = runOn('wasm', shapes, seed, grads((x, g, b) => {
-      const r = batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
-      tf.dispose([r.mean, r.variance]);
-      return r.y;
-    }));
+    const fused = runOn(
+      'wasm',
+      shapes,
+      seed,
+      grads((x, g, b) => {
+        const r = batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
+        tf.dispose([r.mean, r.variance]);
+        return r.y;
+      }),
+    );
     expect(pool.calls.get('bnGradSums') ?? 0).toBeGreaterThan(before);
-    const reference = runOn('cpu', shapes, seed, grads((x, g, b) => {
-      const { mean, variance } = tf.moments(x, [0, 1, 2]);
-      return tf.batchNorm(x, mean, variance, b, g, 1e-3);
-    }));
+    const reference = runOn(
+      'cpu',
+      shapes,
+      seed,
+      grads((x, g, b) => {
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        return tf.batchNorm(x, mean, variance, b, g, 1e-3);
+      }),
+    );
     reference.forEach((r, i) => expect(relErr(fused[i]!, r), `output ${i}`).toBeLessThan(TOL));
     tf.setBackend('wasm');
   });
@@ -122,10 +156,16 @@ function kernelChecks(): void {
   it('batch norm inference (FusedBatchNorm) with and without offset and scale, per-channel statistics', () => {
     const pool = currentSimdKernels()!;
     const before = pool.calls.get('channelAffine') ?? 0;
-    for (const [withOffset, withScale] of [[true, true], [false, true], [true, false], [false, false]]) {
+    for (const [withOffset, withScale] of [
+      [true, true],
+      [false, true],
+      [true, false],
+      [false, false],
+    ]) {
       const shapes = [[3, 5, 4, 8], [8], [8], [8], [8]];
-      const f = (x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, g: tf.Tensor) =>
-        [tf.batchNorm(x, m, tf.add(tf.abs(v), 0.5), withOffset ? o : undefined, withScale ? g : undefined, 1e-3)];
+      const f = (x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, g: tf.Tensor) => [
+        tf.batchNorm(x, m, tf.add(tf.abs(v), 0.5), withOffset ? o : undefined, withScale ? g : undefined, 1e-3),
+      ];
       const wasm = runOn('wasm', shapes, 21, f as never);
       const cpu = runOn('cpu', shapes, 21, f as never);
       expect(relErr(wasm[0]!, cpu[0]!)).toBeLessThan(TOL);
@@ -133,7 +173,9 @@ function kernelChecks(): void {
     expect(pool.calls.get('channelAffine') ?? 0).toBe(before + 4);
     // 6 channels: the stock kernel, same results.
     const f6 = (x: tf.Tensor, m: tf.Tensor, v: tf.Tensor) => [tf.batchNorm(x, m, tf.add(tf.abs(v), 0.5), undefined, undefined, 1e-3)];
-    expect(relErr(runOn('wasm', [[2, 3, 3, 6], [6], [6]], 5, f6 as never)[0]!, runOn('cpu', [[2, 3, 3, 6], [6], [6]], 5, f6 as never)[0]!)).toBeLessThan(TOL);
+    expect(
+      relErr(runOn('wasm', [[2, 3, 3, 6], [6], [6]], 5, f6 as never)[0]!, runOn('cpu', [[2, 3, 3, 6], [6], [6]], 5, f6 as never)[0]!),
+    ).toBeLessThan(TOL);
     expect(pool.calls.get('channelAffine') ?? 0).toBe(before + 4);
     tf.setBackend('wasm');
   });
@@ -151,23 +193,48 @@ function kernelChecks(): void {
     ];
     for (const [xs, k, stride, pad, activation] of cases) {
       const before = pool.calls.get('convForward') ?? 0;
-      const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => [tf.fused.conv2d({ x: tf.mul(x, 4) as tf.Tensor4D, filter: w as tf.Tensor4D, strides: stride, pad, bias: b, activation })];
+      const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => [
+        tf.fused.conv2d({ x: tf.mul(x, 4) as tf.Tensor4D, filter: w as tf.Tensor4D, strides: stride, pad, bias: b, activation }),
+      ];
       const shapes = [xs, [k, k, xs[3]!, 16], [16]];
       const wasm = runOn('wasm', shapes, 7, f as never);
       expect(pool.calls.get('convForward') ?? 0, `k${k} s${String(stride)} ${pad}`).toBe(before + 1);
       expect(relErr(wasm[0]!, runOn('cpu', shapes, 7, f as never)[0]!), `k${k} s${String(stride)} ${pad}`).toBeLessThan(TOL);
     }
     // Through a training step: forward here, gradients by the gradient kernels.
-    checkAgainstCpu([[2, 11, 10, 4], [3, 3, 4, 8]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'), ['convForward', 'convFilterGrad', 'convInputGrad']);
+    checkAgainstCpu(
+      [
+        [2, 11, 10, 4],
+        [3, 3, 4, 8],
+      ],
+      (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'),
+      ['convForward', 'convFilterGrad', 'convInputGrad'],
+    );
   });
   it('1x1 stride-1 convolutions (convForward as a matrix product): plain with gradients, fused with bias and relu/relu6/linear', () => {
-    checkAgainstCpu([[2, 7, 9, 12], [1, 1, 12, 16]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), ['convForward']);
+    checkAgainstCpu(
+      [
+        [2, 7, 9, 12],
+        [1, 1, 12, 16],
+      ],
+      (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
+      ['convForward'],
+    );
     const pool = currentSimdKernels()!;
     for (const activation of ['linear', 'relu', 'relu6'] as const) {
       for (const withBias of [true, false]) {
         const before = pool.calls.get('convForward') ?? 0;
         // Values up to +-8, so relu6's upper clamp matters.
-        const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => [tf.fused.conv2d({ x: tf.mul(x, 8) as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid', bias: withBias ? b : undefined, activation })];
+        const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => [
+          tf.fused.conv2d({
+            x: tf.mul(x, 8) as tf.Tensor4D,
+            filter: w as tf.Tensor4D,
+            strides: 1,
+            pad: 'valid',
+            bias: withBias ? b : undefined,
+            activation,
+          }),
+        ];
         const shapes = [[3, 5, 6, 20], [1, 1, 20, 24], [24]];
         const wasm = runOn('wasm', shapes, 13, f as never);
         expect(pool.calls.get('convForward') ?? 0, `${activation} bias=${withBias}`).toBe(before + 1);
@@ -181,7 +248,11 @@ function kernelChecks(): void {
       tf.conv2d(x as tf.Tensor4D, tf.concat([w, w], 3) as tf.Tensor4D, 2, 'same'),
       tf.fused.conv2d({ x: x as tf.Tensor4D, filter: tf.concat([w, v], 3) as tf.Tensor4D, strides: 1, pad: 'same', activation: 'sigmoid' }),
     ];
-    const shapes = [[2, 6, 6, 8], [1, 1, 8, 12], [1, 1, 8, 4]];
+    const shapes = [
+      [2, 6, 6, 8],
+      [1, 1, 8, 12],
+      [1, 1, 8, 4],
+    ];
     const wasm = runOn('wasm', shapes, 3, others as never);
     const cpu = runOn('cpu', shapes, 3, others as never);
     wasm.forEach((w, i) => expect(relErr(w, cpu[i]!), `case ${i}`).toBeLessThan(TOL));
@@ -189,7 +260,11 @@ function kernelChecks(): void {
     tf.setBackend('wasm');
   });
   it("relu's gradient (one SIMD pass), sizes with and without a tail of < 4 elements", () => {
-    for (const shape of [[3, 6, 5, 8], [2, 3, 7]]) checkAgainstCpu([shape], (a) => tf.relu(a), ['reluGrad']);
+    for (const shape of [
+      [3, 6, 5, 8],
+      [2, 3, 7],
+    ])
+      checkAgainstCpu([shape], (a) => tf.relu(a), ['reluGrad']);
   });
   it('a kernel that traps reports an error instead of hanging, and the pool keeps working', () => {
     const pool = currentSimdKernels()!;
@@ -244,7 +319,7 @@ describe('the committed kernel binaries', () => {
       }
       // Section ids: 8 = start, 11 = data.
       const ids: number[] = [];
-      for (let at = 8; at < bytes.length; ) {
+      for (let at = 8; at < bytes.length;) {
         ids.push(bytes[at]!);
         let size = 0;
         let shift = 0;

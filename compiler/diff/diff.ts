@@ -54,7 +54,10 @@ export function diffExperiments(a: ExperimentIR, b: ExperimentIR): ExperimentDif
     for (const c of diffFields(a[section], b[section])) settings.push({ section, ...c });
   }
   const input = fmt(a.shapes.input) !== fmt(b.shapes.input) ? { from: a.shapes.input, to: b.shapes.input } : undefined;
-  const params = { total: { from: a.shapes.totalParams, to: b.shapes.totalParams }, trainable: { from: a.shapes.trainableParams, to: b.shapes.trainableParams } };
+  const params = {
+    total: { from: a.shapes.totalParams, to: b.shapes.totalParams },
+    trainable: { from: a.shapes.trainableParams, to: b.shapes.trainableParams },
+  };
   const equal = layers.length === 0 && settings.length === 0 && shapes.length === 0 && !input;
   return {
     equal,
@@ -101,7 +104,13 @@ function diffStacks(a: Stack, b: Stack, prefix: string, layers: LayerChange[], s
       if (la.kind === 'residual' && lb.kind === 'residual') {
         const fields = diffFields({ ...la, body: null }, { ...lb, body: null });
         if (fields.length) layers.push({ op: 'changed', layer: name, fields });
-        diffStacks({ layers: la.body, shapes: sa?.inner ?? [] }, { layers: lb.body, shapes: sb?.inner ?? [] }, `${name} > `, layers, shapes);
+        diffStacks(
+          { layers: la.body, shapes: sa?.inner ?? [] },
+          { layers: lb.body, shapes: sb?.inner ?? [] },
+          `${name} > `,
+          layers,
+          shapes,
+        );
       } else layers.push({ op: 'changed', layer: name, fields: diffFields(la, lb) });
     }
     if (!sa || !sb) continue;

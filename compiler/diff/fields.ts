@@ -14,7 +14,11 @@ const PRESENTATION_KEYS: ReadonlySet<string> = new Set(['src', 'from']);
 export function withoutSrc<T>(value: T): T {
   if (Array.isArray(value)) return value.map(withoutSrc) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !PRESENTATION_KEYS.has(k)).map(([k, v]) => [k, withoutSrc(v)])) as T;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !PRESENTATION_KEYS.has(k))
+        .map(([k, v]) => [k, withoutSrc(v)]),
+    ) as T;
   }
   return value;
 }

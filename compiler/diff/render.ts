@@ -12,7 +12,8 @@ export function renderDiff(d: ExperimentDiff): string {
   if (d.layers.length) {
     out.push(`${d.stack}:`);
     for (const l of d.layers) {
-      if (l.op === 'changed') out.push(`  ~ ${l.layer}: ${l.fields.map((f) => `${f.field} ${showValue(f.from)} -> ${showValue(f.to)}`).join(', ')}`);
+      if (l.op === 'changed')
+        out.push(`  ~ ${l.layer}: ${l.fields.map((f) => `${f.field} ${showValue(f.from)} -> ${showValue(f.to)}`).join(', ')}`);
       else if (l.op === 'removed') out.push(`  - ${l.layer} (${l.description})`);
       else out.push(`  + ${l.layer} (${l.description})${l.after ? ` after ${l.after}` : ' at the start'}`);
     }
@@ -20,19 +21,26 @@ export function renderDiff(d: ExperimentDiff): string {
   const sections = [...new Set(d.settings.map((s) => s.section))];
   for (const section of sections) {
     out.push(`${section}:`);
-    for (const s of d.settings.filter((x) => x.section === section)) out.push(`  ~ ${s.field || section}: ${showValue(s.from)} -> ${showValue(s.to)}`);
+    for (const s of d.settings.filter((x) => x.section === section))
+      out.push(`  ~ ${s.field || section}: ${showValue(s.from)} -> ${showValue(s.to)}`);
   }
   if (d.input || d.shapes.length || d.params.total.from !== d.params.total.to) {
     out.push('shapes:');
     if (d.input) out.push(`  input: ${fmt(d.input.from)} -> ${fmt(d.input.to)}`);
     for (const s of d.shapes) {
       const parts: string[] = [];
-      if (s.output) parts.push(s.output.from.length === 1 && s.output.to.length === 1 ? `width ${fmt(s.output.from)} -> ${fmt(s.output.to)}` : `output ${fmt(s.output.from)} -> ${fmt(s.output.to)}`);
+      if (s.output)
+        parts.push(
+          s.output.from.length === 1 && s.output.to.length === 1
+            ? `width ${fmt(s.output.from)} -> ${fmt(s.output.to)}`
+            : `output ${fmt(s.output.from)} -> ${fmt(s.output.to)}`,
+        );
       if (s.params) parts.push(`params ${showCount(s.params.from)} -> ${showCount(s.params.to)}`);
       out.push(`  ${s.layer}: ${parts.join(', ')}`);
     }
     const { total, trainable } = d.params;
-    if (total.from !== total.to) out.push(`  total params: ${showCount(total.from)} -> ${showCount(total.to)} (${signed(total.to - total.from)})`);
+    if (total.from !== total.to)
+      out.push(`  total params: ${showCount(total.from)} -> ${showCount(total.to)} (${signed(total.to - total.from)})`);
     if (trainable.from !== trainable.to) out.push(`  trainable params: ${showCount(trainable.from)} -> ${showCount(trainable.to)}`);
   }
   return `${out.join('\n')}\n`;

@@ -25,7 +25,11 @@ export function compareRuns(a: RunMetrics, b: RunMetrics): MetricRow[] {
     b: y ?? null,
     delta: x === null || x === undefined || y === null || y === undefined ? null : y - x,
   });
-  const rows = [row('train accuracy', a.train?.acc, b.train?.acc), row('val accuracy', a.val?.acc, b.val?.acc), row('val macro-F1', a.val?.f1, b.val?.f1)];
+  const rows = [
+    row('train accuracy', a.train?.acc, b.train?.acc),
+    row('val accuracy', a.val?.acc, b.val?.acc),
+    row('val macro-F1', a.val?.f1, b.val?.f1),
+  ];
   // Test rows only when either run has a test split: specs without one compare exactly as before.
   if (a.test || b.test) rows.push(row('test accuracy', a.test?.acc, b.test?.acc), row('test macro-F1', a.test?.f1, b.test?.f1));
   const classes = [...new Set([...a.classes, ...b.classes])];
@@ -46,7 +50,10 @@ export function renderRuns(rows: MetricRow[], a: RunMetrics, b: RunMetrics): str
     if (!delta) return pct;
     return metric.includes('F1') ? `${v >= 0 ? '+' : ''}${v.toFixed(3)}` : `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}pp`;
   };
-  const table = [['metric', 'A', 'B', 'delta'], ...rows.map((r) => [r.metric, show(r.metric, r.a), show(r.metric, r.b), show(r.metric, r.delta, true)])];
+  const table = [
+    ['metric', 'A', 'B', 'delta'],
+    ...rows.map((r) => [r.metric, show(r.metric, r.a), show(r.metric, r.b), show(r.metric, r.delta, true)]),
+  ];
   const w = [0, 1, 2, 3].map((i) => Math.max(...table.map((t) => t[i].length)));
   const lines = table.map((t) => `  ${t[0].padEnd(w[0])}  ${t[1].padStart(w[1])}  ${t[2].padStart(w[2])}  ${t[3].padStart(w[3])}`);
   return `runs: A ${a.runDir}, B ${b.runDir}\n${lines.join('\n')}\n`;

@@ -100,14 +100,30 @@ export function fileEntries(file: A.EmoFile): (A.Import | A.Experiment | A.Secti
 
 function containerOf(node: AnyNode, text: string): Container | null {
   // A map entry has no kind: its only child is its value.
-  if (!('kind' in node)) return { children: [node.value], innerStart: node.span.start.offset, innerEnd: node.span.end.offset, bracketed: false };
-  const whole = (children: Container['children']): Container => ({ children, innerStart: node.span.start.offset, innerEnd: node.span.end.offset, bracketed: false });
+  if (!('kind' in node))
+    return { children: [node.value], innerStart: node.span.start.offset, innerEnd: node.span.end.offset, bracketed: false };
+  const whole = (children: Container['children']): Container => ({
+    children,
+    innerStart: node.span.start.offset,
+    innerEnd: node.span.end.offset,
+    bracketed: false,
+  });
   switch (node.kind) {
     case 'experiment':
-      return { children: node.sections, innerStart: openBrace(text, (node.baseSpan ?? node.nameSpan).end.offset), innerEnd: node.span.end.offset - 1, bracketed: true };
+      return {
+        children: node.sections,
+        innerStart: openBrace(text, (node.baseSpan ?? node.nameSpan).end.offset),
+        innerEnd: node.span.end.offset - 1,
+        bracketed: true,
+      };
     case 'section':
       if (!node.body) return null;
-      return { children: node.body, innerStart: openBrace(text, (node.header.at(-1)?.span ?? node.keywordSpan).end.offset), innerEnd: node.span.end.offset - 1, bracketed: true };
+      return {
+        children: node.body,
+        innerStart: openBrace(text, (node.header.at(-1)?.span ?? node.keywordSpan).end.offset),
+        innerEnd: node.span.end.offset - 1,
+        bracketed: true,
+      };
     case 'block': {
       const header = node.activation?.span ?? node.residual ?? node.params.at(-1)?.span ?? node.nameSpan;
       return { children: node.body, innerStart: openBrace(text, header.end.offset), innerEnd: node.span.end.offset - 1, bracketed: true };
@@ -116,7 +132,13 @@ function containerOf(node: AnyNode, text: string): Container | null {
       return whole(node.calls);
     case 'call':
       // `residual [activation] { ... }`: comments go among its layers.
-      if (node.body) return { children: node.body, innerStart: openBrace(text, (node.args.at(-1)?.span ?? node.nameSpan).end.offset), innerEnd: node.span.end.offset - 1, bracketed: true };
+      if (node.body)
+        return {
+          children: node.body,
+          innerStart: openBrace(text, (node.args.at(-1)?.span ?? node.nameSpan).end.offset),
+          innerEnd: node.span.end.offset - 1,
+          bracketed: true,
+        };
       return whole(node.args);
     case 'keyvalue':
       return whole([node.value]);

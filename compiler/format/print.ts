@@ -52,7 +52,13 @@ class Printer {
 
   file(f: A.EmoFile): Doc {
     const statements = fileEntries(f).map((e) =>
-      e.kind === 'import' ? this.importStatement(e) : e.kind === 'experiment' ? this.experiment(e, 0) : e.kind === 'block' ? this.blockDef(e, 0) : this.section(e, 0),
+      e.kind === 'import'
+        ? this.importStatement(e)
+        : e.kind === 'experiment'
+          ? this.experiment(e, 0)
+          : e.kind === 'block'
+            ? this.blockDef(e, 0)
+            : this.section(e, 0),
     );
     const body = this.statements(statements, 0, 'around-blocks', this.comments.container(f).dangling);
     return body.length ? [...body, hardline] : '';
@@ -148,7 +154,8 @@ class Printer {
     statements.forEach((s, i) => {
       const { leading, trailing } = this.comments.of(s.node);
       const prev = statements[i - 1];
-      const continues = run.length > 0 && run.at(-1) === i - 1 && leading.length === 0 && s.node.span.start.line - prev.node.span.end.line === 1;
+      const continues =
+        run.length > 0 && run.at(-1) === i - 1 && leading.length === 0 && s.node.span.start.line - prev.node.span.end.line === 1;
       if (!continues && run.length) close();
       if (trailing && fits(s)) run.push(i);
       else if (run.length) close();
@@ -162,7 +169,8 @@ class Printer {
     const pads = this.opts.align ? this.pipelinePads(pipelines, depth) : new Map<A.Pipeline, number[]>();
     return pipelines.map((p) => {
       const padding = pads.get(p) ?? [];
-      const flat = this.comments.hasInside(p) || hasBody(p) ? null : p.calls.map((c, i) => this.flatCall(c) + ' '.repeat(padding[i] ?? 0)).join(' | ');
+      const flat =
+        this.comments.hasInside(p) || hasBody(p) ? null : p.calls.map((c, i) => this.flatCall(c) + ' '.repeat(padding[i] ?? 0)).join(' | ');
       return { node: p, doc: this.pipeline(p, padding, depth), flat, block: false };
     });
   }
@@ -171,15 +179,22 @@ class Printer {
     const pads = new Map<A.Pipeline, number[]>();
     // A pipeline too long for one line breaks at its pipes anyway, so it ends a run instead of spoiling it.
     const alignable = (p: A.Pipeline) =>
-      p.calls.length > 1 && !this.comments.hasInside(p) && !hasBody(p) && depth * this.opts.tabWidth + p.calls.map((c) => this.flatCall(c)).join(' | ').length <= this.opts.printWidth;
+      p.calls.length > 1 &&
+      !this.comments.hasInside(p) &&
+      !hasBody(p) &&
+      depth * this.opts.tabWidth + p.calls.map((c) => this.flatCall(c)).join(' | ').length <= this.opts.printWidth;
     let run: A.Pipeline[] = [];
     const close = () => {
       if (run.length > 1) {
         const texts = run.map((p) => p.calls.map((c) => this.flatCall(c)));
         const columns = Math.max(...texts.map((t) => t.length));
-        const widths = Array.from({ length: columns }, (_, j) => Math.max(0, ...texts.filter((t) => t.length > j + 1).map((t) => t[j].length)));
+        const widths = Array.from({ length: columns }, (_, j) =>
+          Math.max(0, ...texts.filter((t) => t.length > j + 1).map((t) => t[j].length)),
+        );
         const padded = texts.map((t) => t.map((call, j) => (j < t.length - 1 ? widths[j] - call.length : 0)));
-        const fits = texts.every((t, k) => depth * this.opts.tabWidth + t.join(' | ').length + padded[k].reduce((a, b) => a + b, 0) <= this.opts.printWidth);
+        const fits = texts.every(
+          (t, k) => depth * this.opts.tabWidth + t.join(' | ').length + padded[k].reduce((a, b) => a + b, 0) <= this.opts.printWidth,
+        );
         if (fits) run.forEach((p, k) => pads.set(p, padded[k]));
       }
       run = [];
@@ -198,7 +213,11 @@ class Printer {
   /** `call | call | call` on one line, or broken before each `|` when it does not fit. */
   private pipeline(p: A.Pipeline, padding: number[], depth: number): Doc {
     // A residual's braces already span lines: the calls around it follow on its first and last lines.
-    if (hasBody(p)) return join(' | ', p.calls.map((c) => this.call(c, depth)));
+    if (hasBody(p))
+      return join(
+        ' | ',
+        p.calls.map((c) => this.call(c, depth)),
+      );
     const [first, ...rest] = p.calls;
     const pad = (i: number) => ' '.repeat(padding[i] ?? 0);
     const callTrailing = (c: A.Call) => {
@@ -213,7 +232,11 @@ class Printer {
   }
 
   private call(c: A.Call, depth: number): Doc {
-    const head: Doc = [repeatPrefix(c), c.name, ...c.args.map((a) => [' ', a.kind === 'keyvalue' ? [a.key, '=', this.value(a.value)] : this.value(a)])];
+    const head: Doc = [
+      repeatPrefix(c),
+      c.name,
+      ...c.args.map((a) => [' ', a.kind === 'keyvalue' ? [a.key, '=', this.value(a.value)] : this.value(a)]),
+    ];
     if (!c.body) return head;
     return this.braced([head, ' {'], c, this.pipelines(c.body, depth + 1), depth, 'as-written');
   }
@@ -231,14 +254,25 @@ class Printer {
     const parts: Doc[] = items.map((item, i) => {
       const { leading, trailing } = this.comments.of(item);
       const last = i === items.length - 1;
-      return [i > 0 ? line : '', this.leadingComments(leading, item.span.start.line), print(item), last ? '' : ',', trailing ? this.trailingComment(trailing, COMMENT_GAP) : ''];
+      return [
+        i > 0 ? line : '',
+        this.leadingComments(leading, item.span.start.line),
+        print(item),
+        last ? '' : ',',
+        trailing ? this.trailingComment(trailing, COMMENT_GAP) : '',
+      ];
     });
-    const tail: Doc = dangling.length ? [items.length ? hardline : '', dangling.map((c, i) => [i ? hardline : '', commentText(c)]), breakParent] : '';
+    const tail: Doc = dangling.length
+      ? [items.length ? hardline : '', dangling.map((c, i) => [i ? hardline : '', commentText(c)]), breakParent]
+      : '';
     return group([open, opener ? this.trailingComment(opener, COMMENT_GAP) : '', indent([softline, ...parts, tail]), softline, close]);
   }
 
   private flatCall(c: A.Call): string {
-    return repeatPrefix(c) + [c.name, ...c.args.map((a) => (a.kind === 'keyvalue' ? `${a.key}=${this.flatValue(a.value)}` : this.flatValue(a)))].join(' ');
+    return (
+      repeatPrefix(c) +
+      [c.name, ...c.args.map((a) => (a.kind === 'keyvalue' ? `${a.key}=${this.flatValue(a.value)}` : this.flatValue(a)))].join(' ')
+    );
   }
 
   private flatValue(v: A.Value): string {

@@ -47,7 +47,12 @@ function readRandomAug(ctx: LowerContext, name: RandomAug['kind'], r: CallReader
   const size = name === 'erase' ? r.key(ERASE_SIZE.key) : undefined;
   r.finish(`for example: ${rule.example}`);
   if (!v) {
-    ctx.report('E012', r.call.span, `'${name}' needs a strength: ${rule.what}`, `for example: ${rule.example} (or ${name} ${rule.key}=...)`);
+    ctx.report(
+      'E012',
+      r.call.span,
+      `'${name}' needs a strength: ${rule.what}`,
+      `for example: ${rule.example} (or ${name} ${rule.key}=...)`,
+    );
     return undefined;
   }
   const strength = inRange(ctx, name, rule.key, v, rule.min, rule.max, false, rule.example);
@@ -59,9 +64,23 @@ function readRandomAug(ctx: LowerContext, name: RandomAug['kind'], r: CallReader
 }
 
 /** A number in [min, max] (or (min, max] when `openMin`); otherwise E013 (not a number) or E060 (out of range). */
-function inRange(ctx: LowerContext, name: string, key: string, v: Value, min: number, max: number, openMin: boolean, example: string): number | undefined {
+function inRange(
+  ctx: LowerContext,
+  name: string,
+  key: string,
+  v: Value,
+  min: number,
+  max: number,
+  openMin: boolean,
+  example: string,
+): number | undefined {
   if (v.kind !== 'number') {
-    ctx.report('E013', v.span, `${name} ${key} must be a number, not ${v.kind === 'word' ? `'${v.name}'` : v.kind}`, `for example: ${example}`);
+    ctx.report(
+      'E013',
+      v.span,
+      `${name} ${key} must be a number, not ${v.kind === 'word' ? `'${v.name}'` : v.kind}`,
+      `for example: ${example}`,
+    );
     return undefined;
   }
   const n = v.value;

@@ -65,11 +65,13 @@ function readTest(ctx: LowerContext, r: CallReader, source: Source): TestSplit {
   }
   if (word === 'none') return null;
   if (word === 'auto') {
-    if (source.kind === 'builtin') ctx.report('E065', kind!.span, 'builtin:faces has no test split of its own', 'give the test images a source: test "path"');
+    if (source.kind === 'builtin')
+      ctx.report('E065', kind!.span, 'builtin:faces has no test split of its own', 'give the test images a source: test "path"');
     return source.kind === 'builtin' ? null : 'auto';
   }
   // Arguments left over were reported by finish(); only a bare `test` (or `test folder`) still needs saying.
-  if (word !== undefined || r.call.args.length === 0) ctx.report('E065', r.call.span, word ? `test ${word} needs a quoted path` : 'test needs a quoted path, auto or none', example);
+  if (word !== undefined || r.call.args.length === 0)
+    ctx.report('E065', r.call.span, word ? `test ${word} needs a quoted path` : 'test needs a quoted path, auto or none', example);
   return source.kind === 'builtin' ? null : 'auto';
 }
 

@@ -46,7 +46,8 @@ export function lowerTrain(ctx: LowerContext, section: Section | undefined): Tra
   let clipNorm: number | null = RECIPE.clipNorm;
   if (cn) {
     // `clip-norm none` turns off a clip-norm inherited through `extends`.
-    if (!cn.flag('none')) clipNorm = recipeNumber(ctx, cn, 'clip-norm', { above: 0, what: 'clip-norm', example: 'clip-norm 5' }, true, true) ?? clipNorm;
+    if (!cn.flag('none'))
+      clipNorm = recipeNumber(ctx, cn, 'clip-norm', { above: 0, what: 'clip-norm', example: 'clip-norm 5' }, true, true) ?? clipNorm;
     cn.finish();
   }
   return { epochs, batchSize, optimizer, schedule, seed, earlyStop, classWeights, labelSmoothing, clipNorm };
@@ -56,15 +57,30 @@ export function lowerTrain(ctx: LowerContext, section: Section | undefined): Tra
  * A number of a training recipe from `key=` (or the first positional number): not a number is E013,
  * outside its range E070 with checkRange's message.
  */
-function recipeNumber(ctx: LowerContext, r: CallReader, key: string, rule: NumberRule, positional = false, required = false): number | undefined {
+function recipeNumber(
+  ctx: LowerContext,
+  r: CallReader,
+  key: string,
+  rule: NumberRule,
+  positional = false,
+  required = false,
+): number | undefined {
   const v = r.key(key) ?? (positional ? r.take(() => true) : undefined);
   if (!v) {
-    if (required) ctx.report('E012', r.call.span, `'${r.call.name}' needs ${rule.what ?? key}`, rule.example ? `for example: ${rule.example}` : undefined);
+    if (required)
+      ctx.report(
+        'E012',
+        r.call.span,
+        `'${r.call.name}' needs ${rule.what ?? key}`,
+        rule.example ? `for example: ${rule.example}` : undefined,
+      );
     return undefined;
   }
   if (v.kind !== 'number') return r.checkNumber(v, key, rule);
   const hint = rule.example ? `for example: ${rule.example}` : undefined;
-  return checkRange(v.value, v.span, key, rule, { report: (_code, span: Span, message: string) => ctx.report('E070', span, message, hint) });
+  return checkRange(v.value, v.span, key, rule, {
+    report: (_code, span: Span, message: string) => ctx.report('E070', span, message, hint),
+  });
 }
 
 const OPTIMIZER_KEYS: Record<OptimizerIR['kind'], string> = {
@@ -82,7 +98,8 @@ function readOptimizer(ctx: LowerContext, r: CallReader): OptimizerIR {
   const word = kind?.kind === 'word' ? kind.name : '';
   const lr = r.number('lr', { above: 0, what: 'the learning rate' });
   const decay = (fallback: number) =>
-    recipeNumber(ctx, r, 'weight-decay', { min: 0, max: 1, what: 'weight-decay', example: `optimizer ${word} weight-decay=5e-4` }) ?? fallback;
+    recipeNumber(ctx, r, 'weight-decay', { min: 0, max: 1, what: 'weight-decay', example: `optimizer ${word} weight-decay=5e-4` }) ??
+    fallback;
   let optimizer: OptimizerIR = { kind: 'adam', lr: DEFAULTS.lr, ...ADAM };
   if (word === 'adam' || word === 'adamw') {
     const adam = {
@@ -98,8 +115,16 @@ function readOptimizer(ctx: LowerContext, r: CallReader): OptimizerIR {
     if (wd) {
       const at = r.call.args.find((a) => a.kind === 'keyvalue' && a.key === 'weight-decay');
       const span = at?.kind === 'keyvalue' ? at.keySpan : wd.span;
-      const fix = kind ? { title: "replace 'adam' with 'adamw'", start: kind.span.start.offset, end: kind.span.end.offset, replacement: 'adamw' } : undefined;
-      ctx.report('E071', span, "adam does not take weight-decay: decoupled weight decay is the optimizer 'adamw'", 'write: optimizer adamw weight-decay=...', fix);
+      const fix = kind
+        ? { title: "replace 'adam' with 'adamw'", start: kind.span.start.offset, end: kind.span.end.offset, replacement: 'adamw' }
+        : undefined;
+      ctx.report(
+        'E071',
+        span,
+        "adam does not take weight-decay: decoupled weight decay is the optimizer 'adamw'",
+        'write: optimizer adamw weight-decay=...',
+        fix,
+      );
     }
   } else if (word === 'sgd') {
     const momentum = r.number('momentum', { min: 0, below: 1 }) ?? SGD.momentum;
@@ -131,7 +156,12 @@ function readSchedule(ctx: LowerContext, r: CallReader, epochs: number): Schedul
     const warmup = recipeNumber(ctx, r, 'warmup', { integer: true, min: 0, what: 'warmup (epochs)', example }) ?? SCHEDULE.warmup;
     if (warmup >= epochs && warmup > 0) {
       const at = r.call.args.find((a) => a.kind === 'keyvalue' && a.key === 'warmup');
-      ctx.report('E072', at?.span ?? r.call.span, `a warm-up of ${warmup} epochs leaves no epoch for the cosine of a ${epochs}-epoch run`, `use warmup=${Math.max(0, epochs - 1)} or fewer`);
+      ctx.report(
+        'E072',
+        at?.span ?? r.call.span,
+        `a warm-up of ${warmup} epochs leaves no epoch for the cosine of a ${epochs}-epoch run`,
+        `use warmup=${Math.max(0, epochs - 1)} or fewer`,
+      );
     }
     schedule = { kind: 'cosine', minLr, warmup: warmup < epochs ? warmup : SCHEDULE.warmup };
   } else if (name === 'onecycle') {

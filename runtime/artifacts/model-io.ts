@@ -40,10 +40,19 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
     const joined = Buffer.concat(buffers);
     const weightData = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength);
     return await tfl.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: manifest.flatMap((g) => g.weights), weightData, format: json.format }),
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: manifest.flatMap((g) => g.weights),
+        weightData,
+        format: json.format,
+      }),
     );
   } catch (e) {
-    throw new ModelFileError(`cannot load the model (${(e as Error).message})`, dir, 'the files were changed or cut short: train the run again');
+    throw new ModelFileError(
+      `cannot load the model (${(e as Error).message})`,
+      dir,
+      'the files were changed or cut short: train the run again',
+    );
   }
 }
 

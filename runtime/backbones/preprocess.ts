@@ -67,7 +67,11 @@ export function preprocess(name: string, x: tf.Tensor4D, modelChannels: number):
   const y = fn(x, modelChannels);
   if (y.shape[3] !== modelChannels) {
     // A user-converted graph model can take a channel count its preprocessing does not give.
-    throw new NotRunnableError(`backbone preprocessing '${name}' gives ${y.shape[3]} channels; the backbone model takes ${modelChannels}`, '', `choose the backbone's preprocess that gives ${modelChannels} channel${modelChannels === 1 ? '' : 's'}`);
+    throw new NotRunnableError(
+      `backbone preprocessing '${name}' gives ${y.shape[3]} channels; the backbone model takes ${modelChannels}`,
+      '',
+      `choose the backbone's preprocess that gives ${modelChannels} channel${modelChannels === 1 ? '' : 's'}`,
+    );
   }
   return y;
 }

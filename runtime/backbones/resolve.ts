@@ -14,11 +14,7 @@ export type ResolvedBackboneFile = { path: string } | { error: string; hint: str
  * package is looked up from emoc's own install first, then from `baseDir`, so a user can install an
  * optional peer either next to emoc or in their project.
  */
-export function resolveBackboneFile(
-  name: string,
-  weightsPathFromSpec: string | null,
-  baseDir: string,
-): ResolvedBackboneFile {
+export function resolveBackboneFile(name: string, weightsPathFromSpec: string | null, baseDir: string): ResolvedBackboneFile {
   if (weightsPathFromSpec !== null) return resolveSpecPath(weightsPathFromSpec, baseDir);
   const spec = BACKBONES[name];
   if (!spec) {

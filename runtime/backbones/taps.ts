@@ -51,11 +51,7 @@ export function nodesFor(spec: BackboneSpec | undefined, plans: TapPlan[]): stri
  * The [n, width] value of each plan, from the executed node values. Call inside tf.tidy.
  * The l2 norm gets a tiny epsilon so an all-zero feature (a blank image after ReLU) stays finite.
  */
-export function tapValues(
-  spec: BackboneSpec | undefined,
-  plans: TapPlan[],
-  nodeValues: Map<string, tf.Tensor>,
-): tf.Tensor2D[] {
+export function tapValues(spec: BackboneSpec | undefined, plans: TapPlan[], nodeValues: Map<string, tf.Tensor>): tf.Tensor2D[] {
   const value = (p: TapPlan): tf.Tensor2D => {
     if (p.op === 'l2norm') {
       const base = value(planTap(spec, p.of!));

@@ -54,7 +54,8 @@ export interface SelectOptions {
  * Measured since: three full `emoc run specs/s1.emo --threads 2` runs and 220 bench steps, no hang,
  * the same numbers on every run. EMOC_WASM_THREADS (or `threads`) overrides it.
  */
-export const DEFAULT_WASM_THREADS = Number(process.env['EMOC_WASM_THREADS'] ?? '') > 0 ? Number(process.env['EMOC_WASM_THREADS']) : Math.min(8, os.availableParallelism());
+export const DEFAULT_WASM_THREADS =
+  Number(process.env['EMOC_WASM_THREADS'] ?? '') > 0 ? Number(process.env['EMOC_WASM_THREADS']) : Math.min(8, os.availableParallelism());
 
 /** What the last successful selectBackend call set up (so a second identical call is a no-op). */
 let current: { info: BackendInfo; native: 'gpu' | 'cpu' | null } | null = null;
@@ -198,12 +199,17 @@ async function initWasm(threads: number): Promise<void> {
     tf.removeBackend('wasm');
     tf.registerBackend('wasm', factory, 2);
   }
-  wasmSimd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean;
+  wasmSimd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
   const threaded = wanted > 1 && wasmSimd;
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threaded);
   tfwasm.setThreadsCount(wanted);
   const ok = threaded ? await withNodeThreadShims(wanted, () => tf.setBackend('wasm')) : await tf.setBackend('wasm');
-  if (!ok) throw new BackendError('The wasm backend failed to initialise', '', 'choose another backend (--backend cpu), or run with fewer threads (--threads 1)');
+  if (!ok)
+    throw new BackendError(
+      'The wasm backend failed to initialise',
+      '',
+      'choose another backend (--backend cpu), or run with fewer threads (--threads 1)',
+    );
   wasmThreads = tfwasm.getThreadsCount();
   // emoc's own SIMD kernels run on the backend's memory with as many threads as the backend has.
   const memory = wasmBackendMemory(tf.findBackend('wasm'));
@@ -213,7 +219,12 @@ async function initWasm(threads: number): Promise<void> {
 async function initNative(gpu: boolean, forced: boolean): Promise<boolean> {
   const pkg = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
   if (gpu && !cudaPresent()) {
-    if (forced) throw new BackendError(`${pkg} needs an NVIDIA GPU with CUDA, and none was found`, '/proc/driver/nvidia', 'choose another backend (tensorflow, wasm, cpu)');
+    if (forced)
+      throw new BackendError(
+        `${pkg} needs an NVIDIA GPU with CUDA, and none was found`,
+        '/proc/driver/nvidia',
+        'choose another backend (tensorflow, wasm, cpu)',
+      );
     return false;
   }
   if (!(await tryNative(gpu))) {
@@ -222,7 +233,12 @@ async function initNative(gpu: boolean, forced: boolean): Promise<boolean> {
   }
   const ok = await tf.setBackend('tensorflow');
   if (!ok) {
-    if (forced) throw new BackendError(`${pkg} is installed but its backend failed to initialise`, '', 'reinstall it, or choose another backend (wasm, cpu)');
+    if (forced)
+      throw new BackendError(
+        `${pkg} is installed but its backend failed to initialise`,
+        '',
+        'reinstall it, or choose another backend (wasm, cpu)',
+      );
     return false;
   }
   return true;
@@ -276,7 +292,12 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendIn
   } else if (prefer === 'wasm') {
     await initWasm(threads);
   } else if (prefer === 'cpu') {
-    if (!(await tf.setBackend('cpu'))) throw new BackendError('The cpu backend failed to initialise', '', 'reinstall emoc (npm ci): @tensorflow/tfjs-backend-cpu is part of it');
+    if (!(await tf.setBackend('cpu')))
+      throw new BackendError(
+        'The cpu backend failed to initialise',
+        '',
+        'reinstall emoc (npm ci): @tensorflow/tfjs-backend-cpu is part of it',
+      );
   } else {
     if (cudaPresent() && (await initNative(true, false))) native = 'gpu';
     else if (await initNative(false, false)) native = 'cpu';
@@ -284,7 +305,8 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendIn
       try {
         await initWasm(threads);
       } catch {
-        if (!(await tf.setBackend('cpu'))) throw new BackendError('No TensorFlow.js backend could be initialised', '', 'reinstall emoc (npm ci)');
+        if (!(await tf.setBackend('cpu')))
+          throw new BackendError('No TensorFlow.js backend could be initialised', '', 'reinstall emoc (npm ci)');
       }
     }
   }

@@ -22,9 +22,7 @@ export function lazyBackbone(ir: BackboneIR, baseDir: string): LazyBackbone {
   let done: LoadedBackbone | null = null;
   return {
     get() {
-      pending ??= import('../backbones/load.ts')
-        .then((m) => m.loadBackbone(ir, baseDir))
-        .then((b) => (done = b));
+      pending ??= import('../backbones/load.ts').then((m) => m.loadBackbone(ir, baseDir)).then((b) => (done = b));
       return pending;
     },
     get loaded() {

@@ -63,7 +63,9 @@ export interface KeyedFiles {
  * per file keeps this at about 50 ms for FER2013's 60 MB.
  */
 export function decodedKey(size: readonly number[], pipeline: string, files: KeyedFiles): string {
-  const h = createHash('sha256').update(JSON.stringify([FORMAT_VERSION, pipeline, decoderVersions(), size, files.lengths.length, files.unreadable]));
+  const h = createHash('sha256').update(
+    JSON.stringify([FORMAT_VERSION, pipeline, decoderVersions(), size, files.lengths.length, files.unreadable]),
+  );
   h.update(new Uint8Array(files.lengths.buffer, files.lengths.byteOffset, files.lengths.byteLength));
   for (const piece of files.bytes) h.update(piece);
   return h.digest('hex');
@@ -111,7 +113,13 @@ export const KEEP_PER_SOURCE = 3;
  * Writes the entry for `key` (failed images as zeros in the payload, their reasons in the header), then
  * removes the oldest entries of the same source and size beyond KEEP_PER_SOURCE.
  */
-export async function writeDecoded(root: string, key: string, source: string, size: [number, number, number], images: readonly CachedImage[]): Promise<void> {
+export async function writeDecoded(
+  root: string,
+  key: string,
+  source: string,
+  size: [number, number, number],
+  images: readonly CachedImage[],
+): Promise<void> {
   const per = size[0] * size[1] * size[2];
   const payload = new Uint8Array(images.length * per);
   const failures: Array<[number, string]> = [];

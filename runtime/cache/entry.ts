@@ -33,7 +33,12 @@ export async function writeEntry(path: string, key: string, meta: EntryMeta, dat
     // internal: the caller (features.ts) computes meta from data, so a mismatch is a bug
     throw new Error(`feature matrix has ${data.length} values; expected ${meta.n} x ${meta.width}`);
   }
-  await writeFrame<EntryHeader>(path, MAGIC, { version: FORMAT_VERSION, key, meta }, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  await writeFrame<EntryHeader>(
+    path,
+    MAGIC,
+    { version: FORMAT_VERSION, key, meta },
+    new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  );
 }
 
 /** Reads and verifies an entry (magic, key, length, checksum); throws CorruptEntryError on any mismatch. */

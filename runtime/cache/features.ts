@@ -218,10 +218,7 @@ export interface ClearFilter {
  * For `emoc cache clear`: removes matching entries (all when no filter). Unreadable entries and
  * stale temp files are always removed: nothing would ever read them.
  */
-export async function clearCache(
-  root: string = defaultCacheRoot(),
-  filter: ClearFilter = {},
-): Promise<{ removed: number; bytes: number }> {
+export async function clearCache(root: string = defaultCacheRoot(), filter: ClearFilter = {}): Promise<{ removed: number; bytes: number }> {
   let removed = 0;
   let bytes = 0;
   for (const row of await listCache(root)) {

@@ -81,7 +81,12 @@ export async function writeFrame<H extends FrameHeader>(
 }
 
 /** Parses the prefix of an entry; throws CorruptEntryError when it is not a valid header. */
-function parseHeader<H extends FrameHeader>(path: string, magic: string, version: number, buf: Buffer): { header: H; payloadOffset: number } {
+function parseHeader<H extends FrameHeader>(
+  path: string,
+  magic: string,
+  version: number,
+  buf: Buffer,
+): { header: H; payloadOffset: number } {
   if (buf.length < magic.length + 4 || buf.toString('latin1', 0, magic.length) !== magic) {
     throw new CorruptEntryError(path, `bad magic (not an emoc ${magic} file)`);
   }
@@ -103,7 +108,12 @@ function parseHeader<H extends FrameHeader>(path: string, magic: string, version
  * Reads and verifies an entry (magic, version, key, length, checksum); throws CorruptEntryError on any
  * mismatch. The payload is a view into the file's buffer (4-byte aligned, so a Float32Array can wrap it).
  */
-export async function readFrame<H extends FrameHeader>(path: string, magic: string, version: number, expectedKey: string): Promise<{ header: H; payload: Uint8Array }> {
+export async function readFrame<H extends FrameHeader>(
+  path: string,
+  magic: string,
+  version: number,
+  expectedKey: string,
+): Promise<{ header: H; payload: Uint8Array }> {
   // One read call: fs.promises.readFile would take a 74 MB entry in 512 KB round trips to the thread pool.
   const buf = readFileSync(path);
   const { header, payloadOffset } = parseHeader<H>(path, magic, version, buf);
@@ -111,13 +121,18 @@ export async function readFrame<H extends FrameHeader>(path: string, magic: stri
   const actual = buf.length - payloadOffset;
   if (actual !== header.payloadBytes) throw new CorruptEntryError(path, `payload is ${actual} bytes; header says ${header.payloadBytes}`);
   const payload = buf.subarray(payloadOffset);
-  const intact = header.crc32 !== undefined ? crc32(payload) === header.crc32 : header.sha256 !== undefined && sha256(payload) === header.sha256;
+  const intact =
+    header.crc32 !== undefined ? crc32(payload) === header.crc32 : header.sha256 !== undefined && sha256(payload) === header.sha256;
   if (!intact) throw new CorruptEntryError(path, 'payload checksum mismatch');
   return { header, payload };
 }
 
 /** Reads only the header (for listing); does not verify the payload. */
-export async function readFrameHeader<H extends FrameHeader>(path: string, magic: string, version: number): Promise<{ header: H; fileBytes: number }> {
+export async function readFrameHeader<H extends FrameHeader>(
+  path: string,
+  magic: string,
+  version: number,
+): Promise<{ header: H; fileBytes: number }> {
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();

@@ -12,7 +12,14 @@ export type CacheRow =
 
 /** Every entry (and leftover temp file) under `root`: decoded data sets first, then features. */
 export async function listAllCache(root: string): Promise<CacheRow[]> {
-  const data = (await listDecoded(root)).map((r): CacheRow => ({ kind: 'data', path: r.path, bytes: r.bytes, ok: r.ok, problem: r.problem, ...r.meta }));
+  const data = (await listDecoded(root)).map((r): CacheRow => ({
+    kind: 'data',
+    path: r.path,
+    bytes: r.bytes,
+    ok: r.ok,
+    problem: r.problem,
+    ...r.meta,
+  }));
   const features = (await listCache(root)).map((r): CacheRow => ({ kind: 'features', ...r }));
   return [...data, ...features];
 }

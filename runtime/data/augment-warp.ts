@@ -50,7 +50,17 @@ function viewAffine(view: View, h: number, w: number, aug: ViewAug): Affine {
  * Renders one view into `out` (h*w*C bytes): the affine resampling, then the pixel steps and the erase.
  * `src` is an H x W x C image.
  */
-export function renderView(src: Uint8Array, H: number, W: number, C: number, view: View, h: number, w: number, aug: ViewAug, out: Uint8Array): void {
+export function renderView(
+  src: Uint8Array,
+  H: number,
+  W: number,
+  C: number,
+  view: View,
+  h: number,
+  w: number,
+  aug: ViewAug,
+  out: Uint8Array,
+): void {
   resample(src, H, W, C, viewAffine(view, h, w, aug), h, w, out);
   if (aug.pixels.length > 0) adjustPixels(out, aug);
   if (aug.erase) {

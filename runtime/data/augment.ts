@@ -94,7 +94,18 @@ export function centreView(H: number, W: number, h: number, w: number): View {
  * Copies one view of an H x W x C image into `dst` at `offset` as float (0..255), h*w*C values.
  * This is the only place pixels are copied on the training path: no intermediate crop arrays.
  */
-export function writeView(src: Uint8Array, H: number, W: number, C: number, view: View, h: number, w: number, dst: Float32Array, offset: number, lut: Float32Array = RAW): void {
+export function writeView(
+  src: Uint8Array,
+  H: number,
+  W: number,
+  C: number,
+  view: View,
+  h: number,
+  w: number,
+  dst: Float32Array,
+  offset: number,
+  lut: Float32Array = RAW,
+): void {
   checkWindow(H, W, view.y, view.x, h, w);
   let o = offset;
   for (let r = 0; r < h; r++) {
@@ -137,7 +148,11 @@ function trainCrop(train: readonly TrainAug[]): Extract<TrainAug, { size: [numbe
   const crops = train.filter((a): a is Extract<TrainAug, { size: [number, number] }> => a.kind === 'tencrop' || a.kind === 'randomcrop');
   // The compiler refuses two crops; this is the backstop for an IR that did not come through it.
   if (crops.length > 1) {
-    throw new NotRunnableError(`at most one crop augmentation can be used for training, got ${crops.map((c) => c.kind).join(' + ')}`, '', 'keep one of tencrop and randomcrop in the augment section');
+    throw new NotRunnableError(
+      `at most one crop augmentation can be used for training, got ${crops.map((c) => c.kind).join(' + ')}`,
+      '',
+      'keep one of tencrop and randomcrop in the augment section',
+    );
   }
   return crops[0] ?? null;
 }
@@ -156,7 +171,11 @@ export function viewsPerImage(train: readonly TrainAug[]): number {
  * ten-crop size, else the decoded size. A test ten-crop of another size than the training crop cannot
  * feed the same network, so it is an error.
  */
-export function networkInputSize(input: readonly [number, number, number], train: readonly TrainAug[], test: TestAug): [number, number, number] {
+export function networkInputSize(
+  input: readonly [number, number, number],
+  train: readonly TrainAug[],
+  test: TestAug,
+): [number, number, number] {
   const [H, W, C] = input;
   const c = trainCrop(train);
   let size: [number, number] = [H, W];
@@ -164,11 +183,19 @@ export function networkInputSize(input: readonly [number, number, number], train
   else if (test.kind === 'tencrop') size = test.size;
   if (c && test.kind === 'tencrop' && (test.size[0] !== c.size[0] || test.size[1] !== c.size[1])) {
     // Compile error E035; the backstop for an IR that did not come through the compiler.
-    throw new NotRunnableError(`test tencrop ${test.size.join('x')} differs from the training crop ${c.size.join('x')}`, '', 'the network takes one input size: use the same crop size for training and test');
+    throw new NotRunnableError(
+      `test tencrop ${test.size.join('x')} differs from the training crop ${c.size.join('x')}`,
+      '',
+      'the network takes one input size: use the same crop size for training and test',
+    );
   }
   // Compile error E033; the backstop for an IR that did not come through the compiler.
   if (size[0] > H || size[1] > W) {
-    throw new NotRunnableError(`crop ${size.join('x')} is larger than the ${H}x${W} input images`, '', `use a crop no larger than ${H}x${W}, or a larger input size`);
+    throw new NotRunnableError(
+      `crop ${size.join('x')} is larger than the ${H}x${W} input images`,
+      '',
+      `use a crop no larger than ${H}x${W}, or a larger input size`,
+    );
   }
   return [size[0], size[1], C];
 }

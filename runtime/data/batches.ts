@@ -114,7 +114,14 @@ export function trainViewImages(set: ImageSet, opts: TrainBatchOptions, count: n
   for (let i = 0; i < Math.min(count, epoch.total); i++) {
     const pixels = new Uint8Array(epoch.h * epoch.w * set.channels);
     const image = epoch.renderBytes(epoch.order[i], pixels);
-    out.push({ pixels, height: epoch.h, width: epoch.w, channels: set.channels, label: set.labels[image], origin: set.origins[image] ?? '' });
+    out.push({
+      pixels,
+      height: epoch.h,
+      width: epoch.w,
+      channels: set.channels,
+      label: set.labels[image],
+      origin: set.origins[image] ?? '',
+    });
   }
   return out;
 }
@@ -267,6 +274,8 @@ function checkBatchSize(batchSize: number): void {
 // internal: a caller's contract (pass networkInputSize's result)
 function checkInputSize(given: readonly number[], expected: readonly number[], who: string): void {
   if (given.some((v, i) => v !== expected[i])) {
-    throw new Error(`${who}: inputSize ${given.join('x')} is not the network input ${expected.join('x')} for these images and augmentations (use networkInputSize)`);
+    throw new Error(
+      `${who}: inputSize ${given.join('x')} is not the network input ${expected.join('x')} for these images and augmentations (use networkInputSize)`,
+    );
   }
 }

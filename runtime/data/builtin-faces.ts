@@ -80,7 +80,11 @@ function checkOptions(opts: BuiltinFacesOptions): Emotion[] {
   const where = 'builtin:faces';
   const positiveInt = (x: number) => Number.isInteger(x) && x > 0;
   if (!Number.isInteger(opts.images) || opts.images < 0) {
-    throw new DataError(`builtin:faces needs a whole number of images, got ${opts.images}`, where, 'write e.g. builtin:faces(images: 2000)');
+    throw new DataError(
+      `builtin:faces needs a whole number of images, got ${opts.images}`,
+      where,
+      'write e.g. builtin:faces(images: 2000)',
+    );
   }
   if (!positiveInt(opts.height) || !positiveInt(opts.width) || opts.height < 8 || opts.width < 8) {
     throw new DataError(`builtin:faces cannot draw ${opts.height}x${opts.width} images`, where, 'use an input size of at least 8x8');

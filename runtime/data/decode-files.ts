@@ -53,7 +53,8 @@ export async function decodeFiles(items: readonly FileImage[], size: Size, opts:
       return new DecodeError(it.origin, reason);
     }
   });
-  const digest = opts.cacheDir === undefined ? undefined : decodedKey(size, DECODE_PIPELINE, { lengths, unreadable, bytes: reader.pieces() });
+  const digest =
+    opts.cacheDir === undefined ? undefined : decodedKey(size, DECODE_PIPELINE, { lengths, unreadable, bytes: reader.pieces() });
   // Relative to the working folder when inside it (.emoc/cache/...), else absolute.
   const shown = (path: string) => {
     const rel = relative(process.cwd(), path);
@@ -70,7 +71,8 @@ export async function decodeFiles(items: readonly FileImage[], size: Size, opts:
       }
     } catch (err) {
       // A cache that cannot be read (corrupt, unreadable folder) only costs the decode it would have saved.
-      if (err instanceof CorruptEntryError) notes.push(`data cache entry ${shown(err.path)} is corrupt (${err.reason}): decoded the images again`);
+      if (err instanceof CorruptEntryError)
+        notes.push(`data cache entry ${shown(err.path)} is corrupt (${err.reason}): decoded the images again`);
       else notes.push(`could not read the data cache (${shortReason(err)}): decoded the images again`);
     }
   }

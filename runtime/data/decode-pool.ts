@@ -47,12 +47,21 @@ function defaultWorkers(images: number): number {
 }
 
 /** Decodes every image to [h, w, c] HWC uint8, in order; an unusable image gives its DecodeError. */
-export async function decodeMany(images: readonly EncodedImage[], size: Size, opts: DecodeManyOptions = {}): Promise<Array<Uint8Array | DecodeError>> {
+export async function decodeMany(
+  images: readonly EncodedImage[],
+  size: Size,
+  opts: DecodeManyOptions = {},
+): Promise<Array<Uint8Array | DecodeError>> {
   const workers = opts.workers ?? defaultWorkers(images.length);
   let done = 0;
   opts.onProgress?.(0, images.length);
   if (workers <= 0) {
-    const settled = await mapLimit(images, DECODE_CONCURRENCY, (im) => decodeImage(im.bytes, size, im.origin), () => opts.onProgress?.(++done, images.length));
+    const settled = await mapLimit(
+      images,
+      DECODE_CONCURRENCY,
+      (im) => decodeImage(im.bytes, size, im.origin),
+      () => opts.onProgress?.(++done, images.length),
+    );
     return settled.map((r) => {
       if (r.status === 'fulfilled') return r.value;
       if (r.reason instanceof DecodeError) return r.reason;
@@ -70,7 +79,12 @@ function chunkRequest(id: number, images: readonly EncodedImage[], size: Size): 
   return { id, size, bytes, offsets, origins: images.map((im) => im.origin) };
 }
 
-async function decodeInWorkers(images: readonly EncodedImage[], size: Size, workers: number, progressed: (n: number) => void): Promise<Array<Uint8Array | DecodeError>> {
+async function decodeInWorkers(
+  images: readonly EncodedImage[],
+  size: Size,
+  workers: number,
+  progressed: (n: number) => void,
+): Promise<Array<Uint8Array | DecodeError>> {
   const per = size[0] * size[1] * size[2];
   const chunks = Math.ceil(images.length / CHUNK);
   const out = new Array<Uint8Array | DecodeError>(images.length);

@@ -15,7 +15,9 @@ parentPort!.on('message', async (req: ChunkRequest) => {
   try {
     // A few in flight: JPEGs on the fast path decode synchronously inside, but images that go through
     // sharp wait on libvips, and those should overlap.
-    const settled = await mapLimit(req.origins, DECODE_CONCURRENCY, (origin, i) => decodeImage(req.bytes.subarray(req.offsets[i], req.offsets[i + 1]), req.size, origin));
+    const settled = await mapLimit(req.origins, DECODE_CONCURRENCY, (origin, i) =>
+      decodeImage(req.bytes.subarray(req.offsets[i], req.offsets[i + 1]), req.size, origin),
+    );
     settled.forEach((r, i) => {
       if (r.status === 'fulfilled') pixels.set(r.value, i * per);
       else if (r.reason instanceof DecodeError) failed.push([i, r.reason.reason]);

@@ -18,7 +18,8 @@ import { findName, pathKind, readFolder } from './files.ts';
 import type { PendingImage, ScannedSource } from './scan.ts';
 import { DataError, type SkippedImage } from './types.ts';
 
-const FORMAT_HINT = 'a FER2013 CSV has a header line "emotion,pixels,Usage" and one row per image: label id 0-6, 48*48 space-separated grey values, split';
+const FORMAT_HINT =
+  'a FER2013 CSV has a header line "emotion,pixels,Usage" and one row per image: label id 0-6, 48*48 space-separated grey values, split';
 
 type Split = 'train' | 'val' | 'private';
 const USAGE: Record<string, Split> = { training: 'train', publictest: 'val', privatetest: 'private' };
@@ -72,7 +73,8 @@ export function parsePixels(text: string): Uint8Array | string {
 /** The CSV file a fer2013 source names: the file itself, or fer2013.csv (or the only .csv) in a folder. */
 async function findCsv(abs: string, display: string): Promise<string> {
   const kind = await pathKind(abs);
-  if (kind === 'missing') throw new DataError(`FER2013 file '${display}' does not exist`, abs, "paths in a spec are relative to the spec file's folder");
+  if (kind === 'missing')
+    throw new DataError(`FER2013 file '${display}' does not exist`, abs, "paths in a spec are relative to the spec file's folder");
   if (kind === 'file') return abs;
   const { files } = await readFolder(abs, display);
   const csvs = files.filter((n) => n.toLowerCase().endsWith('.csv'));
@@ -82,7 +84,13 @@ async function findCsv(abs: string, display: string): Promise<string> {
 }
 
 /** With `withTest` (the spec's `test auto`), PrivateTest rows are the test split when PublicTest is the validation one. */
-export async function scanFer2013(path: string, baseDir: string, classes: readonly string[], limitPerClass?: number, withTest = false): Promise<ScannedSource> {
+export async function scanFer2013(
+  path: string,
+  baseDir: string,
+  classes: readonly string[],
+  limitPerClass?: number,
+  withTest = false,
+): Promise<ScannedSource> {
   const file = await findCsv(resolve(baseDir, path), path);
   const display = file === resolve(baseDir, path) ? path : join(path, file.slice(file.lastIndexOf('/') + 1));
 

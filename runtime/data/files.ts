@@ -102,7 +102,10 @@ export async function readFolder(dir: string, display: string): Promise<FolderLi
   }
   if (linkedFiles.length > 0) {
     const first = linkedFiles.sort((a, b) => byCodeUnit(a.name, b.name))[0];
-    const more = linkedFiles.length > 1 ? ` (${linkedFiles.length} linked files; first '${first.name}' -> '${first.target}')` : ` ('${first.name}' -> '${first.target}')`;
+    const more =
+      linkedFiles.length > 1
+        ? ` (${linkedFiles.length} linked files; first '${first.name}' -> '${first.target}')`
+        : ` ('${first.name}' -> '${first.target}')`;
     notes.push(`followed file links in '${display}'${more}`);
   }
   return { dirs: dirs.sort(byCodeUnit), files: files.sort(byCodeUnit), notes };

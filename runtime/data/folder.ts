@@ -31,7 +31,13 @@ export interface ClassRoot {
  * The images under one folder of class folders. When `required`, every listed class must have a folder
  * (a DataError otherwise); when not (validation splits), missing classes are only noted.
  */
-export async function scanClassRoot(abs: string, display: string, classes: readonly string[], required: boolean, limitPerClass?: number): Promise<ClassRoot> {
+export async function scanClassRoot(
+  abs: string,
+  display: string,
+  classes: readonly string[],
+  required: boolean,
+  limitPerClass?: number,
+): Promise<ClassRoot> {
   const listing = await readFolder(abs, display);
   const folders = listing.dirs;
   // Named without the split, so a folder left out of both train/ and val/ gives one note, not two.
@@ -49,7 +55,11 @@ export async function scanClassRoot(abs: string, display: string, classes: reado
     const list = match.missing.map((c) => `'${c}'`).join(', ');
     const which = match.missing.length === 1 ? `class ${list} has` : `classes ${list} have`;
     if (required) {
-      throw new DataError(`${which} no folder in '${display}'`, abs, `add a folder of images per class (e.g. '${match.missing[0]}/'), or remove the class from the spec's classes`);
+      throw new DataError(
+        `${which} no folder in '${display}'`,
+        abs,
+        `add a folder of images per class (e.g. '${match.missing[0]}/'), or remove the class from the spec's classes`,
+      );
     }
     notes.push(`${which} no folder in '${display}': no validation images for ${match.missing.length === 1 ? 'it' : 'them'}`);
   }
@@ -66,7 +76,9 @@ export async function scanClassRoot(abs: string, display: string, classes: reado
     const { images, others } = splitImages(inside.files);
     if (others.length > 0) {
       const shown = others.slice(0, 3).join(', ') + (others.length > 3 ? ', ...' : '');
-      notes.push(`folder '${join(display, folder)}': ${others.length} file(s) that are not ${IMAGE_EXTENSIONS.join('/')} left out (${shown})`);
+      notes.push(
+        `folder '${join(display, folder)}': ${others.length} file(s) that are not ${IMAGE_EXTENSIONS.join('/')} left out (${shown})`,
+      );
     }
     for (const name of images) {
       // The limit counts per class, across merged folders (e.g. happy/ and happiness/).
@@ -100,7 +112,13 @@ async function openRoot(abs: string, display: string): Promise<{ dirs: string[];
  * A folder of class folders, or of train/ + val/ (or test/) splits of class folders. With `withTest`
  * (the spec's `test auto`), a test/ beside train/ and val/ is the test split.
  */
-export async function scanFolder(path: string, baseDir: string, classes: readonly string[], limitPerClass?: number, withTest = false): Promise<ScannedSource> {
+export async function scanFolder(
+  path: string,
+  baseDir: string,
+  classes: readonly string[],
+  limitPerClass?: number,
+  withTest = false,
+): Promise<ScannedSource> {
   const abs = resolve(baseDir, path);
   const { dirs, notes } = await openRoot(abs, path);
   const trainName = findName(dirs, TRAIN_NAMES);
@@ -111,12 +129,16 @@ export async function scanFolder(path: string, baseDir: string, classes: readonl
   }
 
   const valName = findName(dirs, VAL_NAMES) ?? findName(dirs, TEST_NAMES);
-  if (valName !== undefined && TEST_NAMES.includes(valName.toLowerCase())) notes.push(`folder '${join(path, valName)}' is used as the validation split (there is no val/)`);
+  if (valName !== undefined && TEST_NAMES.includes(valName.toLowerCase()))
+    notes.push(`folder '${join(path, valName)}' is used as the validation split (there is no val/)`);
   const testName = withTest && valName !== undefined && VAL_NAMES.includes(valName.toLowerCase()) ? findName(dirs, TEST_NAMES) : undefined;
-  notes.push(...otherFolderNotes(dirs, [trainName, valName, testName], path, `is not a train/ or val/${withTest ? ' or test/' : ''} split`));
+  notes.push(
+    ...otherFolderNotes(dirs, [trainName, valName, testName], path, `is not a train/ or val/${withTest ? ' or test/' : ''} split`),
+  );
   const train = await scanClassRoot(join(abs, trainName), join(path, trainName), classes, true, limitPerClass);
   const val = valName === undefined ? null : await scanClassRoot(join(abs, valName), join(path, valName), classes, false, limitPerClass);
-  const test = testName === undefined ? null : await scanClassRoot(join(abs, testName), join(path, testName), classes, false, limitPerClass);
+  const test =
+    testName === undefined ? null : await scanClassRoot(join(abs, testName), join(path, testName), classes, false, limitPerClass);
   if (test) test.notes = test.notes.map((n) => n.replace(/: no validation images for/, ': no test images for'));
   return { ...source(train, val, [...notes, ...(test?.notes ?? [])], path, abs), test: test?.items ?? null };
 }
@@ -127,7 +149,11 @@ export async function scanSfew(path: string, baseDir: string, classes: readonly 
   const { dirs, notes } = await openRoot(abs, path);
   const trainName = findName(dirs, TRAIN_NAMES);
   if (trainName === undefined) {
-    throw new DataError(`'${path}' is not an SFEW folder: it has no Train/ folder`, abs, 'SFEW layout: Train/<Class>/*.png and Val/<Class>/*.png');
+    throw new DataError(
+      `'${path}' is not an SFEW folder: it has no Train/ folder`,
+      abs,
+      'SFEW layout: Train/<Class>/*.png and Val/<Class>/*.png',
+    );
   }
   const valName = findName(dirs, VAL_NAMES);
   notes.push(...otherFolderNotes(dirs, [trainName, valName], path, 'is not an SFEW Train/ or Val/ split (SFEW Test/ has no labels)'));

@@ -46,7 +46,16 @@ const ascii = (b: Uint8Array, at: number, text: string) => {
  */
 export function jpegInfo(b: Uint8Array): JpegInfo | null {
   if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return null;
-  const info: JpegInfo = { width: 0, height: 0, components: 0, precision: 0, exif: false, icc: false, adobe: false, complete: b[b.length - 2] === 0xff && b[b.length - 1] === 0xd9 };
+  const info: JpegInfo = {
+    width: 0,
+    height: 0,
+    components: 0,
+    precision: 0,
+    exif: false,
+    icc: false,
+    adobe: false,
+    complete: b[b.length - 2] === 0xff && b[b.length - 1] === 0xd9,
+  };
   let p = 2;
   while (p + 4 <= b.length) {
     if (b[p] !== 0xff) return null;

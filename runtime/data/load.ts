@@ -39,7 +39,11 @@ export async function loadData(data: DataIR, opts: LoadOptions): Promise<LoadedD
   // The spec's own test source (`test "path"`); 'auto' was taken by the scanner above.
   const test = data.test ?? null;
   if (test !== null && test !== 'auto') {
-    const found = await scanEvalSource(test.path, opts.baseDir, data.classes, { kind: test.kind, limitPerClass: opts.limitPerClass, strict: false });
+    const found = await scanEvalSource(test.path, opts.baseDir, data.classes, {
+      kind: test.kind,
+      limitPerClass: opts.limitPerClass,
+      strict: false,
+    });
     const split = await decodeSplit(found.items, found, data.input as Size, opts);
     loaded.test = split.set;
     loaded.skipped.push(...found.skipped, ...split.skipped);
@@ -61,7 +65,11 @@ export async function decodeSplit(
   const decoded = await decodeAll(items, size, from.where, opts as LoadOptions);
   if (items.length > 0 && decoded.ok.length === 0) {
     const first = decoded.skipped[0];
-    throw new DataError(`none of the ${items.length} images in '${from.display}' could be read`, from.where, `first failure: ${first.origin}: ${first.reason}`);
+    throw new DataError(
+      `none of the ${items.length} images in '${from.display}' could be read`,
+      from.where,
+      `first failure: ${first.origin}: ${first.reason}`,
+    );
   }
   const notes = [...decoded.notes];
   if (decoded.skipped.length > 0) notes.push(`${decoded.skipped.length} unreadable image(s) skipped in '${from.display}'`);
@@ -90,7 +98,11 @@ async function loadSource(data: DataIR, opts: LoadOptions): Promise<LoadedData> 
 
 function loadBuiltin(data: DataIR, opts: LoadOptions): LoadedData {
   if (!opts.builtin) {
-    throw new DataError('the built-in faces data set is not available here', 'data builtin faces', 'the runner must pass loadData a builtin generator (opts.builtin)');
+    throw new DataError(
+      'the built-in faces data set is not available here',
+      'data builtin faces',
+      'the runner must pass loadData a builtin generator (opts.builtin)',
+    );
   }
   const { train, val } = opts.builtin(data, opts.seed);
   return { classes: [...data.classes], train, val, skipped: [], notes: [] };
@@ -147,7 +159,12 @@ async function decodeSource(source: ScannedSource, data: DataIR, opts: LoadOptio
 }
 
 /** Stops the run when a listed class has no images in `items` (the training split). */
-function requireEveryClass(items: readonly PendingImage[], classes: readonly string[], source: ScannedSource, message: (label: number) => string): void {
+function requireEveryClass(
+  items: readonly PendingImage[],
+  classes: readonly string[],
+  source: ScannedSource,
+  message: (label: number) => string,
+): void {
   const counts = new Array<number>(classes.length).fill(0);
   for (const it of items) counts[it.label]++;
   const empty = counts.findIndex((n) => n === 0);
@@ -168,12 +185,22 @@ interface Decoded {
  * decode-files.ts (all cores, the data cache); other sources (CSV rows) through their own decode, a
  * few at a time.
  */
-async function decodeAll(items: readonly PendingImage[], size: Size, where: string, opts: LoadOptions): Promise<{ ok: Decoded[]; skipped: SkippedImage[]; notes: string[] }> {
+async function decodeAll(
+  items: readonly PendingImage[],
+  size: Size,
+  where: string,
+  opts: LoadOptions,
+): Promise<{ ok: Decoded[]; skipped: SkippedImage[]; notes: string[] }> {
   let results: Array<Uint8Array | DecodeError>;
   let notes: string[] = [];
   if (items.length > 0 && items.every((it) => it.file !== undefined)) {
     const files = items.map((it) => ({ file: it.file!, origin: it.origin }));
-    ({ results, notes } = await decodeFiles(files, size, { cacheDir: opts.cacheDir, source: where, workers: opts.decodeWorkers, onProgress: opts.onProgress }));
+    ({ results, notes } = await decodeFiles(files, size, {
+      cacheDir: opts.cacheDir,
+      source: where,
+      workers: opts.decodeWorkers,
+      onProgress: opts.onProgress,
+    }));
   } else {
     let done = 0;
     opts.onProgress?.(0, items.length);

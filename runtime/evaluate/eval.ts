@@ -58,10 +58,15 @@ export async function evalRun(runDir: string, dataPath: string, opts: EvalOption
   if (!st.isDirectory()) throw new RunFolderError('not a folder', runDir, RUN_HINT);
   const ir = readRunIR(runDir);
   const modelDir = path.join(runDir, RUN_FILES.model);
-  if (!fs.existsSync(path.join(modelDir, 'model.json'))) throw new RunFolderError(`has no trained model (no ${RUN_FILES.model}/model.json)`, runDir, RUN_HINT);
+  if (!fs.existsSync(path.join(modelDir, 'model.json')))
+    throw new RunFolderError(`has no trained model (no ${RUN_FILES.model}/model.json)`, runDir, RUN_HINT);
 
   // The data is checked and decoded before the backend starts: a bad path fails fast.
-  const found = await scanEvalSource(dataPath, process.cwd(), ir.data.classes, { split: opts.split, limitPerClass: opts.limitPerClass, strict: true });
+  const found = await scanEvalSource(dataPath, process.cwd(), ir.data.classes, {
+    split: opts.split,
+    limitPerClass: opts.limitPerClass,
+    strict: true,
+  });
   const decoded = await decodeSplit(found.items, found, ir.data.input as Size, { cacheDir: opts.cacheDir ?? defaultCacheRoot() });
 
   await selectBackend({ prefer: opts.backend ?? 'auto' });
@@ -77,7 +82,11 @@ export async function evalRun(runDir: string, dataPath: string, opts: EvalOption
   const present = ir.data.classes.filter((_, i) => counts[i] > 0);
   const recall = confusion.map((row, i) => (counts[i] > 0 ? row[i] / counts[i] : null));
 
-  const key = crypto.createHash('sha256').update(`${found.where}\n${opts.split ?? ''}\n${opts.limitPerClass ?? ''}`).digest('hex').slice(0, 8);
+  const key = crypto
+    .createHash('sha256')
+    .update(`${found.where}\n${opts.split ?? ''}\n${opts.limitPerClass ?? ''}`)
+    .digest('hex')
+    .slice(0, 8);
   const dir = path.join(runDir, RUN_FILES.eval, `${safeName(path.basename(found.where)) || 'data'}-${key}`);
   fs.mkdirSync(dir, { recursive: true });
   const result: EvalResult = {
@@ -96,7 +105,14 @@ export async function evalRun(runDir: string, dataPath: string, opts: EvalOption
     notes: [...found.notes, ...decoded.notes],
   };
   const { confusion: _matrix, dir: _dir, ...metrics } = result;
-  writeJsonAtomic(path.join(dir, 'metrics.json'), { run: path.resolve(runDir), path: found.where, split: opts.split ?? null, limitPerClass: opts.limitPerClass ?? null, ...metrics, evaluatedAt: new Date().toISOString() });
+  writeJsonAtomic(path.join(dir, 'metrics.json'), {
+    run: path.resolve(runDir),
+    path: found.where,
+    split: opts.split ?? null,
+    limitPerClass: opts.limitPerClass ?? null,
+    ...metrics,
+    evaluatedAt: new Date().toISOString(),
+  });
   writeJsonAtomic(path.join(dir, 'confusion.json'), { classes: ir.data.classes, matrix: confusion });
   return result;
 }

@@ -16,13 +16,22 @@ export interface Score {
   confusion: number[][];
 }
 
-export async function scoreSet(ir: ExperimentIR, model: tfl.LayersModel, set: ImageSet, opts: { cacheDir?: string; sink?: EventSink } = {}): Promise<Score> {
+export async function scoreSet(
+  ir: ExperimentIR,
+  model: tfl.LayersModel,
+  set: ImageSet,
+  opts: { cacheDir?: string; sink?: EventSink } = {},
+): Promise<Score> {
   // The set goes in as the feed's validation split. Image feeds get an empty training split (nothing is
   // augmented); the feature feed is given the set as both, as predict does, since it extracts both.
   let feed: Feed;
   if (ir.backbone) {
     const { featureFeed } = await import('../backbone-feed.ts');
-    feed = await featureFeed(ir, { classes: ir.data.classes, train: set, val: set, skipped: [], notes: [] }, { cacheDir: opts.cacheDir, sink: opts.sink ?? (() => {}) });
+    feed = await featureFeed(
+      ir,
+      { classes: ir.data.classes, train: set, val: set, skipped: [], notes: [] },
+      { cacheDir: opts.cacheDir, sink: opts.sink ?? (() => {}) },
+    );
   } else {
     feed = imageFeed(ir, emptySet(set.height, set.width, set.channels), set);
   }

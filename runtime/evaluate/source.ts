@@ -42,14 +42,25 @@ export interface EvalSourceOptions {
   strict: boolean;
 }
 
-export async function scanEvalSource(path: string, baseDir: string, classes: readonly string[], opts: EvalSourceOptions): Promise<EvalSource> {
+export async function scanEvalSource(
+  path: string,
+  baseDir: string,
+  classes: readonly string[],
+  opts: EvalSourceOptions,
+): Promise<EvalSource> {
   const abs = resolve(baseDir, path);
   const kind = await pathKind(abs);
-  if (kind === 'missing') throw new DataError(`'${path}' does not exist`, abs, `${LAYOUT_HINT}; paths are relative to ${baseDir === process.cwd() ? 'the working folder' : "the spec file's folder"}`);
+  if (kind === 'missing')
+    throw new DataError(
+      `'${path}' does not exist`,
+      abs,
+      `${LAYOUT_HINT}; paths are relative to ${baseDir === process.cwd() ? 'the working folder' : "the spec file's folder"}`,
+    );
   if (kind === 'file' || opts.kind === 'fer2013') return scanCsv(path, baseDir, classes, opts);
   if (opts.kind === 'sfew') {
     const sfew = await scanSfew(path, baseDir, classes, opts.limitPerClass);
-    if (sfew.val === null) throw new DataError(`'${path}' has no Val/ folder`, abs, 'SFEW layout: Train/<Class>/ and Val/<Class>/; its Test/ has no labels');
+    if (sfew.val === null)
+      throw new DataError(`'${path}' has no Val/ folder`, abs, 'SFEW layout: Train/<Class>/ and Val/<Class>/; its Test/ has no labels');
     return nonEmpty({ items: sfew.val, skipped: [], notes: sfew.notes, display: path, where: abs });
   }
   return scanDir(path, abs, classes, opts);
@@ -66,7 +77,11 @@ async function scanDir(path: string, abs: string, classes: readonly string[], op
     if (name === undefined) {
       if (dirs.length === 0) throw new DataError(`'${path}' is empty: no class folders and no train/ val/ test/ splits`, abs, LAYOUT_HINT);
       const what = opts.split === undefined ? 'has no class folders and no test/ or val/ split' : `has no split '${opts.split}'`;
-      throw new DataError(`'${path}' ${what}`, abs, splitDirs.length ? `splits found: ${splitDirs.join(', ')}; choose one with --split` : LAYOUT_HINT);
+      throw new DataError(
+        `'${path}' ${what}`,
+        abs,
+        splitDirs.length ? `splits found: ${splitDirs.join(', ')}; choose one with --split` : LAYOUT_HINT,
+      );
     }
     rootAbs = join(abs, name);
     rootDisplay = join(path, name);
@@ -84,7 +99,11 @@ async function scanDir(path: string, abs: string, classes: readonly string[], op
     );
   }
   if (match.labels.size === 0) {
-    throw new DataError(`none of the model's classes (${classes.join(', ')}) has a folder in '${rootDisplay}'`, rootAbs, `class folders found: ${inner.join(', ')}`);
+    throw new DataError(
+      `none of the model's classes (${classes.join(', ')}) has a folder in '${rootDisplay}'`,
+      rootAbs,
+      `class folders found: ${inner.join(', ')}`,
+    );
   }
   const root = await scanClassRoot(rootAbs, rootDisplay, classes, false, opts.limitPerClass);
   return nonEmpty({ items: root.items, skipped: [], notes: root.notes, display: rootDisplay, where: rootAbs });
@@ -108,8 +127,18 @@ async function scanCsv(path: string, baseDir: string, classes: readonly string[]
   else if (SPLITS.test.includes(wanted)) rows = all.test ?? null;
   else if (SPLITS.val.includes(wanted)) rows = all.val;
   else if (SPLITS.train.includes(wanted)) rows = all.train;
-  else throw new DataError(`unknown split '${opts.split}' for a FER2013 CSV`, all.where, 'the CSV splits are train (Training), val (PublicTest) and test (PrivateTest)');
-  if (rows === null || rows.length === 0) throw new DataError(`'${all.display}' has no ${opts.split ?? ''} rows`.replace('  ', ' '), all.where, 'FER2013 Usage values: Training, PublicTest, PrivateTest');
+  else
+    throw new DataError(
+      `unknown split '${opts.split}' for a FER2013 CSV`,
+      all.where,
+      'the CSV splits are train (Training), val (PublicTest) and test (PrivateTest)',
+    );
+  if (rows === null || rows.length === 0)
+    throw new DataError(
+      `'${all.display}' has no ${opts.split ?? ''} rows`.replace('  ', ' '),
+      all.where,
+      'FER2013 Usage values: Training, PublicTest, PrivateTest',
+    );
   const match = matchClasses(FER2013_LABELS, classes, (n) => `FER2013 label '${n}'`);
   const items: PendingImage[] = [];
   const unknown = new Map<string, number>();
@@ -128,13 +157,23 @@ async function scanCsv(path: string, baseDir: string, classes: readonly string[]
   const notes = [...all.notes];
   if (unknown.size > 0) {
     const list = [...unknown].map(([n, k]) => `${k} '${n}'`).join(', ');
-    if (opts.strict) throw new DataError(`'${all.display}' has rows of classes the model does not know (${list})`, all.where, `the model's classes are ${classes.join(', ')}`);
+    if (opts.strict)
+      throw new DataError(
+        `'${all.display}' has rows of classes the model does not know (${list})`,
+        all.where,
+        `the model's classes are ${classes.join(', ')}`,
+      );
     notes.push(`rows left out, not in the experiment's classes: ${list}`);
   }
   return nonEmpty({ items, skipped: all.skipped, notes, display: all.display, where: all.where });
 }
 
 function nonEmpty(source: EvalSource): EvalSource {
-  if (source.items.length === 0) throw new DataError(`no images in '${source.display}'`, source.where, `add images (${IMAGE_EXTENSIONS.join(', ')}) to its class folders`);
+  if (source.items.length === 0)
+    throw new DataError(
+      `no images in '${source.display}'`,
+      source.where,
+      `add images (${IMAGE_EXTENSIONS.join(', ')}) to its class folders`,
+    );
   return source;
 }

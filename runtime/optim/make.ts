@@ -15,7 +15,9 @@ export function makeOptimizer(o: OptimizerIR): tf.Optimizer {
       return new AdamWOptimizer(o.lr, o.beta1, o.beta2, o.epsilon, o.weightDecay);
     case 'sgd':
       // A run folder written before weight decay existed has no weightDecay: none.
-      return o.weightDecay ? new SgdwOptimizer(o.lr, o.momentum, o.nesterov, o.weightDecay) : tf.train.momentum(o.lr, o.momentum, o.nesterov);
+      return o.weightDecay
+        ? new SgdwOptimizer(o.lr, o.momentum, o.nesterov, o.weightDecay)
+        : tf.train.momentum(o.lr, o.momentum, o.nesterov);
   }
 }
 

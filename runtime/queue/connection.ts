@@ -26,8 +26,10 @@ function parse(url: string): URL {
   } catch {
     throw new UserError(`not a queue URL: ${redacted(url)}`, HINT, 2);
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new UserError(`unsupported queue URL scheme ${u.protocol} in ${redacted(url)}`, HINT, 2);
-  if (u.pathname.length > 1 && !/^\/\d+$/.test(u.pathname)) throw new UserError(`the database in ${redacted(url)} must be a number, e.g. /0`, HINT, 2);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new UserError(`unsupported queue URL scheme ${u.protocol} in ${redacted(url)}`, HINT, 2);
+  if (u.pathname.length > 1 && !/^\/\d+$/.test(u.pathname))
+    throw new UserError(`the database in ${redacted(url)} must be a number, e.g. /0`, HINT, 2);
   return u;
 }
 

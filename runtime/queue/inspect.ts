@@ -40,7 +40,12 @@ function toState(job: Job, state: string): PointState {
     index: d.index,
     jobId: String(job.id),
     state,
-    worker: state === 'active' ? (p?.worker ?? job.processedBy ?? null) : state === 'completed' ? ((job.returnvalue as PointResult | null)?.worker ?? null) : null,
+    worker:
+      state === 'active'
+        ? (p?.worker ?? job.processedBy ?? null)
+        : state === 'completed'
+          ? ((job.returnvalue as PointResult | null)?.worker ?? null)
+          : null,
     epoch: p ? `${p.epoch}/${p.epochs}` : null,
     reason: state === 'failed' ? (job.failedReason ?? null) : null,
     result: state === 'completed' ? ((job.returnvalue as PointResult | null) ?? null) : null,

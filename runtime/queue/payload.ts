@@ -76,7 +76,8 @@ export function payloadProblem(raw: unknown): string | null {
   }
   if (p.irVersion !== IR_VERSION) return `the job's IR version is ${String(p.irVersion)}, this worker runs IR version ${IR_VERSION}`;
   for (const k of ['sweep', 'name', 'point', 'specText'] as const) if (typeof p[k] !== 'string') return `the job payload has no ${k}`;
-  if (typeof p.data?.location !== 'string' || typeof p.data?.fingerprint !== 'string') return 'the job payload has no data location and fingerprint';
+  if (typeof p.data?.location !== 'string' || typeof p.data?.fingerprint !== 'string')
+    return 'the job payload has no data location and fingerprint';
   const invalid = validateIR(p.ir);
   if (invalid) return `the job's IR is not valid: ${invalid}`;
   return null;

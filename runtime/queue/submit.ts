@@ -81,7 +81,13 @@ export type FollowEvent =
  * of the unfinished jobs every few seconds (events are not replayed after a Redis restart, states are).
  * Resolves to the number of failed points.
  */
-export async function followPoints(url: string, jobIds: readonly string[], print: FollowLine, pollMs = 2000, onJob: (e: FollowEvent) => void = () => undefined): Promise<number> {
+export async function followPoints(
+  url: string,
+  jobIds: readonly string[],
+  print: FollowLine,
+  pollMs = 2000,
+  onJob: (e: FollowEvent) => void = () => undefined,
+): Promise<number> {
   const connection = connectionOptions(url);
   const queue = new Queue(QUEUE_NAME, { connection });
   const events = new QueueEvents(QUEUE_NAME, { connection });
@@ -98,7 +104,9 @@ export async function followPoints(url: string, jobIds: readonly string[], print
   };
   const describe = (result: PointResult | undefined) => {
     const s = result?.summary;
-    return s ? `${s.status}, val acc ${s.val ? `${(100 * s.val.acc).toFixed(1)}%` : '-'}, ${s.epochsRun} epochs on ${result.worker}` : 'finished';
+    return s
+      ? `${s.status}, val acc ${s.val ? `${(100 * s.val.acc).toFixed(1)}%` : '-'}, ${s.epochsRun} epochs on ${result.worker}`
+      : 'finished';
   };
   const check = async (id: string) => {
     const job: Job | undefined = await queue.getJob(id);
@@ -122,7 +130,10 @@ export async function followPoints(url: string, jobIds: readonly string[], print
     if (!pending.has(jobId)) return;
     const p = data as unknown as PointProgress;
     if (typeof p === 'object' && p && 'epoch' in p) onJob({ kind: 'progress', jobId, progress: p });
-    if (typeof p === 'object' && p && 'epoch' in p) print(`${label.get(jobId) ?? jobId}: epoch ${p.epoch}/${p.epochs} val acc ${p.valAcc === null ? '-' : `${(100 * p.valAcc).toFixed(1)}%`} on ${p.worker}`);
+    if (typeof p === 'object' && p && 'epoch' in p)
+      print(
+        `${label.get(jobId) ?? jobId}: epoch ${p.epoch}/${p.epochs} val acc ${p.valAcc === null ? '-' : `${(100 * p.valAcc).toFixed(1)}%`} on ${p.worker}`,
+      );
   });
   // A stalled job handed back, or a retry after a passing failure, shows up as waiting again.
   events.on('waiting', ({ jobId }) => pending.has(jobId) && onJob({ kind: 'waiting', jobId }));

@@ -53,7 +53,11 @@ function pointRunDir(runsDir: string, p: Pick<PointPayload, 'name' | 'sweep' | '
 function readMetrics(runDir: string): unknown[] {
   const file = path.join(runDir, RUN_FILES.metrics);
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown);
 }
 
 /**
@@ -92,7 +96,11 @@ export async function startWorker(opts: WorkerOptions): Promise<{ close: () => P
     const runDir = pointRunDir(opts.runsDir, p);
     const done = readSummary(runDir);
     // Finished by a worker that died before it could report: the run folder has the answer.
-    if (done && (done.status === 'finished' || done.status === 'early-stopped') && !fs.existsSync(path.join(runDir, RUN_FILES.checkpoint))) {
+    if (
+      done &&
+      (done.status === 'finished' || done.status === 'early-stopped') &&
+      !fs.existsSync(path.join(runDir, RUN_FILES.checkpoint))
+    ) {
       return { summary: done, metrics: readMetrics(runDir), runDir, worker: me };
     }
     const resume = fs.existsSync(path.join(runDir, RUN_FILES.checkpoint, 'state.json')) ? runDir : undefined;
@@ -107,7 +115,17 @@ export async function startWorker(opts: WorkerOptions): Promise<{ close: () => P
     };
     let outcome;
     try {
-      outcome = await runExperiment({ ir, specText: p.specText, runDir, resume, backend: opts.backend, threads: opts.threads, cacheDir: opts.cacheDir, sink, shouldStop: () => stopping });
+      outcome = await runExperiment({
+        ir,
+        specText: p.specText,
+        runDir,
+        resume,
+        backend: opts.backend,
+        threads: opts.threads,
+        cacheDir: opts.cacheDir,
+        sink,
+        shouldStop: () => stopping,
+      });
     } catch (e) {
       throw new Error(e instanceof EmocRuntimeError ? `${e.located} (hint: ${e.hint})` : (e as Error).message);
     }

@@ -48,7 +48,10 @@ export function learningCurvesSpec(epochs: EpochEvent[], bestEpoch: number | nul
             {
               data: { values: [{ epoch: bestEpoch, label: `best epoch ${bestEpoch}` }] },
               layer: [
-                { mark: { type: 'rule' as const, strokeDash: [4, 3], color: '#54a24b' }, encoding: { x: { field: 'epoch', type: 'quantitative' as const } } },
+                {
+                  mark: { type: 'rule' as const, strokeDash: [4, 3], color: '#54a24b' },
+                  encoding: { x: { field: 'epoch', type: 'quantitative' as const } },
+                },
                 {
                   mark: { type: 'text' as const, align: 'left' as const, dx: 4, y: 8, color: '#54a24b' },
                   encoding: { x: { field: 'epoch', type: 'quantitative' as const }, text: { field: 'label' } },
@@ -78,7 +81,12 @@ export function confusionSpec(classes: string[], matrix: number[][]): TopLevelSp
       label: `${n} · ${total ? Math.round((n / total) * 100) : 0}%`,
     }));
   });
-  const axis = (title: string) => ({ field: title === 'true class' ? 'actual' : 'predicted', type: 'nominal' as const, sort: classes, title });
+  const axis = (title: string) => ({
+    field: title === 'true class' ? 'actual' : 'predicted',
+    type: 'nominal' as const,
+    sort: classes,
+    title,
+  });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: CONFIG,
@@ -90,7 +98,15 @@ export function confusionSpec(classes: string[], matrix: number[][]): TopLevelSp
     layer: [
       {
         mark: 'rect',
-        encoding: { color: { field: 'share', type: 'quantitative', scale: { scheme: 'blues', domain: [0, 1] }, title: 'row %', legend: { format: '.0%' } } },
+        encoding: {
+          color: {
+            field: 'share',
+            type: 'quantitative',
+            scale: { scheme: 'blues', domain: [0, 1] },
+            title: 'row %',
+            legend: { format: '.0%' },
+          },
+        },
       },
       {
         mark: { type: 'text', fontSize: 11 },
@@ -145,7 +161,12 @@ export function sweepAccuracySpec(rows: SweepResultRow[]): TopLevelSpec {
       {
         mark: 'bar',
         encoding: {
-          color: { field: 'kind', type: 'nominal', scale: { domain: ['best', 'other', 'failed'], range: ['#54a24b', '#4c78a8', '#e45756'] }, title: null },
+          color: {
+            field: 'kind',
+            type: 'nominal',
+            scale: { domain: ['best', 'other', 'failed'], range: ['#54a24b', '#4c78a8', '#e45756'] },
+            title: null,
+          },
         },
       },
       { mark: { type: 'text', dy: -6 }, encoding: { text: { field: 'label' } } },

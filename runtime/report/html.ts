@@ -34,9 +34,7 @@ export function chart(name: string, svg: string, caption: string): string {
 /** A table from rows of already-escaped cells; `highlight` marks rows (the best sweep point). */
 export function table(headers: string[], rows: string[][], highlight: (i: number) => boolean = () => false): string {
   const head = headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const body = rows
-    .map((r, i) => `<tr${highlight(i) ? ' class="best"' : ''}>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
-    .join('\n');
+  const body = rows.map((r, i) => `<tr${highlight(i) ? ' class="best"' : ''}>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n');
   const thead = headers.some((h) => h) ? `<thead><tr>${head}</tr></thead>\n` : ''; // key/value tables need no header row
   return `<table>\n${thead}<tbody>\n${body}\n</tbody>\n</table>`;
 }
@@ -44,7 +42,16 @@ export function table(headers: string[], rows: string[][], highlight: (i: number
 /** Unified diff text as a <pre> with added and removed lines coloured. */
 export function diffBlock(diff: string): string {
   const lines = diff.split('\n').map((l) => {
-    const cls = l.startsWith('+++') || l.startsWith('---') ? 'file' : l.startsWith('@@') ? 'hunk' : l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : '';
+    const cls =
+      l.startsWith('+++') || l.startsWith('---')
+        ? 'file'
+        : l.startsWith('@@')
+          ? 'hunk'
+          : l.startsWith('+')
+            ? 'add'
+            : l.startsWith('-')
+              ? 'del'
+              : '';
     return cls ? `<span class="${cls}">${escapeHtml(l)}</span>` : escapeHtml(l);
   });
   return `<pre class="diff">${lines.join('\n')}</pre>`;

@@ -39,7 +39,11 @@ export interface SweepRecord {
   bestRun: RunRecord | null;
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 const FOLDER_HINT = 'pass a run folder (with summary.json) or a sweep folder (with sweep.json) under runs/';
 
 /** A file the folder must have; a missing one means the user passed the wrong folder, not a bug. */
@@ -74,7 +78,10 @@ export async function loadRun(dir: string): Promise<RunRecord> {
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as EpochEvent);
   // Older run folders have no augment.png: the report then leaves the section out.
-  const augmentPng = await readFile(join(dir, 'augment.png')).then((b) => b.toString('base64'), () => null);
+  const augmentPng = await readFile(join(dir, 'augment.png')).then(
+    (b) => b.toString('base64'),
+    () => null,
+  );
   return { dir, spec, summary, epochs, previous: await previousRun(dir), augmentPng };
 }
 

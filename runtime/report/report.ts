@@ -23,8 +23,12 @@ const lineSpecDiff: SpecDiffHook = (previous, current) =>
 /** Writes the reports of a run folder or a sweep folder; returns the paths written. */
 export async function writeReport(dir: string, options: ReportOptions = {}): Promise<{ html: string; md: string }> {
   const specDiff = options.specDiff ?? lineSpecDiff;
-  const isDir = await stat(dir).then((st) => st.isDirectory(), () => null);
-  if (!isDir) throw new RunFolderError(isDir === false ? 'not a folder' : 'no such folder', dir, 'pass a run folder or a sweep folder under runs/');
+  const isDir = await stat(dir).then(
+    (st) => st.isDirectory(),
+    () => null,
+  );
+  if (!isDir)
+    throw new RunFolderError(isDir === false ? 'not a folder' : 'no such folder', dir, 'pass a run folder or a sweep folder under runs/');
   const parts = (await isSweepDir(dir)) ? await sweepReport(await loadSweep(dir), specDiff) : await runReport(await loadRun(dir), specDiff);
   const html = join(dir, 'report.html');
   const md = join(dir, 'report.md');

@@ -68,11 +68,24 @@ export async function runReport(run: RunRecord, specDiff: SpecDiffHook, headingL
   const html = [
     `<${h}>${escapeHtml(title)}</${h}>`,
     `<p class="subtitle"><span class="status ${escapeHtml(s.status)}">${escapeHtml(s.status)}</span> · ${escapeHtml(basename(run.dir))}</p>`,
-    section('summary', 'Summary', table(['', ''], facts.map(([k, v]) => [escapeHtml(k), escapeHtml(v)]))),
+    section(
+      'summary',
+      'Summary',
+      table(
+        ['', ''],
+        facts.map(([k, v]) => [escapeHtml(k), escapeHtml(v)]),
+      ),
+    ),
     section(
       'learning-curves',
       'Learning curves',
-      curvesSvg ? chart('learning-curves', curvesSvg, `Train and validation loss and accuracy per epoch; dashed line: best epoch (${s.bestEpoch ?? '–'}).`) : '<p class="note">No epoch finished.</p>',
+      curvesSvg
+        ? chart(
+            'learning-curves',
+            curvesSvg,
+            `Train and validation loss and accuracy per epoch; dashed line: best epoch (${s.bestEpoch ?? '–'}).`,
+          )
+        : '<p class="note">No epoch finished.</p>',
     ),
     section(
       'confusion',
@@ -80,7 +93,17 @@ export async function runReport(run: RunRecord, specDiff: SpecDiffHook, headingL
       `<div class="grid">${confusionSvg ? chart('confusion', confusionSvg, 'Rows: true class; cells: count · share of the row. Best weights, validation split.') : '<p class="note">No confusion matrix (the run ended before validation).</p>'}${recallSvg ? chart('recall', recallSvg, 'Recall per class on the validation split.') : ''}</div>`,
     ),
     ...(testConfusionSvg
-      ? [section('test', 'Test split', chart('test-confusion', testConfusionSvg, `Rows: true class; cells: count · share of the row. Best weights, test split (scored once): accuracy ${pct(s.test?.acc)}, macro F1 ${num(s.test?.f1)}.`))]
+      ? [
+          section(
+            'test',
+            'Test split',
+            chart(
+              'test-confusion',
+              testConfusionSvg,
+              `Rows: true class; cells: count · share of the row. Best weights, test split (scored once): accuracy ${pct(s.test?.acc)}, macro F1 ${num(s.test?.f1)}.`,
+            ),
+          ),
+        ]
       : []),
     ...(run.augmentPng
       ? [
@@ -91,7 +114,11 @@ export async function runReport(run: RunRecord, specDiff: SpecDiffHook, headingL
           ),
         ]
       : []),
-    section('spec', 'Spec', `<p>${escapeHtml(diffNote)}</p>${diff ? diffBlock(diff) : ''}<details${diff ? '' : ' open'}><summary>spec.emo as run</summary><pre>${escapeHtml(run.spec)}</pre></details>`),
+    section(
+      'spec',
+      'Spec',
+      `<p>${escapeHtml(diffNote)}</p>${diff ? diffBlock(diff) : ''}<details${diff ? '' : ' open'}><summary>spec.emo as run</summary><pre>${escapeHtml(run.spec)}</pre></details>`,
+    ),
   ].join('\n');
 
   const md = [
@@ -104,7 +131,15 @@ export async function runReport(run: RunRecord, specDiff: SpecDiffHook, headingL
     run.epochs.length
       ? mdTable(
           ['epoch', 'train loss', 'val loss', 'train acc', 'val acc', 'lr', ''],
-          run.epochs.map((e) => [String(e.epoch), num(e.train.loss), num(e.val.loss), pct(e.train.acc), pct(e.val.acc), String(e.lr), e.epoch === s.bestEpoch ? '**best**' : '']),
+          run.epochs.map((e) => [
+            String(e.epoch),
+            num(e.train.loss),
+            num(e.val.loss),
+            pct(e.train.acc),
+            pct(e.val.acc),
+            String(e.lr),
+            e.epoch === s.bestEpoch ? '**best**' : '',
+          ]),
         )
       : '_No epoch finished._',
     '',
@@ -112,7 +147,9 @@ export async function runReport(run: RunRecord, specDiff: SpecDiffHook, headingL
     '',
     s.confusion.length ? confusionMd(s.classes, s.confusion) : '_None._',
     '',
-    ...(s.testConfusion?.length ? [`${'#'.repeat(headingLevel + 1)} Confusion matrix (test; count, row %)`, '', confusionMd(s.classes, s.testConfusion), ''] : []),
+    ...(s.testConfusion?.length
+      ? [`${'#'.repeat(headingLevel + 1)} Confusion matrix (test; count, row %)`, '', confusionMd(s.classes, s.testConfusion), '']
+      : []),
     `${'#'.repeat(headingLevel + 1)} Spec`,
     '',
     diffNote,

@@ -35,7 +35,15 @@ export async function sweepReport(sweep: SweepRecord, specDiff: SpecDiffHook): P
   const html = [
     `<h1>${escapeHtml(title)}</h1>`,
     `<p class="subtitle">${escapeHtml(subtitle)}</p>`,
-    section('results', 'Results', table(headers, cells.map((r) => r.map(escapeHtml)), (i) => sweep.results[i].best)),
+    section(
+      'results',
+      'Results',
+      table(
+        headers,
+        cells.map((r) => r.map(escapeHtml)),
+        (i) => sweep.results[i].best,
+      ),
+    ),
     section('by-point', 'Validation accuracy by point', chart('sweep-accuracy', svg, 'Best point in green, failed points in red.')),
     bestRun ? `<section id="best-run" class="best-run">\n${bestRun.html}\n</section>` : '',
   ].join('\n');

@@ -34,7 +34,9 @@ export function queueEventMapper(sweep: string, where: string, points: readonly 
           return [{ type: 'point-progress', point, status: 'running', worker: null, epoch: null, epochs: null, valAcc: null }];
         case 'progress': {
           const p = e.progress;
-          return [{ type: 'point-progress', point, status: 'running', worker: p.worker, epoch: p.epoch, epochs: p.epochs, valAcc: p.valAcc }];
+          return [
+            { type: 'point-progress', point, status: 'running', worker: p.worker, epoch: p.epoch, epochs: p.epochs, valAcc: p.valAcc },
+          ];
         }
         case 'completed': {
           const s = e.result?.summary;
@@ -49,7 +51,17 @@ export function queueEventMapper(sweep: string, where: string, points: readonly 
           };
           // The worker that finished it (a point already done before this submission had no progress event).
           const by: RunEvent[] = e.result?.worker
-            ? [{ type: 'point-progress', point, status: 'running', worker: e.result.worker, epoch: s?.epochsRun ?? null, epochs: s?.epochsRun ?? null, valAcc: s?.val?.acc ?? null }]
+            ? [
+                {
+                  type: 'point-progress',
+                  point,
+                  status: 'running',
+                  worker: e.result.worker,
+                  epoch: s?.epochsRun ?? null,
+                  epochs: s?.epochsRun ?? null,
+                  valAcc: s?.val?.acc ?? null,
+                },
+              ]
             : [];
           return [...by, end];
         }

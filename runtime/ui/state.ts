@@ -234,9 +234,7 @@ function markRunning(sweep: SweepView | null, point: string | null): SweepView |
 
 function endPoint(sweep: SweepView, e: PointEndEvent): SweepView {
   const points = sweep.points.map((p) =>
-    p.point === e.point
-      ? { ...p, status: e.status, valAcc: e.valAcc, trainAcc: e.trainAcc, valF1: e.valF1, runDir: e.runDir }
-      : p,
+    p.point === e.point ? { ...p, status: e.status, valAcc: e.valAcc, trainAcc: e.trainAcc, valF1: e.valF1, runDir: e.runDir } : p,
   );
   return { ...sweep, points, bestPoint: bestByValAcc(points) };
 }
@@ -265,7 +263,7 @@ function batchCounts(run: RunView): { done: number; remaining: number } {
   const p = run.progress;
   if (!p) return { done: 0, remaining: (epochs - firstEpoch + 1) * batchesPerEpoch };
   const done = (p.epoch - firstEpoch) * batchesPerEpoch + p.batch;
-  const remaining = (p.batches - p.batch) + (epochs - p.epoch) * batchesPerEpoch;
+  const remaining = p.batches - p.batch + (epochs - p.epoch) * batchesPerEpoch;
   return { done, remaining };
 }
 

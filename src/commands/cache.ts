@@ -33,7 +33,8 @@ export function registerCache(program: Command): void {
       for (const r of rows) {
         let what: string;
         if (!r.ok) what = `BAD: ${r.problem}`;
-        else if (r.kind === 'data') what = `${r.images} images ${r.size?.join('x')}${r.failed ? ` (${r.failed} unreadable)` : ''} from ${r.source}`;
+        else if (r.kind === 'data')
+          what = `${r.images} images ${r.size?.join('x')}${r.failed ? ` (${r.failed} unreadable)` : ''} from ${r.source}`;
         else what = `${r.backbone} ${r.tap} ${r.preprocess} view=${r.view} ${r.n}x${r.width}${r.label ? ` ${r.label}` : ''}`;
         process.stdout.write(`${r.kind.padEnd(8)} ${(r.bytes / 1024).toFixed(0).padStart(8)} KiB  ${what}  ${r.path}\n`);
       }

@@ -36,8 +36,12 @@ async function experimentAt(fileWithPoint: string, limits: LimitFlags = {}): Pro
 /** The latest finished run of an experiment (or sweep point) under `root`. */
 export function latestRun(ir: ExperimentIR, root: string): RunMetrics | null {
   if (!fs.existsSync(root)) return null;
-  const matches = findRuns(root).filter(({ summary: s }) =>
-    s.status === 'finished' && (ir.sweep ? (s.experiment === ir.sweep.sweep && s.point === ir.sweep.point) || s.experiment === ir.name : s.experiment === ir.name && !s.point),
+  const matches = findRuns(root).filter(
+    ({ summary: s }) =>
+      s.status === 'finished' &&
+      (ir.sweep
+        ? (s.experiment === ir.sweep.sweep && s.point === ir.sweep.point) || s.experiment === ir.name
+        : s.experiment === ir.name && !s.point),
   );
   const latest = matches.sort((x, y) => x.summary.finishedAt.localeCompare(y.summary.finishedAt)).at(-1);
   if (!latest) return null;
@@ -65,12 +69,17 @@ export function registerDiff(program: Command): void {
       }
       if (opts.json) {
         const metrics = runs?.a && runs.b ? compareRuns(runs.a, runs.b) : null;
-        process.stdout.write(`${JSON.stringify({ ...d, ...(runs ? { runs: { a: runs.a?.runDir ?? null, b: runs.b?.runDir ?? null, metrics } } : {}) }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ ...d, ...(runs ? { runs: { a: runs.a?.runDir ?? null, b: runs.b?.runDir ?? null, metrics } } : {}) }, null, 2)}\n`,
+        );
       } else {
         process.stdout.write(renderDiff(d));
         if (runs) {
           if (runs.a && runs.b) process.stdout.write(renderRuns(compareRuns(runs.a, runs.b), runs.a, runs.b));
-          else process.stdout.write(`runs: no finished run for ${[!runs.a ? irA.name : null, !runs.b ? irB.name : null].filter(Boolean).join(' and ')}\n`);
+          else
+            process.stdout.write(
+              `runs: no finished run for ${[!runs.a ? irA.name : null, !runs.b ? irB.name : null].filter(Boolean).join(' and ')}\n`,
+            );
         }
       }
       process.exitCode = d.equal ? 0 : 1;

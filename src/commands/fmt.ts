@@ -48,8 +48,14 @@ export function registerFmt(program: Command): void {
           }
         } else process.stdout.write(result.text);
       }
-      if (opts.check && unformatted) process.stderr.write(`${unformatted} file${unformatted === 1 ? '' : 's'} would be reformatted; run: emoc fmt --write\n`);
-      if (broken) throw new UserError(`${broken} file${broken === 1 ? ' has' : 's have'} syntax errors and ${broken === 1 ? 'was' : 'were'} not formatted`, undefined, 2);
+      if (opts.check && unformatted)
+        process.stderr.write(`${unformatted} file${unformatted === 1 ? '' : 's'} would be reformatted; run: emoc fmt --write\n`);
+      if (broken)
+        throw new UserError(
+          `${broken} file${broken === 1 ? ' has' : 's have'} syntax errors and ${broken === 1 ? 'was' : 'were'} not formatted`,
+          undefined,
+          2,
+        );
       process.exitCode = opts.check && unformatted ? 1 : 0;
     });
 }

@@ -45,13 +45,21 @@ export function registerLint(program: Command): void {
   withLimitFlags(program.command('lint'))
     .description('find likely mistakes in specs (rules with ids; see --rules)')
     .argument('[files...]', '.emo spec files')
-    .option('--format <format>', `output: ${FORMATS.join(', ')}`, (v) => {
-      if (!FORMATS.includes(v)) throw new InvalidArgumentError(`expected one of ${FORMATS.join(', ')}`);
-      return v;
-    }, 'human')
+    .option(
+      '--format <format>',
+      `output: ${FORMATS.join(', ')}`,
+      (v) => {
+        if (!FORMATS.includes(v)) throw new InvalidArgumentError(`expected one of ${FORMATS.join(', ')}`);
+        return v;
+      },
+      'human',
+    )
     .option('--fix', 'apply the safe fixes (then format the spec)')
     .option('--rules', 'list every rule: id, default severity, what it catches')
-    .addHelpText('after', '\nSwitch rules off with # emoc-disable RULE (file), # emoc-disable-next-line RULE (line), or in emoc.config.json:\n  { "lint": { "rules": { "RULE": "off" | "warning" | "error" }, "maxParamsAfterFlatten": 1000000 } }')
+    .addHelpText(
+      'after',
+      '\nSwitch rules off with # emoc-disable RULE (file), # emoc-disable-next-line RULE (line), or in emoc.config.json:\n  { "lint": { "rules": { "RULE": "off" | "warning" | "error" }, "maxParamsAfterFlatten": 1000000 } }',
+    )
     .action(async (files: string[], opts: { format: string; fix?: boolean; rules?: boolean } & LimitFlags) => {
       if (opts.rules) {
         process.stdout.write(rulesTable());
@@ -70,8 +78,16 @@ export function registerLint(program: Command): void {
           else process.stdout.write(`${file}: no findings\n`);
         }
       }
-      if (opts.format === 'json') process.stdout.write(`${JSON.stringify(findings.map(({ fix, ...f }) => ({ ...f, fixable: !!fix })), null, 2)}\n`);
-      if (opts.format === 'sarif') process.stdout.write(`${JSON.stringify(toSarif(findings, { version: program.version() ?? '0.0.0' }), null, 2)}\n`);
+      if (opts.format === 'json')
+        process.stdout.write(
+          `${JSON.stringify(
+            findings.map(({ fix, ...f }) => ({ ...f, fixable: !!fix })),
+            null,
+            2,
+          )}\n`,
+        );
+      if (opts.format === 'sarif')
+        process.stdout.write(`${JSON.stringify(toSarif(findings, { version: program.version() ?? '0.0.0' }), null, 2)}\n`);
       const { hasErrorFindings } = await import('../../compiler/lint/lint.ts');
       process.exitCode = hasErrorFindings(findings) ? 1 : 0;
     });

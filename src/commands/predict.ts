@@ -19,7 +19,9 @@ export function registerPredict(program: Command): void {
         if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else if (r.error) process.stderr.write(`emoc: ${r.image}: cannot read: ${r.error}\n`);
         else {
-          const top = Object.entries(r.probabilities).sort((a, b) => b[1] - a[1]).slice(0, 3);
+          const top = Object.entries(r.probabilities)
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 3);
           process.stdout.write(`${r.image}: ${r.label} (${top.map(([c, p]) => `${c} ${(100 * p).toFixed(1)}%`).join(', ')})\n`);
         }
       }

@@ -15,18 +15,32 @@ export function registerQueue(program: Command): void {
       hideArgvPassword();
       const { listPoints } = await import('../../runtime/queue/inspect.ts');
       const points = await listPoints(queueUrl(flags.queue), sweep);
-      if (sweep && points.length === 0) throw new UserError(`no points of sweep ${sweep} on the queue`, 'emoc queue status lists every sweep');
+      if (sweep && points.length === 0)
+        throw new UserError(`no points of sweep ${sweep} on the queue`, 'emoc queue status lists every sweep');
       const count = (s: string) => points.filter((p) => p.state === s).length;
-      const rows = points.map((p) => [p.sweep, p.point, p.state, p.worker ?? '-', p.epoch ?? '-', p.reason ?? (p.result?.summary.val ? `val acc ${(100 * p.result.summary.val.acc).toFixed(1)}%` : '')]);
+      const rows = points.map((p) => [
+        p.sweep,
+        p.point,
+        p.state,
+        p.worker ?? '-',
+        p.epoch ?? '-',
+        p.reason ?? (p.result?.summary.val ? `val acc ${(100 * p.result.summary.val.acc).toFixed(1)}%` : ''),
+      ]);
       const head = ['sweep', 'point', 'state', 'worker', 'epoch', 'result'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-      const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+      const line = (r: string[]) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd();
       process.stdout.write(`${[line(head), ...rows.map(line)].join('\n')}\n`);
-      process.stdout.write(`waiting ${count('waiting') + count('delayed')}, active ${count('active')}, finished ${count('completed')}, failed ${count('failed')}\n`);
+      process.stdout.write(
+        `waiting ${count('waiting') + count('delayed')}, active ${count('active')}, finished ${count('completed')}, failed ${count('failed')}\n`,
+      );
     });
   queue
     .command('cancel')
-    .description('remove the sweep\'s points that have not started (running points finish)')
+    .description("remove the sweep's points that have not started (running points finish)")
     .argument('<sweep>', 'sweep id')
     .option('--queue <url>', 'redis://... (default EMOC_QUEUE)')
     .action(async (sweep: string, flags: { queue?: string }) => {
@@ -34,6 +48,8 @@ export function registerQueue(program: Command): void {
       hideArgvPassword();
       const { cancelSweep } = await import('../../runtime/queue/inspect.ts');
       const { removed, active } = await cancelSweep(queueUrl(flags.queue), sweep);
-      process.stdout.write(`cancelled ${removed} waiting point${removed === 1 ? '' : 's'} of sweep ${sweep}${active ? `; ${active} running point${active === 1 ? '' : 's'} will finish` : ''}\n`);
+      process.stdout.write(
+        `cancelled ${removed} waiting point${removed === 1 ? '' : 's'} of sweep ${sweep}${active ? `; ${active} running point${active === 1 ? '' : 's'} will finish` : ''}\n`,
+      );
     });
 }

@@ -22,11 +22,11 @@ export function registerWorker(program: Command): void {
     .description('take sweep points from a queue (emoc run --queue) and train them until stopped')
     .option('--queue <url>', 'redis://[user:pass@]host:port[/db] or rediss://; default EMOC_QUEUE (prefer it: argv is visible to ps)')
     .option('--concurrency <n>', 'points trained at once', positiveInt, 1)
-    .option('--runs <dir>', 'where run folders go (share it between workers to resume a lost worker\'s point)', 'runs')
+    .option('--runs <dir>', "where run folders go (share it between workers to resume a lost worker's point)", 'runs')
     .option('--cache <dir>', 'cache folder: decoded data sets and backbone features', '.emoc/cache')
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, backendChoice, 'auto')
     .option('--threads <n>', 'wasm threads', positiveInt)
-    .option('--lock-ms <n>', 'how long a point\'s lock lasts without renewal before it counts as stalled (default 30000)', positiveInt)
+    .option('--lock-ms <n>', "how long a point's lock lasts without renewal before it counts as stalled (default 30000)", positiveInt)
     .option('--stalled-ms <n>', 'how often to look for stalled points (default 30000)', positiveInt)
     .addHelpText('after', '\nSIGTERM or Ctrl-C: the current point finishes its batch, writes a checkpoint and goes back to the queue.')
     .action(async (flags: WorkerFlags) => {

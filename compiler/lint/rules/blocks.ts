@@ -33,7 +33,11 @@ export const unusedBlock: Rule = {
     const used = usedBlocks(ctx);
     return blocksOf(ctx.result.ast)
       .filter((b) => !used.has(b.name))
-      .map((b) => ({ at: spanLocation(b.nameSpan, ctx.file), message: `block '${b.name}' is never used`, hint: `call it in a model (${b.name} ...) or remove it` }));
+      .map((b) => ({
+        at: spanLocation(b.nameSpan, ctx.file),
+        message: `block '${b.name}' is never used`,
+        hint: `call it in a model (${b.name} ...) or remove it`,
+      }));
   },
 };
 
@@ -55,13 +59,17 @@ function variablesIn(pipes: readonly Pipeline[], out = new Set<string>()): Set<s
 export const unusedBlockParameter: Rule = {
   id: 'unused-block-parameter',
   severity: 'warning',
-  doc: "a block parameter its layers never use as $NAME: the value a call passes changes nothing",
+  doc: 'a block parameter its layers never use as $NAME: the value a call passes changes nothing',
   check: (ctx) =>
     blocksOf(ctx.result.ast).flatMap((b): RuleFinding[] => {
       const used = variablesIn(b.body);
       return b.params
         .filter((p) => !used.has(p.name))
-        .map((p) => ({ at: spanLocation(p.span, ctx.file), message: `parameter '${p.name}' of block '${b.name}' is never used`, hint: `use $${p.name} in the block, or remove the parameter` }));
+        .map((p) => ({
+          at: spanLocation(p.span, ctx.file),
+          message: `parameter '${p.name}' of block '${b.name}' is never used`,
+          hint: `use $${p.name} in the block, or remove the parameter`,
+        }));
     }),
 };
 
@@ -104,7 +112,10 @@ function activates(l: LayerIR | undefined): boolean {
   return false;
 }
 
-function residuals(layers: readonly LayerIR[], out: { layer: Extract<LayerIR, { kind: 'residual' }>; stack: readonly LayerIR[]; index: number }[] = []) {
+function residuals(
+  layers: readonly LayerIR[],
+  out: { layer: Extract<LayerIR, { kind: 'residual' }>; stack: readonly LayerIR[]; index: number }[] = [],
+) {
   layers.forEach((l, index) => {
     if (l.kind !== 'residual') return;
     out.push({ layer: l, stack: layers, index });

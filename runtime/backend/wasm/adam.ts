@@ -34,7 +34,9 @@ export function adamKernel({ inputs, backend, attrs }: KernelArgs): TI[] {
 
 /** True when the fused kernel can run for these tensors on the active backend. */
 function fusedAdamAvailable(ts: tf.Tensor[]): boolean {
-  return tf.getBackend() === 'wasm' && simd(tf.backend()) != null && tf.getKernel(ADAM, 'wasm') != null && ts.every((t) => t.dtype === 'float32');
+  return (
+    tf.getBackend() === 'wasm' && simd(tf.backend()) != null && tf.getKernel(ADAM, 'wasm') != null && ts.every((t) => t.dtype === 'float32')
+  );
 }
 
 type Moment = { originalName: string; variable: tf.Variable };
@@ -49,7 +51,9 @@ interface AdamInternals {
 /** tfjs' Adam (same class name, config and weights), applied by one fused kernel per variable on wasm. */
 export class EmocAdamOptimizer extends tf.AdamOptimizer {
   override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
-    const list: Array<readonly [string, tf.Tensor]> = Array.isArray(variableGradients) ? variableGradients.map((v) => [v.name, v.tensor] as const) : Object.entries(variableGradients);
+    const list: Array<readonly [string, tf.Tensor]> = Array.isArray(variableGradients)
+      ? variableGradients.map((v) => [v.name, v.tensor] as const)
+      : Object.entries(variableGradients);
     const values = list.map(([name]) => tf.engine().registeredVariables[name]!);
     if (!fusedAdamAvailable([...values, ...list.map(([, g]) => g)])) {
       super.applyGradients(variableGradients);
@@ -67,7 +71,9 @@ export class EmocAdamOptimizer extends tf.AdamOptimizer {
         const m = self.accumulatedFirstMoment[i]!.variable;
         const v = self.accumulatedSecondMoment[i]!.variable;
         const inputs = { value, m, v, g: gradient, accBeta1: self.accBeta1, accBeta2: self.accBeta2 };
-        const [w2, m2, v2] = tf.engine().runKernel(ADAM, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+        const [w2, m2, v2] = tf
+          .engine()
+          .runKernel(ADAM, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
         m.assign(m2!);
         v.assign(v2!);
         value.assign(w2!);

@@ -19,7 +19,13 @@ export function avgPoolGrad(args: KernelArgs): TI {
     attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
   );
   const [fh, fw] = [info.filterHeight, info.filterWidth];
-  const tiles = info.strideHeight === fh && info.strideWidth === fw && info.padInfo.top === 0 && info.padInfo.left === 0 && info.outHeight * fh <= info.inHeight && info.outWidth * fw <= info.inWidth;
+  const tiles =
+    info.strideHeight === fh &&
+    info.strideWidth === fw &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    info.outHeight * fh <= info.inHeight &&
+    info.outWidth * fw <= info.inWidth;
   if (!tiles || dy.dtype !== 'float32') return stockKernel('AvgPoolGrad')(args) as TI;
   const o = new Ops(args.backend as WasmBackendLike);
   const [n, oh, ow, c] = dy.shape as [number, number, number, number];
@@ -27,5 +33,12 @@ export function avgPoolGrad(args: KernelArgs): TI {
   const acrossW = o.run('Add', { a: o.reshape(scaled, [n * oh * ow, 1, c]), b: o.zeros([1, fw, 1]) }); // [n*oh*ow, fw, c]
   const acrossH = o.run('Add', { a: o.reshape(acrossW, [n * oh, 1, ow * fw * c]), b: o.zeros([1, fh, 1]) }); // [n*oh, fh, ow*fw*c]
   const dx = o.reshape(acrossH, [n, oh * fh, ow * fw, c]);
-  return o.finish(o.pad(dx, [[0, 0], [0, info.inHeight - oh * fh], [0, info.inWidth - ow * fw], [0, 0]]));
+  return o.finish(
+    o.pad(dx, [
+      [0, 0],
+      [0, info.inHeight - oh * fh],
+      [0, info.inWidth - ow * fw],
+      [0, 0],
+    ]),
+  );
 }

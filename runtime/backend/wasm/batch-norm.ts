@@ -31,7 +31,14 @@ export function wasmBatchNormAvailable(channels: number): boolean {
 const SUM_CHUNKS = 48;
 
 /** Runs a chunked f64 summing kernel over `pixels` and returns the totals (width values). */
-function totals(b: WasmBackendLike, pool: SimdKernelPool, name: SimdKernelName, pixels: number, width: number, args: (out: number, from: number, to: number, chunk: number) => number[]): Float64Array {
+function totals(
+  b: WasmBackendLike,
+  pool: SimdKernelPool,
+  name: SimdKernelName,
+  pixels: number,
+  width: number,
+  args: (out: number, from: number, to: number, chunk: number) => number[],
+): Float64Array {
   const chunk = Math.ceil(pixels / Math.min(SUM_CHUNKS, pixels));
   const chunks = Math.ceil(pixels / chunk);
   const scratch = zerosOnHeap(b, [chunks * width * 2]); // f64 = 2 floats
@@ -63,13 +70,19 @@ export function batchNormTrain({ inputs, backend, attrs }: KernelArgs): TI[] {
   const P = tf.util.sizeFromShape(x.shape) / C;
   const px = ptr(b, x);
   const s = totals(b, pool, 'channelSums', P, C, (out, from, to, chunk) => [px, 0, out, from, to, C, 0, chunk, P]);
-  const mean = vector(b, s.map((v) => v / P));
+  const mean = vector(
+    b,
+    s.map((v) => v / P),
+  );
   const pmean = ptr(b, mean);
   const sq = totals(b, pool, 'channelSums', P, C, (out, from, to, chunk) => [px, pmean, out, from, to, C, 1, chunk, P]);
   const varianceValues = sq.map((v) => v / P);
   const invstdValues = varianceValues.map((v) => 1 / Math.sqrt(v + epsilon));
   const g = b.typedArrayFromHeap(gamma);
-  const scale = vector(b, invstdValues.map((v, c) => v * g[c]!));
+  const scale = vector(
+    b,
+    invstdValues.map((v, c) => v * g[c]!),
+  );
   const y = b.makeOutput(x.shape, 'float32');
   const [py, pscale, pbeta] = [ptr(b, y), ptr(b, scale), ptr(b, beta)];
   pool.parallel('channelAffine', P, (_, from, to) => [0, px, py, 0, pscale, pmean, pbeta, from, to, C]);
@@ -116,7 +129,10 @@ export function fusedBatchNorm(args: KernelArgs): TI {
   const b = args.backend as WasmBackendLike;
   const v = b.typedArrayFromHeap(variance);
   const g = scale ? b.typedArrayFromHeap(scale) : null;
-  const k = vector(b, Array.from({ length: C }, (_, c) => (g ? g[c]! : 1) / Math.sqrt(v[c]! + epsilon)));
+  const k = vector(
+    b,
+    Array.from({ length: C }, (_, c) => (g ? g[c]! : 1) / Math.sqrt(v[c]! + epsilon)),
+  );
   const shift = offset ?? vector(b, new Float32Array(C));
   const P = tf.util.sizeFromShape(x.shape) / C;
   const y = b.makeOutput(x.shape, 'float32');

@@ -68,7 +68,25 @@ function filterGradBySimd(o: Ops, pool: SimdKernelPool, xp: TI, dy: TI, info: tf
   const chunks = Math.ceil(rows / chunk);
   const parts = o.keep(b.makeOutput([chunks, size], 'float32')); // zeroed by the kernel, per chunk
   const [px, pdy, pparts] = [ptr(b, xp), ptr(b, dy), ptr(b, parts)];
-  pool.parallel('convFilterGrad', chunks, (_, from, to) => [px, pdy, pparts, from, to, oh, ow, hp, wp, cin, cout, kh, jp, info.strideHeight, info.strideWidth, chunk, rows]);
+  pool.parallel('convFilterGrad', chunks, (_, from, to) => [
+    px,
+    pdy,
+    pparts,
+    from,
+    to,
+    oh,
+    ow,
+    hp,
+    wp,
+    cin,
+    cout,
+    kh,
+    jp,
+    info.strideHeight,
+    info.strideWidth,
+    chunk,
+    rows,
+  ]);
   let sum = parts;
   if (chunks > 1) {
     sum = o.keep(b.makeOutput([kh, jp, cout], 'float32'));

@@ -72,7 +72,26 @@ function convolve(args: KernelArgs): TI | null {
   const [rows, cols, hp, wp] = pointwise ? [1, oh * ow, 1, oh * ow] : [oh, ow, (oh - 1) * sh + kh, (ow - 1) * sw + kw];
   const xp = pointwise ? x : padInput(b, pool, x, hp, wp, info.padInfo.top, info.padInfo.left);
   const [px, py] = [ptr(b, xp), ptr(b, y)];
-  pool.parallel('convForward', n * rows, (_, from, to) => [px, pp, pb, py, from, to, rows, cols, hp, wp, cin, cout, kh, kw * cin, sh, sw, lo, hi]);
+  pool.parallel('convForward', n * rows, (_, from, to) => [
+    px,
+    pp,
+    pb,
+    py,
+    from,
+    to,
+    rows,
+    cols,
+    hp,
+    wp,
+    cin,
+    cout,
+    kh,
+    kw * cin,
+    sh,
+    sw,
+    lo,
+    hi,
+  ]);
   if (xp !== x) b.disposeData(xp.dataId);
   b.disposeData(packed.dataId);
   return y;

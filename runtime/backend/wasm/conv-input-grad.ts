@@ -79,7 +79,11 @@ function inputGradBySimd(o: Ops, pool: SimdKernelPool, dy: TI, filter: TI, info:
   const jp = Math.ceil(j / 4) * 4;
   const hp = Math.max((oh - 1) * sh + kh, top + h);
   const wp = Math.max(Math.ceil(((ow - 1) * sw * cin + jp) / cin), left + w);
-  const wt = o.pad(o.transpose(o.reshape(filter, [kh, j, cout]), [0, 2, 1]), [[0, 0], [0, 0], [0, jp - j]]);
+  const wt = o.pad(o.transpose(o.reshape(filter, [kh, j, cout]), [0, 2, 1]), [
+    [0, 0],
+    [0, 0],
+    [0, jp - j],
+  ]);
   const dxp = o.keep(b.makeOutput([n, hp, wp, cin], 'float32')); // zeroed by the kernel, per image
   const [pdy, pwt, pdx] = [ptr(b, dy), ptr(b, wt), ptr(b, dxp)];
   pool.parallel('convInputGrad', n, (_, from, to) => [pdy, pwt, pdx, from, to, oh, ow, hp, wp, cin, cout, kh, jp, sh, sw]);

@@ -50,7 +50,6 @@ export function zerosOnHeap(backend: WasmBackendLike, shape: number[]): TI {
   return t;
 }
 
-
 /**
  * Registers `make(stock)` as the wasm kernel `name`, over the stock kernel if there is one (passed to
  * `make` as the fallback, null otherwise). Returns the stock kernel function. The stock setupFunc is
@@ -60,6 +59,12 @@ export function replaceWasmKernel(name: string, make: (stock: tf.KernelFunc | nu
   const existing = tf.getKernel(name, 'wasm');
   if (existing) tf.unregisterKernel(name, 'wasm');
   const stock = existing?.kernelFunc ?? null;
-  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(stock), setupFunc: existing?.setupFunc, disposeFunc: existing?.disposeFunc });
+  tf.registerKernel({
+    kernelName: name,
+    backendName: 'wasm',
+    kernelFunc: make(stock),
+    setupFunc: existing?.setupFunc,
+    disposeFunc: existing?.disposeFunc,
+  });
   return stock;
 }

@@ -8,7 +8,12 @@ const instance = new WebAssembly.Instance(module, { env: { memory } });
 const fns = names.map((name) => instance.exports[name]);
 const ctrl = new Int32Array(control);
 const base = slot * slotSize;
-const SEQ = 0, DONE = 1, FN = 2, FAILED = 3, ARGC = 4, ARGS = 5;
+const SEQ = 0,
+  DONE = 1,
+  FN = 2,
+  FAILED = 3,
+  ARGC = 4,
+  ARGS = 5;
 
 parentPort.postMessage('ready');
 let seen = 0;

@@ -28,7 +28,8 @@ export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): TI {
   const [fh, fw] = [info.effectiveFilterHeight, info.effectiveFilterWidth];
   const [dh, dw] = [info.dilationHeight, info.dilationWidth];
   const { top, left } = info.padInfo;
-  const is2x2 = fh === 2 && fw === 2 && sh === 2 && sw === 2 && dh === 1 && dw === 1 && top === 0 && left === 0 && 2 * OH <= H && 2 * OW <= W;
+  const is2x2 =
+    fh === 2 && fw === 2 && sh === 2 && sw === 2 && dh === 1 && dw === 1 && top === 0 && left === 0 && 2 * OH <= H && 2 * OW <= W;
   const pool = simd(b);
   if (is2x2 && pool && C % 4 === 0 && input.dtype === 'float32' && dy.dtype === 'float32') {
     // emoc's SIMD kernel writes all four positions of every window; only leftover rows/columns
@@ -79,7 +80,17 @@ export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): TI {
 
 /** The common 2x2, stride 2, unpadded case: four candidates per output compared in registers, same
  * first-maximum rule (strict >, row-major) as the general loop, about twice as fast. */
-function maxPoolGrad2x2(xv: Float32Array, dyv: Float32Array, dxv: Float32Array, N: number, H: number, W: number, OH: number, OW: number, C: number): void {
+function maxPoolGrad2x2(
+  xv: Float32Array,
+  dyv: Float32Array,
+  dxv: Float32Array,
+  N: number,
+  H: number,
+  W: number,
+  OH: number,
+  OW: number,
+  C: number,
+): void {
   const row = W * C;
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {

@@ -115,4 +115,3 @@ export function windowBySimd(o: Ops, pool: SimdKernelPool, x: TI, dh: number, dw
   pool.parallel('copyWindow', n * dh, (_, from, to) => [px, pout, from, to, h, w, dh, dw, c, oy, ox]);
   return out;
 }
-

@@ -32,9 +32,7 @@ function reduceByPool(args: KernelArgs, isMean: boolean): TI {
   const x4 = o.reshape(x, [plan.p, plan.m, 1, plan.c]);
   let r = o.run('AvgPool', { x: x4 }, { filterSize: [plan.m, 1], strides: [plan.m, 1], pad: 'valid', dimRoundingMode: undefined });
   if (!isMean) r = o.run('Multiply', { a: r, b: o.scalar(plan.m) });
-  const outShape = keepDims
-    ? x.shape.map((d, i) => (plan.axes.includes(i) ? 1 : d))
-    : x.shape.filter((_, i) => !plan.axes.includes(i));
+  const outShape = keepDims ? x.shape.map((d, i) => (plan.axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !plan.axes.includes(i));
   return o.finish(o.reshape(r, outShape));
 }
 

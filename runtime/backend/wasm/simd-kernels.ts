@@ -16,7 +16,20 @@ import * as v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 
-const KERNEL_NAMES = ['maxPoolGrad2x2', 'convFilterGrad', 'convInputGrad', 'sumParts', 'channelSums', 'bnGradSums', 'channelAffine', 'reluGrad', 'copyWindow', 'packStrips8', 'convForward', 'adamUpdate'] as const;
+const KERNEL_NAMES = [
+  'maxPoolGrad2x2',
+  'convFilterGrad',
+  'convInputGrad',
+  'sumParts',
+  'channelSums',
+  'bnGradSums',
+  'channelAffine',
+  'reluGrad',
+  'copyWindow',
+  'packStrips8',
+  'convForward',
+  'adamUpdate',
+] as const;
 export type SimdKernelName = (typeof KERNEL_NAMES)[number];
 
 // Control slot of one worker, in Int32 words: SEQ (call number, -1 = shut down), DONE (last call
@@ -78,15 +91,17 @@ export class SimdKernelPool {
     const helpers = shared ? Math.max(0, Math.floor(threads) - 1) : 0;
     const control = new SharedArrayBuffer(Math.max(1, helpers) * SLOT_SIZE * 4);
     const workers = await Promise.all(
-      Array.from({ length: helpers }, (_, slot) =>
-        new Promise<Worker>((resolve, reject) => {
-          const w = new Worker(new URL('./kernel-worker.mjs', import.meta.url), {
-            workerData: { module, memory, control, slot, slotSize: SLOT_SIZE, names: KERNEL_NAMES },
-          });
-          w.once('message', () => resolve(w));
-          w.once('error', reject);
-          w.unref();
-        }),
+      Array.from(
+        { length: helpers },
+        (_, slot) =>
+          new Promise<Worker>((resolve, reject) => {
+            const w = new Worker(new URL('./kernel-worker.mjs', import.meta.url), {
+              workerData: { module, memory, control, slot, slotSize: SLOT_SIZE, names: KERNEL_NAMES },
+            });
+            w.once('message', () => resolve(w));
+            w.once('error', reject);
+            w.unref();
+          }),
       ),
     );
     return new SimdKernelPool(memory, helpers + 1, fns, new Int32Array(control), workers);

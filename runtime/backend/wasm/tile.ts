@@ -13,7 +13,10 @@ export function tile(args: KernelArgs): TI {
   // Interleaved dims: side 0 = repetition (zeros operand), side 1 = data (x operand).
   const dims: Array<{ size: number; side: 0 | 1 }> = [];
   x.shape.forEach((d, i) => {
-    for (const e of [{ size: reps[i]!, side: 0 as const }, { size: d, side: 1 as const }]) {
+    for (const e of [
+      { size: reps[i]!, side: 0 as const },
+      { size: d, side: 1 as const },
+    ]) {
       if (e.size === 1) continue;
       const prev = dims[dims.length - 1];
       if (prev && prev.side === e.side) prev.size *= e.size;
@@ -25,5 +28,10 @@ export function tile(args: KernelArgs): TI {
   const zerosShape = dims.map((d) => (d.side === 0 ? d.size : 1));
   const xShape = dims.map((d) => (d.side === 1 ? d.size : 1));
   const sum = o.run('Add', { a: o.zeros(zerosShape), b: o.reshape(x, xShape) });
-  return o.finish(o.reshape(sum, x.shape.map((d, i) => d * reps[i]!)));
+  return o.finish(
+    o.reshape(
+      sum,
+      x.shape.map((d, i) => d * reps[i]!),
+    ),
+  );
 }

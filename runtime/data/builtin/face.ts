@@ -170,7 +170,14 @@ function drawBrow(c: Canvas, f: Frame, id: Identity, au: ActionUnits, look: Look
   const innerV = base + id.browTilt - raise - 0.12 * au.innerBrowRaise + 0.11 * au.browLower;
   const midV = base - id.browArch - raise * 1.1 - 0.03 * au.innerBrowRaise + 0.06 * au.browLower;
   const outerV = base + 0.02 - raise * 0.8 + 0.035 * au.innerBrowRaise + 0.01 * au.browLower;
-  const pts = bezier(shift + s * inner, innerV, shift + s * (inner + outer) * 0.5, 2 * midV - (innerV + outerV) * 0.5, shift + s * outer, outerV);
+  const pts = bezier(
+    shift + s * inner,
+    innerV,
+    shift + s * (inner + outer) * 0.5,
+    2 * midV - (innerV + outerV) * 0.5,
+    shift + s * outer,
+    outerV,
+  );
   f.fill(c, stroke(pts, id.browThick, id.browThick * 0.5), mixRgb(id.hair, DARK, 0.5));
 }
 
@@ -183,12 +190,22 @@ function drawNose(c: Canvas, f: Frame, id: Identity, au: ActionUnits, look: Look
   f.fill(c, stroke([shift + 0.05, id.eyeY + 0.05, shift + 0.06, tip - 0.08], 0.025, 0.03), shadeRgb(id.skin, 0.85), 0.5);
   for (const s of [-1, 1]) {
     f.fill(c, ellipse(shift + s * w * 0.42, tip + 0.025, 0.035, 0.018, s * 0.3), DARK, 0.75);
-    f.fill(c, stroke(bezier(shift + s * w * 0.55, tip - 0.06, shift + s * w * 1.05, tip + 0.0, shift + s * w * 0.6, tip + 0.045), 0.009), line, 0.6);
+    f.fill(
+      c,
+      stroke(bezier(shift + s * w * 0.55, tip - 0.06, shift + s * w * 1.05, tip + 0.0, shift + s * w * 0.6, tip + 0.045), 0.009),
+      line,
+      0.6,
+    );
   }
   // Disgust: horizontal wrinkles across the bridge.
   for (let k = 0; k < 3; k++) {
     const v = id.eyeY + 0.06 + k * 0.04;
-    f.fill(c, stroke(bezier(shift - 0.07, v + 0.01, shift, v - 0.012, shift + 0.07, v + 0.01), 0.008), line, 0.7 * Math.min(1, au.noseWrinkle));
+    f.fill(
+      c,
+      stroke(bezier(shift - 0.07, v + 0.01, shift, v - 0.012, shift + 0.07, v + 0.01), 0.008),
+      line,
+      0.7 * Math.min(1, au.noseWrinkle),
+    );
   }
 }
 
@@ -225,9 +242,25 @@ function drawMouth(c: Canvas, f: Frame, id: Identity, au: ActionUnits, look: Loo
     const cavity = band(cu, hw, upperIn, lowerIn);
     f.fill(c, cavity, CAVITY);
     const teethH = 0.045;
-    f.fill(c, intersect(band(cu, hw * 0.8, upperIn, (t) => upperIn(t) + teethH), cavity), TEETH);
+    f.fill(
+      c,
+      intersect(
+        band(cu, hw * 0.8, upperIn, (t) => upperIn(t) + teethH),
+        cavity,
+      ),
+      TEETH,
+    );
     const bared = Math.min(1, au.teethBared);
-    if (bared > 0.05) f.fill(c, intersect(band(cu, hw * 0.75, (t) => lowerIn(t) - teethH * 0.8, lowerIn), cavity), TEETH, bared);
+    if (bared > 0.05)
+      f.fill(
+        c,
+        intersect(
+          band(cu, hw * 0.75, (t) => lowerIn(t) - teethH * 0.8, lowerIn),
+          cavity,
+        ),
+        TEETH,
+        bared,
+      );
   }
   f.fill(c, band(cu, hw, upperOut, upperIn), id.lip);
   f.fill(c, band(cu, hw, lowerIn, lowerOut), shadeRgb(id.lip, 1.05));

@@ -82,7 +82,13 @@ export function drawOcclusion(c: Canvas, head: Frame, rng: Rng, id: Identity): v
     // A bar across the image (a strap, a pole, a watermark stripe), anywhere.
     const f = Frame.pixels(1);
     const size = Math.min(c.width, c.height);
-    const bar = rect(rng.range(0, c.width), rng.range(0, c.height), size * rng.range(0.3, 0.8), size * rng.range(0.03, 0.09), rng.range(0, Math.PI));
+    const bar = rect(
+      rng.range(0, c.width),
+      rng.range(0, c.height),
+      size * rng.range(0.3, 0.8),
+      size * rng.range(0.03, 0.09),
+      rng.range(0, Math.PI),
+    );
     f.fill(c, bar, randomColor(rng), rng.range(0.7, 1));
   }
 }

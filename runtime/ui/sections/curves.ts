@@ -28,8 +28,14 @@ export function curvesLines(run: RunView, width: number): Line[] {
   const cell = Math.max(1, Math.min(4, Math.floor(sparkWidth / planned)));
   const pick = (f: (p: EpochPoint) => number) => h.map(f);
   const rangeOf = (...xs: number[][]) => [Math.min(...xs.flat()), Math.max(...xs.flat())] as [number, number];
-  const loss = rangeOf(pick((p) => p.trainLoss), pick((p) => p.valLoss));
-  const acc = rangeOf(pick((p) => p.trainAcc), pick((p) => p.valAcc));
+  const loss = rangeOf(
+    pick((p) => p.trainLoss),
+    pick((p) => p.valLoss),
+  );
+  const acc = rangeOf(
+    pick((p) => p.trainAcc),
+    pick((p) => p.valAcc),
+  );
   const rows: Row[] = [
     { label: 'train loss', tone: 'train', values: pick((p) => p.trainLoss), format: (x) => fixed(x), range: loss, showBest: false },
     { label: 'val loss', tone: 'val', values: pick((p) => p.valLoss), format: (x) => fixed(x), range: loss, showBest: true },
@@ -57,11 +63,7 @@ export function curvesLines(run: RunView, width: number): Line[] {
       seg(padLeft(row.showBest && bestIndex >= 0 ? row.format(row.values[bestIndex]) : '', VALUE), 'good'),
     ]);
   }
-  lines.push(
-    markerColumn >= 0
-      ? [seg(' '.repeat(LABEL + markerColumn)), seg(`▲ best epoch ${run.bestEpoch}`, 'good')]
-      : [],
-  );
+  lines.push(markerColumn >= 0 ? [seg(' '.repeat(LABEL + markerColumn)), seg(`▲ best epoch ${run.bestEpoch}`, 'good')] : []);
   return lines;
 }
 
@@ -79,7 +81,18 @@ export function bigChartLines(run: RunView, width: number, height: number, color
       (text): Line => [{ text, ansi: true }],
     ),
   ];
-  const loss = chart('loss', h.map((p) => p.trainLoss), h.map((p) => p.valLoss), (x) => x.toFixed(2));
-  const acc = chart('accuracy', h.map((p) => p.trainAcc), h.map((p) => p.valAcc), (x) => `${Math.round(x * 100)}%`, [0, 1]);
+  const loss = chart(
+    'loss',
+    h.map((p) => p.trainLoss),
+    h.map((p) => p.valLoss),
+    (x) => x.toFixed(2),
+  );
+  const acc = chart(
+    'accuracy',
+    h.map((p) => p.trainAcc),
+    h.map((p) => p.valAcc),
+    (x) => `${Math.round(x * 100)}%`,
+    [0, 1],
+  );
   return sideways ? sideBySide(loss, acc, chartWidth) : [...loss, ...acc];
 }

@@ -40,7 +40,13 @@ export function headerLines(state: DashboardState, width: number, withClassCount
 function classCountsLine(classes: string[], counts: { train: number[]; val: number[] }, width: number): Line {
   const prefix = 'train/val ';
   const cells = (names: string[], sep: string) => names.map((n, i) => `${n} ${counts.train[i] ?? 0}/${counts.val[i] ?? 0}`).join(sep);
-  const attempts: [number, string][] = [[Infinity, '  '], [Infinity, ' '], [5, ' '], [4, ' '], [3, ' ']];
+  const attempts: [number, string][] = [
+    [Infinity, '  '],
+    [Infinity, ' '],
+    [5, ' '],
+    [4, ' '],
+    [3, ' '],
+  ];
   let text = '';
   for (const [nameWidth, sep] of attempts) {
     text = cells(nameWidth === Infinity ? classes : abbreviate(classes, nameWidth), sep);

@@ -27,7 +27,10 @@ export function progressLines(run: RunView, width: number): Line[] {
       : [seg('waiting for the first batch…', 'muted')];
   const last = run.history[run.history.length - 1];
   if (last && !run.stopping) {
-    const extra: Line = [seg('   last epoch ', 'muted'), seg(`val acc ${percent(last.valAcc)}  loss ${fixed(last.valLoss)}  lr ${rate(last.lr)}`)];
+    const extra: Line = [
+      seg('   last epoch ', 'muted'),
+      seg(`val acc ${percent(last.valAcc)}  loss ${fixed(last.valLoss)}  lr ${rate(last.lr)}`),
+    ];
     if (lineWidth(second) + lineWidth(extra) <= width) second.push(...extra);
   }
   if (s.resumedFromEpoch !== null && !p) second.push(seg(`   resumed after epoch ${s.resumedFromEpoch}`, 'muted'));

@@ -29,7 +29,10 @@ export function sweepLines(sweep: SweepView, width: number, maxRows: number): Li
   ];
   const pointWidth = Math.max(8, Math.min(24, width - 2 - 14 - 3 * 10));
   const header: Line = [
-    seg(`  ${padRight('point', pointWidth)}${padRight('status', 14)}${padLeft('train acc', 10)}${padLeft('val acc', 10)}${padLeft('val F1', 10)}`, 'muted'),
+    seg(
+      `  ${padRight('point', pointWidth)}${padRight('status', 14)}${padLeft('train acc', 10)}${padLeft('val acc', 10)}${padLeft('val F1', 10)}`,
+      'muted',
+    ),
   ];
   // Points run by queue workers: who has each one, at which epoch (absent for a local sweep).
   const remote = sweep.points.some((p) => p.worker != null);
@@ -38,9 +41,10 @@ export function sweepLines(sweep: SweepView, width: number, maxRows: number): Li
   const shown = windowAround(sweep.points, rowsRoom, sweep.bestPoint);
   const rows = shown.map((p): Line => {
     if (p === null) return [seg('  …', 'muted')];
-    const st = p.status === 'running' && p.epoch != null && p.epochs != null
-      ? { ...STATUS.running, label: `epoch ${p.epoch}/${p.epochs}` }
-      : STATUS[p.status];
+    const st =
+      p.status === 'running' && p.epoch != null && p.epochs != null
+        ? { ...STATUS.running, label: `epoch ${p.epoch}/${p.epochs}` }
+        : STATUS[p.status];
     const best = p.point === sweep.bestPoint;
     return [
       seg(best ? '★ ' : `${st.mark} `, best ? 'good' : st.tone, best),
@@ -49,7 +53,9 @@ export function sweepLines(sweep: SweepView, width: number, maxRows: number): Li
       seg(padLeft(percent(p.trainAcc), 10)),
       seg(padLeft(percent(p.valAcc), 10), best ? 'good' : undefined, best),
       seg(padLeft(fixed(p.valF1), 10)),
-      ...(remote && p.worker ? [seg(`  ${p.worker}${p.status === 'running' && p.epochValAcc != null ? ` · val ${percent(p.epochValAcc)}` : ''}`, 'muted')] : []),
+      ...(remote && p.worker
+        ? [seg(`  ${p.worker}${p.status === 'running' && p.epochValAcc != null ? ` · val ${percent(p.epochValAcc)}` : ''}`, 'muted')]
+        : []),
     ];
   });
   return [title, header, ...rows];
@@ -58,7 +64,10 @@ export function sweepLines(sweep: SweepView, width: number, maxRows: number): Li
 /** At most `room` rows: the running point, the best point and their neighbours, gaps shown as null. */
 function windowAround(points: SweepPointRow[], room: number, bestPoint: string | null): (SweepPointRow | null)[] {
   if (points.length <= room) return points;
-  const running = Math.max(0, points.findIndex((p) => p.status === 'running' || p.status === 'queued'));
+  const running = Math.max(
+    0,
+    points.findIndex((p) => p.status === 'running' || p.status === 'queued'),
+  );
   const keep = new Set<number>();
   const best = points.findIndex((p) => p.point === bestPoint);
   if (best >= 0) keep.add(best);
