@@ -21,7 +21,7 @@ import { outputsProbabilities } from '../runtime/model.ts';
 import { makeOptimizer } from '../runtime/train.ts';
 import { TrainStep } from '../runtime/train-step.ts';
 import { buildSpecModel, kernelTimes, machine, machineLine, specIR, type KernelTime, type Machine } from './backend-s1.ts';
-import { median } from './stats.ts';
+import { median, uniform } from './stats.ts';
 
 export interface FerCase {
   /** Matches bench/pytorch_fer.py. */
@@ -45,17 +45,6 @@ export interface FerResult {
   cpuStepMs: number[];
   /** With --profile: one step's kernels, and its wall time against the sum of kernel times. */
   profile?: { wallMs: number; kernelMs: number; kernels: KernelTime[] };
-}
-
-/** Deterministic values in [0, 1) (a bench needs the same input on every run, not good randomness). */
-function uniform(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32;
-  }
-  return out;
 }
 
 async function profileStep(step: () => void): Promise<NonNullable<FerResult['profile']>> {

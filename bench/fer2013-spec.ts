@@ -18,7 +18,7 @@ import { buildModel, outputsProbabilities } from '../runtime/model.ts';
 import { makeOptimizer } from '../runtime/train.ts';
 import { TrainStep } from '../runtime/train-step.ts';
 import { machine, machineLine, type Machine } from './backend-s1.ts';
-import { median } from './stats.ts';
+import { median, uniform } from './stats.ts';
 
 const SPEC = fileURLToPath(new URL('../specs/fer2013.emo', import.meta.url));
 
@@ -32,17 +32,6 @@ interface SpecResult {
   /** CPU time of this process per step (all its threads): what a step costs, which other load on a
    * shared machine inflates far less than wall time. */
   cpuStepMs: number[];
-}
-
-/** Deterministic values in [0, 1) (a bench needs the same input on every run, not good randomness). */
-function uniform(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32;
-  }
-  return out;
 }
 
 /** Times emoc's training step on the spec's network in this process (the backend must be selected). */
