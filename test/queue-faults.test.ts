@@ -110,8 +110,9 @@ it('refuses corrupted payloads and other data with a clear reason, and the worke
     const w = worker();
     const failed = async (id: string) => {
       for (let i = 0; i < 600; i++) {
-        const job = await queue.getJob(id);
-        if (job && (await job.getState()) === 'failed') return job;
+        // The state first, then the job: a job read before its state could be an attempt older (its
+        // second attempt may fail between the two reads).
+        if ((await queue.getJobState(id)) === 'failed') return (await queue.getJob(id))!;
         await new Promise((res) => setTimeout(res, 100));
       }
       throw new Error(`job ${id} did not fail`);
