@@ -406,6 +406,63 @@ describe('hand-made graphs', () => {
     expect(all.frozen).toBe(4 * 2);
   });
 
+  it('counts a scope repeated at once (TF-slim, as in MobileFaceNet) once', () => {
+    const json = tinyModel(
+      [
+        {
+          name: 'Net/Net/Conv2d_0/BatchNorm/FusedBatchNorm',
+          op: '_FusedConv2D',
+          input: ['x', 'Net/Net/Conv2d_0/Conv2D_weights', 'Net/Net/Conv2d_0/Conv2D_bn_offset'],
+          attr: { ...conv(2, 'SAME'), fused_ops: { list: { s: [b64('BiasAdd')] } } },
+        },
+        { name: 'Net/Net/Conv2d_0/mul_1', op: 'Mul', input: ['Net/Net/Conv2d_0/BatchNorm/FusedBatchNorm', 'Net/Net/Conv2d_0/mul'] },
+        {
+          name: 'Net/Net/Block_0/Conv/Conv2D',
+          op: 'Conv2D',
+          input: ['Net/Net/Conv2d_0/mul_1', 'Net/Net/Block_0/Conv/Conv2D_weights'],
+          attr: conv(1, 'SAME'),
+        },
+        {
+          name: 'Net/Net/Block_0/SeparableConv2d/depthwise',
+          op: 'DepthwiseConv2dNative',
+          input: ['Net/Net/Block_0/Conv/Conv2D', 'Net/Net/Block_0/SeparableConv2d/depthwise_weights'],
+          attr: conv(1, 'SAME'),
+        },
+        {
+          name: 'Net/Net/Block_0/Conv_1/Conv2D',
+          op: 'Conv2D',
+          input: ['Net/Net/Block_0/SeparableConv2d/depthwise', 'Net/Net/Block_0/Conv_1/Conv2D_weights'],
+          attr: conv(1, 'SAME'),
+        },
+        { name: 'Net/Net/Block_0/Add', op: 'Add', input: ['Net/Net/Block_0/Conv_1/Conv2D', 'Net/Net/Conv2d_0/mul_1'] },
+        {
+          name: 'Net/Logits/Conv/Conv2D',
+          op: 'Conv2D',
+          input: ['Net/Net/Block_0/Add', 'Net/Logits/Conv/Conv2D_weights'],
+          attr: conv(1, 'VALID'),
+        },
+      ],
+      [
+        { name: 'Net/Net/Conv2d_0/mul', shape: [8] },
+        { name: 'embeddings/Maximum/y', shape: [] },
+        { name: 'Net/Net/Conv2d_0/Conv2D_weights', shape: [3, 3, 2, 8] },
+        { name: 'Net/Net/Conv2d_0/Conv2D_bn_offset', shape: [8] },
+        { name: 'Net/Net/Block_0/Conv/Conv2D_weights', shape: [1, 1, 8, 16] },
+        { name: 'Net/Net/Block_0/SeparableConv2d/depthwise_weights', shape: [3, 3, 16, 1] },
+        { name: 'Net/Net/Block_0/Conv_1/Conv2D_weights', shape: [1, 1, 16, 8] },
+        { name: 'Net/Logits/Conv/Conv2D_weights', shape: [1, 1, 8, 4] },
+      ],
+    );
+    const a = analyseGraph(json, { input: [8, 8, 2], outputs: ['Net/Logits/Conv/Conv2D'] });
+    expect(a.blocks.map((b) => [b.name, b.params])).toEqual([
+      ['Conv2d_0', 3 * 3 * 2 * 8 + 8 + 8],
+      ['Block_0', 8 * 16 + 9 * 16 + 16 * 8],
+      ['Logits', 8 * 4],
+    ]);
+    // 8 -> SAME /2 -> 4, then stride 1 throughout.
+    expect(a.outputShapes).toEqual({ 'Net/Logits/Conv/Conv2D': [4, 4, 4] });
+  });
+
   it('throws a GraphModelError for a file that is not a graph model', () => {
     expect(() => analyseGraph('{"modelTopology": {}}', { input: [8, 8, 2], outputs: ['x'] })).toThrow(GraphModelError);
     expect(() => analyseGraph('not json', { input: [8, 8, 2], outputs: ['x'] })).toThrow(GraphModelError);

@@ -6,9 +6,10 @@
 //      weights only read after the tap (faceres' gender/age heads behind `feats`) never count.
 //   2. A weight is named by its own node name, or, when that has no scope (tfjs-converter's `unknown_9`), by
 //      the name of the first node that reads it.
-//   3. The name scope segments shared by every float weight of the graph are dropped (expression keeps all
-//      of its weights under `StatefulPartitionedCall/model_1/`); the block is the next segment, the
-//      "top-level scope".
+//   3. A scope repeated at once counts once (TF-slim's `MobileFaceNet/MobileFaceNet/Conv2d_0/...`). The
+//      leading scope segments shared by every float weight of the graph are dropped (expression keeps all
+//      of its weights under `StatefulPartitionedCall/model_1/`, mobilefacenet under `MobileFaceNet/`); the
+//      block is the next segment, the "top-level scope".
 //   4. A trailing `_bn`, `_relu`, `_relu6`, `_act`, `_batchnorm` or `_activation`, optionally numbered
 //      (`_bn_2`), is stripped (repeatedly), so a conv and its folded batch norm and activation are one block.
 //   5. A backbone may map that scope further (BlockRule): faceres joins `conv_dw_K` and `conv_pw_K` into
@@ -91,7 +92,7 @@ export function graphBlocks(graph: ParsedGraph, upstream: ReadonlySet<string>, r
       if (upstream.has(n.name) && !firstUpstreamUse.has(i)) firstUpstreamUse.set(i, position.get(n.name)!);
     }
   }
-  const naming = (w: string): string => (w.includes('/') ? w : (firstReader.get(w) ?? w));
+  const naming = (w: string): string[] => collapseRepeats((w.includes('/') ? w : (firstReader.get(w) ?? w)).split('/'));
   const allWeights = [...graph.nodes.keys()].filter((n) => isFloatWeight(graph, n));
   const prefix = commonScopeLength(allWeights.map(naming));
   const statistics = statisticNames(graph);
@@ -99,7 +100,7 @@ export function graphBlocks(graph: ParsedGraph, upstream: ReadonlySet<string>, r
   const blocks = new Map<string, { first: number; weights: Array<GraphWeight & { first: number }> }>();
   for (const w of allWeights) {
     if (!upstream.has(w)) continue;
-    const segments = naming(w).split('/');
+    const segments = naming(w);
     const scope = segments[Math.min(prefix, segments.length - 1)];
     const block = applyRule(rule, stripBlockSuffix(scope));
     const shape = graph.consts.get(w)!.shape;
@@ -123,11 +124,16 @@ export function graphBlocks(graph: ParsedGraph, upstream: ReadonlySet<string>, r
 }
 
 /** How many leading scope segments every name's scope shares, leaving each name at least one scope segment. */
-function commonScopeLength(names: string[]): number {
+function commonScopeLength(names: string[][]): number {
   if (names.length === 0) return 0;
-  const dirs = names.map((n) => n.split('/').slice(0, -1));
+  const dirs = names.map((n) => n.slice(0, -1));
   const limit = Math.max(0, Math.min(...dirs.map((d) => d.length)) - 1);
   let k = 0;
   while (k < limit && dirs.every((d) => d[k] === dirs[0][k])) k++;
   return k;
+}
+
+/** `a/a/b` -> `a/b`: an outer scope that repeats itself adds no information. */
+function collapseRepeats(segments: string[]): string[] {
+  return segments.filter((seg, k) => k === 0 || seg !== segments[k - 1]);
 }
