@@ -2,6 +2,8 @@
 // package, never a hub), what they take as input, and the width of each named tap.
 // Tensor-free: the compiler uses it for shape inference; the runtime adds the loading code.
 
+import { FACERES_BLOCK_RULE, type BlockRule } from './backbone-graph/blocks.ts';
+
 export interface TapSpec {
   /** Graph node to read, or a computed output (see `op`). */
   node: string;
@@ -26,6 +28,8 @@ export interface BackboneSpec {
   taps: Record<string, TapSpec>;
   /** What `concat` means for this backbone. */
   concat: string[];
+  /** How `finetune N` groups the graph's weights into blocks, when the generic rule (compiler/backbone-graph/blocks.ts) is not what a reader would count. */
+  blocks?: BlockRule;
 }
 
 export const BACKBONES: Record<string, BackboneSpec> = {
@@ -43,6 +47,8 @@ export const BACKBONES: Record<string, BackboneSpec> = {
       l2: { node: 'global_pooling/Mean', op: 'l2norm', of: 'avgpool', width: 1024 },
     },
     concat: ['avgpool', 'bottleneck', 'l2'],
+    // MobileNetV1: a depthwise and a pointwise conv make one block, as the paper counts them.
+    blocks: FACERES_BLOCK_RULE,
   },
   mobilefacenet: {
     name: 'mobilefacenet',
@@ -75,24 +81,3 @@ export const BACKBONES: Record<string, BackboneSpec> = {
     concat: ['avgpool', 'logits'],
   },
 };
-
-export type FinetuneVerdict = { ok: true } | { ok: false; reason: string };
-
-/**
- * Whether `emoc run` can fine-tune the last blocks of backbone `name`.
- * Every backbone emoc can load is a tfjs-converter GraphModel, and a GraphModel is inference-only:
- * its weights are plain constant tensors inside the executor, not tf.Variables, so tf.variableGrads
- * and the optimizers find nothing to update (checked in test/backbone-finetune.test.ts).
- * Gradients do flow to the graph's *input*, which is why a trainable head on top works.
- */
-export function canFinetune(name: string): FinetuneVerdict {
-  const spec: BackboneSpec | undefined = BACKBONES[name];
-  const what = spec ? `'${name}' (${spec.package}/${spec.file})` : `'${name}'`;
-  return {
-    ok: false,
-    reason:
-      `backbone ${what} is a TensorFlow.js graph model: tfjs loads its weights as constants, not ` +
-      `trainable variables, so no optimizer can update them; only 'frozen' is supported ` +
-      `(fine-tuning would need the network rebuilt as a tfjs-layers model)`,
-  };
-}

@@ -1,6 +1,7 @@
 // The `emoc explain` table: layer, output shape, parameters, like Keras' model.summary(), and the
 // estimated activation memory of a batch. A large sweep is listed by its first points and a count.
 
+import { analyseBackbone, finetunePlan } from './backbone-finetune.ts';
 import type { ExperimentIR, LayerIR, LayerShape } from './ir.ts';
 import { EXPLAIN_POINTS } from './limits.ts';
 import { batchActivationBytes, formatBytes } from './memory.ts';
@@ -65,7 +66,9 @@ function layerRows(
 function table(ir: ExperimentIR): string {
   const rows: [string, string, string][] = [['layer', 'output', 'params']];
   rows.push([
-    ir.backbone ? `backbone ${ir.backbone.name} [${ir.backbone.taps.join(', ')}]${ir.backbone.frozen ? ' frozen' : ''}` : 'input',
+    ir.backbone
+      ? `backbone ${ir.backbone.name} [${ir.backbone.taps.join(', ')}]${ir.backbone.frozen ? ' frozen' : ` finetune ${ir.backbone.finetune}`}`
+      : 'input',
     fmt(ir.shapes.input),
     '0',
   ]);
@@ -82,7 +85,34 @@ function table(ir: ExperimentIR): string {
     rule,
     `  total params: ${count(ir.shapes.totalParams)}   trainable: ${count(ir.shapes.trainableParams)}   non-trainable: ${frozen}`,
     `  activation memory: about ${formatBytes(batchActivationBytes(ir))} a batch of ${ir.train.batchSize} (forward and gradients)`,
+    ...backboneLines(ir),
   ].join('\n');
+}
+
+const mega = (n: number) => (n / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 });
+
+/**
+ * The backbone's side (the table's counts are the head's): its blocks, what `finetune N` trains and what
+ * stays frozen, and its cost per image at the spec's input. Read from the graph file; nothing when it
+ * cannot be found (check says why).
+ */
+function backboneLines(ir: ExperimentIR): string[] {
+  const bb = ir.backbone;
+  if (!bb) return [];
+  const found = analyseBackbone(bb, ir.file);
+  if (!found.ok) return [`  backbone ${bb.name}: not analysed (${found.reason})`];
+  const a = found.analysis;
+  const plan = finetunePlan(bb, a);
+  const names = a.blocks.map((b) => b.name);
+  const blocks = names.length > 6 ? `${names.slice(0, 2).join(', ')}, ..., ${names.slice(-2).join(', ')}` : names.join(', ');
+  const cost = a.flopsPerImage === null ? `cannot run at ${bb.input.join('x')}: ${a.reason}` : `${mega(a.flopsPerImage)} MFLOPs per image at ${bb.input.join('x')}`;
+  const trains = bb.frozen
+    ? 'frozen: no backbone weight trains'
+    : `finetune ${bb.finetune} trains ${plan.trainedBlocks.join(', ')}${bb.lrScale !== undefined && bb.lrScale !== 1 ? ` at ${bb.lrScale} x the learning rate` : ''}`;
+  return [
+    `  backbone ${bb.name}: ${a.blocks.length} blocks (${blocks}), ${count(a.params)} params; ${cost}`,
+    `  ${trains}: backbone trainable ${count(plan.trainable)}, frozen ${count(plan.frozen)}`,
+  ];
 }
 
 /** `sweepSizes` gives each sweep's point count when `experiments` holds only its first points. */

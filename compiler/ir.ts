@@ -24,9 +24,10 @@ import type {
 
 export { EMOTIONS } from './vocabulary.ts';
 
-/** 2: residual layers (an old emoc cannot run them). A version-1 IR is a valid version-2 IR without them, so
- * run folders written by an older emoc (irVersion 1, e.g. test/fixtures/runs) are still read as they are. */
-export const IR_VERSION = 2;
+/** 2: residual layers (an old emoc cannot run them). 3: fine-tuned backbones (`finetune N lr=F`; a worker of
+ * version 2 would train them frozen). An older IR is a valid newer IR without those, so run folders written
+ * by an older emoc (irVersion 1, e.g. test/fixtures/runs) are still read as they are. */
+export const IR_VERSION = 3;
 
 export type Emotion = (typeof EMOTIONS)[number];
 
@@ -139,8 +140,10 @@ export interface BackboneIR {
   /** The backbone's own input preprocessing (overrides data.preprocess for its input). */
   preprocess: string;
   frozen: boolean;
-  /** Number of trailing blocks to fine-tune when not frozen. */
+  /** Number of trailing blocks to fine-tune when not frozen (compiler/backbone-graph.ts says how blocks are counted). */
   finetune: number;
+  /** The backbone's learning rate as a multiple of the optimizer's (`finetune 2 lr=0.1`); absent in IRs before version 3. */
+  lrScale?: number;
   src?: SrcRef;
 }
 

@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import type { Call, Section, Span } from '../grammar/ast.ts';
 import type { SectionName } from '../grammar/lexer.ts';
-import { BACKBONES, canFinetune } from './backbones.ts';
+import { analyseBackbone } from './backbone-finetune.ts';
+import { BACKBONES } from './backbones.ts';
 import { diagnostic, type Diagnostic } from './diagnostics.ts';
 import type { AugmentIR, DataIR, ExperimentIR } from './ir.ts';
 import { graphInputShape } from './graph-input.ts';
@@ -131,21 +132,44 @@ const backbonePackage: Check = ({ file, sections, ir, opts }) => {
   ];
 };
 
-/** E034: fine-tuning a backbone the runtime cannot fine-tune. */
-const finetunable: Check = ({ file, sections, ir }) => {
-  if (!ir.backbone || ir.backbone.frozen) return [];
-  const verdict = canFinetune(ir.backbone.name);
-  if (verdict.ok) return [];
+/**
+ * E034: fine-tuning what cannot be fine-tuned: a graph with an op emoc cannot run trainably on the way to
+ * the taps (named), or more blocks than the backbone has. A backbone that cannot be found is E022's (or
+ * the runtime's) to report.
+ */
+const finetunable: Check = ({ file, sections, ir, opts }) => {
+  const bb = ir.backbone;
+  if (!bb || bb.frozen) return [];
+  const found = analyseBackbone(bb, ir.file, opts.readFile);
+  if (!found.ok) return [];
+  const a = found.analysis;
   const ft = setting(sections.backbone, 'finetune');
-  return [
-    diagnostic(
-      'E034',
-      file,
-      ft?.nameSpan ?? sections.backbone!.keywordSpan,
-      `cannot fine-tune: ${verdict.reason}`,
-      "use 'frozen' (the default)",
-    ),
-  ];
+  const span = ft?.nameSpan ?? sections.backbone!.keywordSpan;
+  if (a.unknownOps.length > 0) {
+    const { op, node } = a.unknownOps[0]!;
+    return [
+      diagnostic(
+        'E034',
+        file,
+        span,
+        `cannot fine-tune backbone '${bb.name}': its graph uses op ${op} (node '${node}'), which emoc cannot train through`,
+        "use 'frozen' (the default), or tap a node before it",
+      ),
+    ];
+  }
+  if (bb.finetune > a.blocks.length) {
+    const arg = ft?.args[0]?.span ?? span;
+    return [
+      diagnostic(
+        'E034',
+        file,
+        arg,
+        `backbone '${bb.name}' has ${a.blocks.length} blocks before its taps (${a.blocks[0]?.name} to ${a.blocks.at(-1)?.name}); finetune ${bb.finetune} asks for more`,
+        `use finetune 1 to ${a.blocks.length} (emoc explain lists the blocks)`,
+      ),
+    ];
+  }
+  return [];
 };
 
 /** E033: a crop larger than the images (with a backbone too: its views are cropped before it sees them). */
@@ -208,7 +232,8 @@ const nothingAfterSoftmax: Check = ({ file, ir }) => {
 const fixedBackboneViews: Check = ({ file, sections, ir }) => {
   // randomcrop and the random augmentations (rotate, zoom, ...) all draw new views every epoch.
   const random = ir.augment.train.find((a) => a.kind === 'randomcrop' || isOneOf(RANDOM_AUGMENTS, a.kind));
-  if (!ir.backbone || !random) return [];
+  // A fine-tuned backbone runs on every batch: any augmentation works with it.
+  if (!ir.backbone || !ir.backbone.frozen || !random) return [];
   const call = setting(sections.augment, random.kind);
   return [
     diagnostic(
@@ -216,7 +241,7 @@ const fixedBackboneViews: Check = ({ file, sections, ir }) => {
       file,
       call?.nameSpan ?? sections.augment?.keywordSpan ?? sections.backbone!.keywordSpan,
       `${random.kind} makes new views every epoch, which a frozen backbone's feature cache cannot hold`,
-      'use flip or tencrop with a frozen backbone',
+      "use flip or tencrop with a frozen backbone, or fine-tune it ('finetune N'), which runs it on every batch",
     ),
   ];
 };
@@ -232,6 +257,7 @@ const backboneInput: Check = ({ file, sections, ir, opts }) => {
   if (!bb) return [];
   const span = call?.args[0]?.span ?? call?.nameSpan ?? sections.backbone!.keywordSpan;
   const got = bb.input.join('x');
+  if (!bb.frozen && call) return smallerInput(file, span, ir, opts);
   if (bb.weights === null) {
     const spec = BACKBONES[bb.name];
     if (!spec || bb.input.every((d, i) => d === spec.input[i])) return [];
@@ -242,7 +268,7 @@ const backboneInput: Check = ({ file, sections, ir, opts }) => {
         file,
         span,
         `backbone '${bb.name}' takes ${want} images, not ${got}`,
-        `remove 'input': every image is resized to ${want} for ${bb.name}`,
+        `remove 'input': a frozen ${bb.name} resizes every image to ${want} (a fine-tuned one, 'finetune N', can take a smaller input)`,
       ),
     ];
   }
@@ -263,6 +289,26 @@ const backboneInput: Check = ({ file, sections, ir, opts }) => {
     ),
   ];
 };
+
+/**
+ * A fine-tuned backbone runs through emoc's own interpreter, which takes any input its graph allows (the
+ * face networks are convolutional up to global pooling): E038 only when the shapes do not work out.
+ */
+function smallerInput(file: string, span: Span, ir: ExperimentIR, opts: ValidateOptions): Diagnostic[] {
+  const bb = ir.backbone!;
+  const found = analyseBackbone(bb, ir.file, opts.readFile);
+  if (!found.ok || found.analysis.inputOk || found.analysis.unknownOps.length > 0) return [];
+  const native = found.analysis.nativeInput;
+  return [
+    diagnostic(
+      'E038',
+      file,
+      span,
+      `backbone '${bb.name}' cannot take ${bb.input.join('x')} images: ${found.analysis.reason}`,
+      native ? `use a larger input, up to its native ${native.join('x')}` : 'use a larger input',
+    ),
+  ];
+}
 
 /** W002: a batch whose activations (forward and gradients) need more memory than the limit. */
 const activationMemory: Check = ({ file, sections, nameSpan, ir, opts }) => {

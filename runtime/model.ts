@@ -198,7 +198,22 @@ export function buildModel(ir: ExperimentIR, inputWidth?: number): tfl.LayersMod
   if (input.some((d) => d < 1)) throw new Error(`model input shape unknown: ${input.join('x')}`);
   const x = tfl.input({ shape: input, name: 'input' });
   const y = applyLayerList(ir.layers, x, ir.train.seed, []);
-  return tfl.model({ inputs: x, outputs: y, name: ir.name.replace(/[^A-Za-z0-9_]/g, '_') });
+  return tfl.model({ inputs: x, outputs: y, name: modelName(ir) });
+}
+
+function modelName(ir: ExperimentIR): string {
+  return ir.name.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+/**
+ * A head on a fine-tuned backbone, as one model: images of `imageShape` in, the `backbone` layer
+ * (runtime/finetune/graph-backbone-layer.ts: tap features out), then the IR's layers.
+ */
+export function buildModelOnBackbone(ir: ExperimentIR, imageShape: number[], backbone: tfl.layers.Layer): tfl.LayersModel {
+  const x = tfl.input({ shape: imageShape, name: 'input' });
+  const features = backbone.apply(x) as tfl.SymbolicTensor;
+  const y = applyLayerList(ir.layers, features, ir.train.seed, []);
+  return tfl.model({ inputs: x, outputs: y, name: modelName(ir) });
 }
 
 /** Does the model end in softmax (probabilities) or in raw scores (logits)? Decided by the compiler. */

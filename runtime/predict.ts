@@ -13,6 +13,7 @@ import type { ImageSet, LoadedData } from './data/types.ts';
 import { RunFolderError } from './errors.ts';
 import type { Feed } from './feed.ts';
 import { imageFeed } from './feed.ts';
+import { imageFeedIR, isFinetuned } from './finetune/image-ir.ts';
 import { outputsProbabilities } from './model.ts';
 
 export interface Prediction {
@@ -77,9 +78,10 @@ export async function predict(
   if (ok.length) {
     const set: ImageSet = { height: h, width: w, channels: c, images: decoded, labels: decoded.map(() => 0), origins: ok };
     const data: LoadedData = { classes: ir.data.classes, train: set, val: set, skipped: [], notes: [] };
-    const feed: Feed = ir.backbone
-      ? await (await import('./backbone-feed.ts')).featureFeed(ir, data, { cacheDir: opts.cacheDir, sink: () => {} })
-      : imageFeed(ir, set, set);
+    const feed: Feed =
+      ir.backbone && !isFinetuned(ir)
+        ? await (await import('./backbone-feed.ts')).featureFeed(ir, data, { cacheDir: opts.cacheDir, sink: () => {} })
+        : imageFeed(imageFeedIR(ir), set, set);
     const model = await loadModel(modelDir);
     const probabilities = outputsProbabilities(ir);
     const k = ir.data.classes.length;

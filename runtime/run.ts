@@ -18,6 +18,7 @@ import { countPerClass } from './data/sets.ts';
 import type { LoadedData } from './data/types.ts';
 import type { EventSink, RunStatus } from './events.ts';
 import { imageFeed, type Feed } from './feed.ts';
+import { imageFeedIR, isFinetuned } from './finetune/image-ir.ts';
 import { buildModel, outputsProbabilities } from './model.ts';
 import { assertResumable, readCheckpointState, restoreFromCheckpoint } from './resume.ts';
 import { evaluate, initialState, makeOptimizer, train, type TrainState } from './train.ts';
@@ -155,6 +156,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       model = await loadModel(path.join(ckpt, 'model'));
       const o = optimizer;
       await restoreFromCheckpoint(runDir, 'optimizer state', () => restoreOptimizer(o, path.join(ckpt, 'optimizer')));
+    } else if (isFinetuned(ir)) {
+      const { buildFinetuneModel } = await import('./finetune/build.ts');
+      model = await buildFinetuneModel(ir);
     } else {
       model = buildModel(ir, feed.inputShape[0]);
     }
@@ -283,11 +287,12 @@ export function prefetchBatches(computeThreads: number, cores = os.availablePara
 }
 
 async function makeFeed(ir: ExperimentIR, data: LoadedData, opts: RunOptions): Promise<Feed> {
-  if (ir.backbone) {
+  if (ir.backbone && !isFinetuned(ir)) {
     const { featureFeed } = await import('./backbone-feed.ts');
     return featureFeed(ir, data, { cacheDir: opts.cacheDir, sink: opts.sink });
   }
   const prefetch = prefetchBatches(currentBackendThreads());
   if (prefetch) opts.sink({ type: 'log', level: 'info', message: 'training batches built ahead on a worker thread' });
-  return imageFeed(ir, data.train, data.val, { prefetch });
+  // A fine-tuned backbone runs on every batch, so it is fed images (every augmentation works with it).
+  return imageFeed(imageFeedIR(ir), data.train, data.val, { prefetch });
 }

@@ -10,6 +10,12 @@ import { clipByGlobalNorm, smoothTargets } from './optim/recipe.ts';
 export interface StepRecipe {
   labelSmoothing: number;
   clipNorm: number | null;
+  /**
+   * Variables (by name) that learn at `factor` times the optimizer's rate: a fine-tuned backbone's. The
+   * update is scaled, not the gradient, which for Adam, AdamW, SGD and momentum is exactly a parameter
+   * group with rate lr * factor (their moments do not depend on the rate; the decoupled decay scales too).
+   */
+  scaled?: { names: string[]; factor: number };
 }
 
 export interface StepResult {
@@ -69,6 +75,9 @@ export class TrainStep {
         return lossOf(out, targets, sampleWeights, this.probabilities);
       };
       const { clipNorm } = this.recipe;
+      const scaled = this.recipe.scaled && this.recipe.scaled.factor !== 1 ? this.recipe.scaled : null;
+      const scaledVars = scaled ? vars.filter((v) => scaled.names.includes(v.name)) : [];
+      const before = scaledVars.map((v) => tf.clone(v));
       let l: tf.Scalar;
       if (clipNorm === null) l = this.optimizer.minimize(f, true, vars)!;
       else {
@@ -77,6 +86,8 @@ export class TrainStep {
         this.optimizer.applyGradients(clipByGlobalNorm(grads, clipNorm));
         l = value;
       }
+      // w <- w_before + factor * (w_after - w_before)
+      scaledVars.forEach((v, i) => v.assign(tf.add(before[i]!, tf.mul(tf.sub(v, before[i]!), scaled!.factor))));
       const p = predictions!.dataSync() as Int32Array;
       predictions!.dispose();
       return [l.dataSync()[0]!, p] as const;

@@ -11,7 +11,8 @@ import type { Feed } from './feed.ts';
 import { addToConfusion, emptyConfusion, metricsFromConfusion } from './metrics.ts';
 import { outputsProbabilities, setDropoutStep } from './model.ts';
 import { learningRate } from './schedule.ts';
-import { TrainStep } from './train-step.ts';
+import { TrainStep, type StepRecipe } from './train-step.ts';
+import { BACKBONE_LAYER } from './finetune/image-ir.ts';
 import { makeOptimizer as makeIrOptimizer, setLearningRate } from './optim/make.ts';
 
 /** Everything needed to continue a run exactly where it stopped. */
@@ -112,6 +113,14 @@ export function evaluate(
   return { metrics: metricsFromConfusion(confusion, samples ? lossSum / samples : 0), confusion };
 }
 
+/** A fine-tuned backbone's variables and their rate multiplier (`finetune N lr=F`); none otherwise. */
+function backboneRate(ir: ExperimentIR, model: tfl.LayersModel): StepRecipe['scaled'] {
+  if (!ir.backbone || ir.backbone.frozen) return undefined;
+  const layer = model.layers.find((l) => l.name === BACKBONE_LAYER);
+  if (!layer) return undefined;
+  return { names: layer.trainableWeights.map((w) => (w.read() as tf.Variable).name), factor: ir.backbone.lrScale ?? 1 };
+}
+
 export async function train(
   ir: ExperimentIR,
   model: tfl.LayersModel,
@@ -123,7 +132,11 @@ export async function train(
   const k = ir.data.classes.length;
   const probabilities = outputsProbabilities(ir);
   // A run folder written before label smoothing and clipping existed has neither field: both off.
-  const recipe = { labelSmoothing: ir.train.labelSmoothing ?? 0, clipNorm: ir.train.clipNorm ?? null };
+  const recipe = {
+    labelSmoothing: ir.train.labelSmoothing ?? 0,
+    clipNorm: ir.train.clipNorm ?? null,
+    scaled: backboneRate(ir, model),
+  };
   const step = new TrainStep(model, optimizer, classWeightVector(ir, feed.trainLabels), probabilities, feed.inputShape, recipe);
   const { epochs } = ir.train;
   const metric: Metric = ir.train.earlyStop?.metric ?? 'val_acc';

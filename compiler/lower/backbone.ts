@@ -4,7 +4,7 @@
 import type { Section, Value } from '../../grammar/ast.ts';
 import { describeValue, type CallReader } from '../args.ts';
 import { BACKBONES, type BackboneSpec } from '../backbones.ts';
-import { GRAPH_BACKBONE_INPUT } from '../defaults.ts';
+import { FINETUNE, GRAPH_BACKBONE_INPUT } from '../defaults.ts';
 import type { BackboneIR } from '../ir.ts';
 import { GRAPH_PREPROCESS } from '../vocabulary.ts';
 import type { LowerContext } from './context.ts';
@@ -42,11 +42,14 @@ export function lowerBackbone(ctx: LowerContext, section: Section | undefined): 
 
   let frozen = true;
   let finetune = 0;
+  let lrScale: number = FINETUNE.lrScale;
   s.get('frozen')?.finish();
   const ft = s.get('finetune');
   if (ft) {
     const what = 'the number of blocks to fine-tune';
     finetune = ft.number('blocks', { positional: true, required: true, integer: true, min: 1, what, example: 'finetune 2' }) ?? 1;
+    lrScale =
+      ft.number('lr', { above: 0, max: 100, what: "the backbone's learning-rate multiplier", example: 'finetune 2 lr=0.1' }) ?? lrScale;
     ft.finish();
     frozen = false;
     if (s.get('frozen')) ctx.report('E027', ft.call.nameSpan, "'frozen' and 'finetune' contradict each other", 'keep one');
@@ -65,7 +68,7 @@ export function lowerBackbone(ctx: LowerContext, section: Section | undefined): 
     }
   }
   const src = ctx.src(section.keywordSpan);
-  return { name, weights, taps, width: taps.length ? width : null, input, preprocess, frozen, finetune, src };
+  return { name, weights, taps, width: taps.length ? width : null, input, preprocess, frozen, finetune, lrScale, src };
 }
 
 function readWeights(ctx: LowerContext, r: CallReader): string | null {

@@ -9,6 +9,7 @@ import { ModelFileError } from '../errors.ts';
 import { writeFileAtomic } from './atomic.ts';
 // Registers emoc's own layer classes (seeded dropout, fused batch norm, L2) so saved models load.
 import '../model.ts';
+import { prepareSavedBackbones } from '../finetune/saved.ts';
 
 export async function saveModel(model: tfl.LayersModel, dir: string): Promise<void> {
   await model.save(
@@ -33,8 +34,16 @@ export async function saveModel(model: tfl.LayersModel, dir: string): Promise<vo
  * (missing, truncated, edited), so any failure is a ModelFileError naming the folder.
  */
 export async function loadModel(dir: string): Promise<tfl.LayersModel> {
+  let json;
   try {
-    const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  } catch (e) {
+    throw new ModelFileError(`cannot load the model (${(e as Error).message})`, dir, 'the files were changed or cut short: train the run again');
+  }
+  // A fine-tuned backbone's frozen part is not in the folder: it is found and checked by content hash
+  // first (its own ModelFileError says when the pretrained files changed).
+  await prepareSavedBackbones(json.modelTopology, dir);
+  try {
     const manifest = json.weightsManifest as { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
     const buffers = manifest.flatMap((g) => g.paths.map((p) => fs.readFileSync(path.join(dir, p))));
     const joined = Buffer.concat(buffers);

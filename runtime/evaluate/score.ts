@@ -7,6 +7,7 @@ import { emptySet } from '../data/sets.ts';
 import type { ImageSet } from '../data/types.ts';
 import type { EventSink, SplitMetrics } from '../events.ts';
 import { imageFeed, type Feed } from '../feed.ts';
+import { imageFeedIR, isFinetuned } from '../finetune/image-ir.ts';
 import { outputsProbabilities } from '../model.ts';
 import { evaluate } from '../train.ts';
 
@@ -25,7 +26,7 @@ export async function scoreSet(
   // The set goes in as the feed's validation split. Image feeds get an empty training split (nothing is
   // augmented); the feature feed is given the set as both, as predict does, since it extracts both.
   let feed: Feed;
-  if (ir.backbone) {
+  if (ir.backbone && !isFinetuned(ir)) {
     const { featureFeed } = await import('../backbone-feed.ts');
     feed = await featureFeed(
       ir,
@@ -33,7 +34,8 @@ export async function scoreSet(
       { cacheDir: opts.cacheDir, sink: opts.sink ?? (() => {}) },
     );
   } else {
-    feed = imageFeed(ir, emptySet(set.height, set.width, set.channels), set);
+    // A fine-tuned backbone is part of the model: it takes the images (raw pixels, at the data's size).
+    feed = imageFeed(imageFeedIR(ir), emptySet(set.height, set.width, set.channels), set);
   }
   try {
     return evaluate(model, feed, 'val', ir.data.classes.length, outputsProbabilities(ir));
