@@ -57,6 +57,11 @@ export class GraphBackbone extends tfl.layers.Layer {
     super.build(inputShape);
   }
 
+  /** The tuned weights by their graph names (the layer's own weight names are made unique by tfjs). */
+  tunedWeights(): ReadonlyMap<string, tfl.LayerVariable> {
+    return this.variables;
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
