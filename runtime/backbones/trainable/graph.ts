@@ -11,7 +11,11 @@
 //   g.weight(name)                    -> the stored constant (owned by g: do not dispose)
 //   g.weightUsers(name)               -> the nodes reading it (their names say the layer/block)
 //   g.execute(x, outputs, overrides?) -> values of `outputs` (node names, ':0' allowed) for NHWC x
-//   g.inputShape                      -> the Placeholder's declared shape, -1 as null
+//   g.run(feeds, outputs, overrides?) -> the same from given node values (feeds: name -> tensor), e.g.
+//                                       a frozen prefix computed outside the gradient tape
+//   g.nodeInputs(node)                -> the nodes `node` reads
+//   g.inputName, g.inputShape         -> the image input's node name and declared shape (-1 as null;
+//                                       a smaller height/width than declared runs where the graph allows)
 //   g.dispose()
 //
 // Weights are decoded with tf.io.decodeWeights, the same function tfjs-converter's loadGraphModel
@@ -62,6 +66,8 @@ export class TrainableGraph {
     private readonly secondOutputs: Map<string, string>,
     private readonly consts: Map<string, tf.Tensor>,
     private readonly params: string[],
+    /** The first Placeholder node: the image input execute() feeds (null for a graph without one). */
+    readonly inputName: string | null,
     /** The Placeholder's declared shape ([-1, 224, 224, 3] as [null, 224, 224, 3]), or null when unknown. */
     readonly inputShape: (number | null)[] | null,
   ) {}
@@ -126,7 +132,15 @@ export class TrainableGraph {
     const placeholder = topology.node.find((n) => n.op === 'Placeholder');
     const dims = placeholder?.attr?.shape?.shape;
     const inputShape = dims?.dim && !dims.unknownRank ? dims.dim.map((d) => (Number(d.size ?? -1) < 0 ? null : Number(d.size))) : null;
-    return new TrainableGraph(modelJsonPath, nodes, secondOutputs, consts, parameterNames(nodes, consts), inputShape);
+    return new TrainableGraph(
+      modelJsonPath,
+      nodes,
+      secondOutputs,
+      consts,
+      parameterNames(nodes, consts),
+      placeholder?.name ?? null,
+      inputShape,
+    );
   }
 
   /**
@@ -147,13 +161,16 @@ export class TrainableGraph {
   /** Throws UntrainableGraphError naming the first node unknownOps() reports. */
   assertRunnable(outputs?: string[]): void {
     const first = this.unknownOps(outputs)[0];
-    if (!first) return;
-    const second = this.secondOutputs.get(first.node);
+    if (first) this.refuse(this.nodes.get(first.node)!);
+  }
+
+  private refuse(node: GraphNode): never {
+    const second = this.secondOutputs.get(node.name);
     const why =
-      isTrainableGraphOp(first.op) && second
-        ? `node '${first.node}' (${first.op}) reads '${second}', a second output of a multi-output op, which emoc does not compute`
-        : `op '${first.op}' (node '${first.node}') has no trainable implementation in emoc`;
-    throw new UntrainableGraphError(why, this.modelPath, UNTRAINABLE_HINT, first.op, first.node);
+      isTrainableGraphOp(node.op) && second
+        ? `node '${node.name}' (${node.op}) reads '${second}', a second output of a multi-output op, which emoc does not compute`
+        : `op '${node.op}' (node '${node.name}') has no trainable implementation in emoc`;
+    throw new UntrainableGraphError(why, this.modelPath, UNTRAINABLE_HINT, node.op, node.name);
   }
 
   /** The Const nodes that are the network's parameters (see ops.ts PARAMETER_INPUTS), in the order the network first uses them. */
@@ -181,25 +198,40 @@ export class TrainableGraph {
    * inside tf.tidy and under tf.grads / tf.variableGrads (gradients reach only the overrides).
    */
   execute(input: tf.Tensor4D, outputs: string[], overrides?: ReadonlyMap<string, tf.Tensor>): tf.Tensor[] {
+    if (!this.inputName)
+      throw new UntrainableGraphError('the graph has no input (Placeholder node)', this.modelPath, UNTRAINABLE_HINT, 'Placeholder', '');
+    return this.run(new Map([[this.inputName, input]]), outputs, overrides);
+  }
+
+  /**
+   * Like execute, but starting from given values of any nodes (`feeds`: node name -> value), which
+   * are not computed again, nor anything only they need. A fine-tuning step whose first blocks are
+   * frozen can compute the frozen part once outside tf.variableGrads and run only the trainable rest
+   * under it, so the gradient tape holds the tail of the network alone.
+   */
+  run(feeds: ReadonlyMap<string, tf.Tensor>, outputs: string[], overrides?: ReadonlyMap<string, tf.Tensor>): tf.Tensor[] {
     // internal: using a graph after dispose() is a bug in the caller.
     if (this.disposed) throw new Error(`TrainableGraph ${this.modelPath} was disposed`);
     const wanted = outputs.map(stripOutput);
-    const plan = this.plan(wanted);
+    const plan = this.plan(wanted, [...feeds.keys()].map(stripOutput));
     for (const [name, t] of overrides ?? []) {
       const c = this.consts.get(name);
       // internal: the caller builds overrides from weightNames() and weight(name).shape.
       if (!c) throw new Error(`override '${name}' is not a Const node of ${this.modelPath}`);
       if (!tf.util.arraysEqual(c.shape, t.shape)) throw new Error(`override '${name}' has shape [${t.shape}]; the weight is [${c.shape}]`);
     }
-    const external = new Set<tf.Tensor>([input, ...this.consts.values(), ...(overrides?.values() ?? [])]);
+    const external = new Set<tf.Tensor>([...feeds.values(), ...this.consts.values(), ...(overrides?.values() ?? [])]);
     const env: OpEnv = {
       where: this.modelPath,
-      feed: () => input,
+      feed: (node) => {
+        // internal: plan() refuses graphs whose other inputs nobody feeds.
+        throw new Error(`graph input '${node.name}' was not fed`);
+      },
       constant: (node) => overrides?.get(node.name) ?? this.consts.get(node.name)!,
     };
     const keep = new Set(wanted);
     return tf.tidy(() => {
-      const values = new Map<string, tf.Tensor>();
+      const values = new Map<string, tf.Tensor>([...feeds].map(([n, t]) => [stripOutput(n), t]));
       plan.nodes.forEach((node, step) => {
         const fn = TRAINABLE_OPS[node.op as keyof typeof TRAINABLE_OPS];
         values.set(
@@ -216,9 +248,17 @@ export class TrainableGraph {
           if (plan.lastUse.get(n) === step && !keep.has(n) && !external.has(v)) v.dispose();
         }
       });
-      // Return fresh handles for a Const or the input asked for as an output, so the caller may dispose every result.
+      // Return fresh handles for a Const or a fed value asked for as an output, so the caller may dispose every result.
       return wanted.map((n) => (external.has(values.get(n)!) ? tf.clone(values.get(n)!) : values.get(n)!));
     });
+  }
+
+  /** The names of the nodes `node` reads (its data inputs), e.g. to find where a block begins. */
+  nodeInputs(node: string): string[] {
+    const n = this.nodes.get(stripOutput(node));
+    // internal: callers ask about nodes of this graph (names from weightUsers or the registry).
+    if (!n) throw new Error(`'${node}' is not a node of ${this.modelPath}`);
+    return [...n.inputs];
   }
 
   /** Frees the stored constants. Overrides belong to the caller and are left alone. */
@@ -229,25 +269,25 @@ export class TrainableGraph {
     this.consts.clear();
   }
 
-  private plan(wanted: string[]): Plan {
-    const key = wanted.join('\n');
+  private plan(wanted: string[], fed: string[]): Plan {
+    const key = `${wanted.join('\n')}\n<-\n${fed.join('\n')}`;
     const cached = this.plans.get(key);
     if (cached) return cached;
-    for (const w of wanted) {
+    for (const w of [...wanted, ...fed]) {
       // internal: outputs are tap node names the compiler checked against the graph.
       if (!this.nodes.has(w)) throw new Error(`'${w}' is not a node of ${this.modelPath}`);
     }
-    this.assertRunnable(wanted);
-    const nodes = this.order(wanted);
-    const placeholders = nodes.filter((n) => n.op === 'Placeholder');
-    if (placeholders.length > 1) {
-      const p = placeholders[1]!;
+    const nodes = topoOrder(this.nodes, wanted, new Set(fed));
+    const unknown = nodes.find((n) => !isTrainableGraphOp(n.op) || this.secondOutputs.has(n.name));
+    if (unknown) this.refuse(unknown);
+    const unfed = nodes.find((n) => n.op === 'Placeholder');
+    if (unfed) {
       throw new UntrainableGraphError(
-        `the graph has more than one input (${placeholders.map((q) => q.name).join(', ')})`,
+        `the graph needs input '${unfed.name}' besides '${this.inputName}'; emoc feeds a backbone one image input`,
         this.modelPath,
         UNTRAINABLE_HINT,
-        p.op,
-        p.name,
+        unfed.op,
+        unfed.name,
       );
     }
     const lastUse = new Map<string, number>();
@@ -265,13 +305,14 @@ export class TrainableGraph {
 
   /** The nodes `targets` depend on, in topological order (depth-first post-order, inputs in input order). */
   private order(targets: string[]): GraphNode[] {
-    return topoOrder(this.nodes, targets);
+    return topoOrder(this.nodes, targets, new Set());
   }
 }
 
 /** Depth-first post-order from `targets` (iterative: converted graphs can be thousands of nodes deep). */
-function topoOrder(nodes: Map<string, GraphNode>, targets: string[]): GraphNode[] {
-  const done = new Set<string>();
+function topoOrder(nodes: Map<string, GraphNode>, targets: string[], given: ReadonlySet<string>): GraphNode[] {
+  // Given nodes count as done: neither they nor what only they need are run.
+  const done = new Set<string>(given);
   const out: GraphNode[] = [];
   for (const target of targets) {
     const stack: { name: string; next: number }[] = [{ name: target, next: 0 }];
@@ -309,7 +350,7 @@ function parameterNames(nodes: Map<string, GraphNode>, consts: Map<string, tf.Te
   const sinks = [...nodes.keys()].filter((n) => !read.has(n));
   const names: string[] = [];
   const seen = new Set<string>();
-  for (const node of topoOrder(nodes, sinks)) {
+  for (const node of topoOrder(nodes, sinks, new Set())) {
     const isParam = isTrainableGraphOp(node.op) ? PARAMETER_INPUTS[node.op] : undefined;
     if (!isParam) continue;
     node.inputs.forEach((name, i) => {
