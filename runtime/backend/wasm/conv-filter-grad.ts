@@ -46,12 +46,15 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TI
   return o.finish(out);
 }
 
-/** Chunks of rows of output pixels the filter gradient is split into (see filterGradBySimd). 12
- * divides evenly among 1, 2, 3, 4 and 6 threads. */
-const FILTER_GRAD_CHUNKS = 12;
+/** The most chunks of output pixels the filter gradient's sum is split into (see filterGradBySimd). */
+const FILTER_GRAD_MAX_CHUNKS = 12;
+/** Output pixels per chunk the split aims at: enough products per value of dW to pay for the chunk's
+ * own copy of dW and for adding the copies up. */
+const FILTER_GRAD_CHUNK_PIXELS = 1024;
+/** Slices of the output channels (runs of 8) that each chunk is split into, so that a small map
+ * (one chunk: 3x3x256 at batch 64 is 576 pixels) still keeps every thread busy. */
+const FILTER_GRAD_SLICES = 4;
 
-/** The same gradient by emoc's SIMD kernel: each chunk of rows of output pixels accumulates into its
- * own copy of dW, read straight from the padded input (no transposes), then the copies are summed. */
 function filterGradBySimd(o: Ops, pool: SimdKernelPool, xp: TI, dy: TI, info: tf.backend_util.Conv2DInfo): TI {
   const b = o.backend;
   const { outHeight: oh, outWidth: ow, outChannels: cout, filterHeight: kh, filterWidth: kw, inChannels: cin } = info;
@@ -62,13 +65,20 @@ function filterGradBySimd(o: Ops, pool: SimdKernelPool, xp: TI, dy: TI, info: tf
   const [n, hp, wp] = xp.shape as [number, number, number, number];
   const size = kh * jp * cout;
   const rows = n * oh;
-  // Fixed chunks of rows, each with its own dW, added in chunk order: the result does not depend on
+  // Work units fixed by the shapes alone (chunks of rows x slices of channels, each value of dW
+  // summed in pixel order within its chunk, chunks added in order): the result does not depend on
   // the thread count.
-  const chunk = Math.ceil(rows / Math.min(FILTER_GRAD_CHUNKS, rows));
-  const chunks = Math.ceil(rows / chunk);
-  const parts = o.keep(b.makeOutput([chunks, size], 'float32')); // zeroed by the kernel, per chunk
+  const chunks = Math.max(1, Math.min(FILTER_GRAD_MAX_CHUNKS, rows, Math.round((rows * ow) / FILTER_GRAD_CHUNK_PIXELS)));
+  const chunk = Math.ceil(rows / chunks);
+  const usedChunks = Math.ceil(rows / chunk);
+  const slices = Math.max(1, Math.min(FILTER_GRAD_SLICES, Math.floor(cout / 8)));
+  // Rows of output pixels whose dy (about 16 KiB, 16 to 64 pixels) stays in L1 while the blocks of
+  // dW pass over it.
+  const groupPixels = Math.max(16, Math.min(64, Math.floor(4096 / cout)));
+  const groupRows = Math.max(1, Math.round(groupPixels / ow));
+  const parts = o.keep(b.makeOutput([usedChunks, size], 'float32')); // every value written by the kernel
   const [px, pdy, pparts] = [ptr(b, xp), ptr(b, dy), ptr(b, parts)];
-  pool.parallel('convFilterGrad', chunks, (_, from, to) => [
+  pool.parallel('convFilterGrad', usedChunks * slices, (_, from, to) => [
     px,
     pdy,
     pparts,
@@ -86,12 +96,14 @@ function filterGradBySimd(o: Ops, pool: SimdKernelPool, xp: TI, dy: TI, info: tf
     info.strideWidth,
     chunk,
     rows,
+    slices,
+    groupRows,
   ]);
   let sum = parts;
-  if (chunks > 1) {
+  if (usedChunks > 1) {
     sum = o.keep(b.makeOutput([kh, jp, cout], 'float32'));
     const psum = ptr(b, sum);
-    pool.parallel('sumParts', size, (_, from, to) => [pparts, psum, size, from, to, chunks]);
+    pool.parallel('sumParts', size, (_, from, to) => [pparts, psum, size, from, to, usedChunks]);
   }
   const rowsOnly = o.slice(o.reshape(sum, [kh, jp, cout]), [0, 0, 0], [kh, j, cout]);
   return o.reshape(rowsOnly, [kh, kw, cin, cout]);

@@ -71,7 +71,9 @@ function convolve(args: KernelArgs): TI | null {
   // A 1x1, stride-1 convolution reads x as it is: each image is one row of h*w pixels.
   const [rows, cols, hp, wp] = pointwise ? [1, oh * ow, 1, oh * ow] : [oh, ow, (oh - 1) * sh + kh, (ow - 1) * sw + kw];
   const xp = pointwise ? x : padInput(b, pool, x, hp, wp, info.padInfo.top, info.padInfo.left);
-  const [px, py] = [ptr(b, xp), ptr(b, y)];
+  // Scratch for the kernel's table of window offsets, one per output pixel (see convForward).
+  const pix = b.makeOutput([n * rows * cols], 'int32');
+  const [px, py, ppix] = [ptr(b, xp), ptr(b, y), ptr(b, pix)];
   pool.parallel('convForward', n * rows, (_, from, to) => [
     px,
     pp,
@@ -91,7 +93,9 @@ function convolve(args: KernelArgs): TI | null {
     sw,
     lo,
     hi,
+    ppix,
   ]);
+  b.disposeData(pix.dataId);
   if (xp !== x) b.disposeData(xp.dataId);
   b.disposeData(packed.dataId);
   return y;

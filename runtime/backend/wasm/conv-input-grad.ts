@@ -85,7 +85,9 @@ function inputGradBySimd(o: Ops, pool: SimdKernelPool, dy: TI, filter: TI, info:
     [0, jp - j],
   ]);
   const dxp = o.keep(b.makeOutput([n, hp, wp, cin], 'float32')); // zeroed by the kernel, per image
-  const [pdy, pwt, pdx] = [ptr(b, dy), ptr(b, wt), ptr(b, dxp)];
-  pool.parallel('convInputGrad', n, (_, from, to) => [pdy, pwt, pdx, from, to, oh, ow, hp, wp, cin, cout, kh, jp, sh, sw]);
+  // Scratch for the kernel's table of window offsets, one per pixel of dy (see convInputGrad).
+  const pix = o.keep(b.makeOutput([n * oh * ow], 'int32'));
+  const [pdy, pwt, pdx, ppix] = [ptr(b, dy), ptr(b, wt), ptr(b, dxp), ptr(b, pix)];
+  pool.parallel('convInputGrad', n, (_, from, to) => [pdy, pwt, pdx, from, to, oh, ow, hp, wp, cin, cout, kh, jp, sh, sw, ppix]);
   return windowBySimd(o, pool, dxp, h, w, top, left);
 }

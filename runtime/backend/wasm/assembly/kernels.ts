@@ -62,46 +62,47 @@ export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, from: i32, to: i3
 }
 
 /**
- * Filter gradient of a convolution, for chunks c in [from, to) of `chunk` rows of output pixels each
- * (rows in all; the last chunk may be shorter). Chunk c accumulates into its own dw at
- * dw + c * KH*J*Cout floats ([KH, J, Cout], zeroed here), which the caller then adds up in
- * chunk order: the chunking, and so the result, does not depend on the number of threads.
+ * Filter gradient of a convolution, for work units u in [from, to): unit u is slice s = u % slices
+ * of the output channels over chunk c = u / slices of `chunk` rows of output pixels (rows in all; the
+ * last chunk may be shorter). Chunk c accumulates into its own dw at dw + c * KH*J*Cout floats
+ * ([KH, J, Cout]), which the caller then adds up in chunk order when there is more than one; a slice
+ * is a contiguous run of strips of 8 channels (the last slice also takes a tail of 4). The units are
+ * fixed by the shapes, and each value of dw is summed over its chunk's pixels in pixel order, so the
+ * result does not depend on the number of threads.
  *   dw[kh, j, co] += sum over rows r = n*OH + oh of the chunk, ow of
  *                    xp[n, oh*sh + kh, ow*sw*Cin + j] * dy[n, oh, ow, co]
  * where xp is the input already padded as the forward pass read it ([N, Hp, Wp, Cin]) and j runs
- * over the KW*Cin values of one kernel row, which are contiguous in xp. J may be KW*Cin rounded up
- * to a multiple of 4 (the rows past KW*Cin read the next pixel and are dropped by the caller, which
- * leaves room after xp's last row). Blocks of 4 j x 8 co stay in registers across a group of rows
- * of output pixels (filterGradRows). Cout must be a multiple of 4.
+ * over the KW*Cin values of one kernel row, which are contiguous in xp. J is KW*Cin rounded up to a
+ * multiple of 4 (the rows past KW*Cin read the next pixel and are dropped by the caller, which leaves
+ * room after xp's last row). Cout must be a multiple of 4. Splitting the channels (not only the
+ * pixels) is what keeps both threads busy on small maps with many channels, where a dw per chunk of
+ * pixels would cost more to zero, fill and add up than the products themselves.
  */
 export function convFilterGrad(
   xp: usize, dy: usize, dw: usize, from: i32, to: i32,
-  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, J: i32, sh: i32, sw: i32, chunk: i32, rows: i32,
+  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, J: i32, sh: i32, sw: i32,
+  chunk: i32, rows: i32, slices: i32, groupRows: i32,
 ): void {
   const partBytes = <usize>(KH * J * Cout) << 2;
-  for (let c = from; c < to; c++) {
-    // Each chunk's dw is zeroed here, by the thread that fills it, rather than on the main thread first.
-    memory.fill(dw + <usize>c * partBytes, 0, partBytes);
-    filterGradRows(xp, dy, dw + <usize>c * partBytes, c * chunk, min((c + 1) * chunk, rows), OH, OW, Hp, Wp, Cin, Cout, KH, J, sh, sw);
-  }
-}
-
-function filterGradRows(
-  xp: usize, dy: usize, dw: usize, from: i32, to: i32,
-  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, J: i32, sh: i32, sw: i32,
-): void {
-  // Groups of rows of about 64 output pixels share one load and store of each accumulator block
-  // (a row of 6 pixels, as at FER sizes, would otherwise spend more on those than on the sums); the
-  // group's dy (64 pixels x Cout: 16 KiB at 64 channels) stays in L1 while every block of dw passes
-  // over it (measured 32, 64 and 128 pixels: 64 was as fast as any, within the noise).
-  const group = max(1, 64 / OW);
-  for (let g = from; g < to; g += group) {
-    filterGradGroup(xp, dy, dw, g, min(g + group, to), OH, OW, Hp, Wp, Cin, Cout, KH, J, sh, sw);
+  const strips = Cout >> 3;
+  for (let u = from; u < to; u++) {
+    const c = u / slices;
+    const s = u - c * slices;
+    const cb0 = ((s * strips) / slices) << 3;
+    const cb1 = s == slices - 1 ? Cout : (((s + 1) * strips) / slices) << 3;
+    const r0 = c * chunk;
+    const r1 = min(r0 + chunk, rows);
+    const part = dw + <usize>c * partBytes;
+    // Groups of rows whose dy (about 16 KiB) stays in L1 while every block of the slice's dw passes
+    // over it; each block is loaded and stored once per group (the first group starts from zero).
+    for (let g = r0; g < r1; g += groupRows) {
+      filterGradGroup(xp, dy, part, g, min(g + groupRows, r1), g == r0, cb0, cb1, OH, OW, Hp, Wp, Cin, Cout, KH, J, sh, sw);
+    }
   }
 }
 
 function filterGradGroup(
-  xp: usize, dy: usize, dw: usize, from: i32, to: i32,
+  xp: usize, dy: usize, dw: usize, from: i32, to: i32, first: bool, cb0: i32, cb1: i32,
   OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, J: i32, sh: i32, sw: i32,
 ): void {
   const xStep = <usize>(sw * Cin) << 2; // bytes between neighbouring output pixels in an xp row
@@ -109,27 +110,34 @@ function filterGradGroup(
   const dyRowBytes = <usize>OW * dyStep;
   const wRow = <usize>Cout << 2; // bytes per j row of dw
   const xRowBytes = (<usize>Wp * <usize>Cin) << 2;
+  const nextImage = <usize>(Hp - (OH - 1) * sh) * xRowBytes;
+  const nextRow = <usize>sh * xRowBytes;
   const n0 = from / OH;
   const oh0 = from - n0 * OH;
+  const zero = f32x4.splat(0);
   for (let kh = 0; kh < KH; kh++) {
     const wK = dw + <usize>(kh * J) * wRow;
     // Row `from`'s kernel row kh in xp; the loops below step it row by row.
     const xStart = xp + <usize>(n0 * Hp + oh0 * sh + kh) * xRowBytes;
     const dyStart = dy + <usize>from * dyRowBytes;
-    let cb = 0;
-    for (; cb + 8 <= Cout; cb += 8) {
-      let j = 0;
-      for (; j + 4 <= J; j += 4) {
-        const w0 = wK + <usize>j * wRow + (<usize>cb << 2);
-        const w1 = w0 + wRow;
-        const w2 = w1 + wRow;
-        const w3 = w2 + wRow;
-        let s00 = v128.load(w0), s01 = v128.load(w0, 16);
-        let s10 = v128.load(w1), s11 = v128.load(w1, 16);
-        let s20 = v128.load(w2), s21 = v128.load(w2, 16);
-        let s30 = v128.load(w3), s31 = v128.load(w3, 16);
-        let xRow = xStart + (<usize>j << 2);
-        let pd = dyStart + (<usize>cb << 2);
+    for (let j = 0; j < J; j += 4) {
+      const w0 = wK + <usize>j * wRow;
+      const w1 = w0 + wRow;
+      const w2 = w1 + wRow;
+      const w3 = w2 + wRow;
+      const xj = xStart + (<usize>j << 2);
+      let cb = cb0;
+      for (; cb + 8 <= cb1; cb += 8) {
+        const c = <usize>cb << 2;
+        let s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero, s30 = zero, s31 = zero;
+        if (!first) {
+          s00 = v128.load(w0 + c); s01 = v128.load(w0 + c, 16);
+          s10 = v128.load(w1 + c); s11 = v128.load(w1 + c, 16);
+          s20 = v128.load(w2 + c); s21 = v128.load(w2 + c, 16);
+          s30 = v128.load(w3 + c); s31 = v128.load(w3 + c, 16);
+        }
+        let xRow = xj;
+        let pd = dyStart + c;
         let oh = oh0;
         for (let r = from; r < to; r++) {
           let px = xRow;
@@ -153,64 +161,51 @@ function filterGradGroup(
           }
           // Next row: sh rows down in the same image, or the first row of the next image.
           oh++;
-          if (oh < OH) xRow += <usize>sh * xRowBytes;
+          if (oh < OH) xRow += nextRow;
           else {
             oh = 0;
-            xRow += <usize>(Hp - (OH - 1) * sh) * xRowBytes;
+            xRow += nextImage;
           }
         }
-        v128.store(w0, s00); v128.store(w0, s01, 16);
-        v128.store(w1, s10); v128.store(w1, s11, 16);
-        v128.store(w2, s20); v128.store(w2, s21, 16);
-        v128.store(w3, s30); v128.store(w3, s31, 16);
+        v128.store(w0 + c, s00); v128.store(w0 + c, s01, 16);
+        v128.store(w1 + c, s10); v128.store(w1 + c, s11, 16);
+        v128.store(w2 + c, s20); v128.store(w2 + c, s21, 16);
+        v128.store(w3 + c, s30); v128.store(w3 + c, s31, 16);
       }
-      for (; j < J; j++) {
-        const w0 = wK + <usize>j * wRow + (<usize>cb << 2);
-        let s0 = v128.load(w0), s1 = v128.load(w0, 16);
-        let xRow = xStart + (<usize>j << 2);
-        let pd = dyStart + (<usize>cb << 2);
+      for (; cb < cb1; cb += 4) {
+        const c = <usize>cb << 2;
+        let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+        if (!first) {
+          s0 = v128.load(w0 + c);
+          s1 = v128.load(w1 + c);
+          s2 = v128.load(w2 + c);
+          s3 = v128.load(w3 + c);
+        }
+        let xRow = xj;
+        let pd = dyStart + c;
         let oh = oh0;
         for (let r = from; r < to; r++) {
           let px = xRow;
           for (let ow = 0; ow < OW; ow++) {
-            const a = v128.load32_splat(px);
-            s0 = madd(a, v128.load(pd), s0);
-            s1 = madd(a, v128.load(pd, 16), s1);
+            const b = v128.load(pd);
+            s0 = madd(v128.load32_splat(px), b, s0);
+            s1 = madd(v128.load32_splat(px, 4), b, s1);
+            s2 = madd(v128.load32_splat(px, 8), b, s2);
+            s3 = madd(v128.load32_splat(px, 12), b, s3);
             px += xStep;
             pd += dyStep;
           }
           oh++;
-          if (oh < OH) xRow += <usize>sh * xRowBytes;
+          if (oh < OH) xRow += nextRow;
           else {
             oh = 0;
-            xRow += <usize>(Hp - (OH - 1) * sh) * xRowBytes;
+            xRow += nextImage;
           }
         }
-        v128.store(w0, s0); v128.store(w0, s1, 16);
-      }
-    }
-    for (; cb < Cout; cb += 4) {
-      for (let j = 0; j < J; j++) {
-        const w0 = wK + <usize>j * wRow + (<usize>cb << 2);
-        let s0 = v128.load(w0);
-        let xRow = xStart + (<usize>j << 2);
-        let pd = dyStart + (<usize>cb << 2);
-        let oh = oh0;
-        for (let r = from; r < to; r++) {
-          let px = xRow;
-          for (let ow = 0; ow < OW; ow++) {
-            s0 = madd(v128.load32_splat(px), v128.load(pd), s0);
-            px += xStep;
-            pd += dyStep;
-          }
-          oh++;
-          if (oh < OH) xRow += <usize>sh * xRowBytes;
-          else {
-            oh = 0;
-            xRow += <usize>(Hp - (OH - 1) * sh) * xRowBytes;
-          }
-        }
-        v128.store(w0, s0);
+        v128.store(w0 + c, s0);
+        v128.store(w1 + c, s1);
+        v128.store(w2 + c, s2);
+        v128.store(w3 + c, s3);
       }
     }
   }
@@ -222,89 +217,144 @@ function filterGradGroup(
  *   dxp[n, oh*sh + kh, ow*sw*Cin + j] += sum over co of dy[n, oh, ow, co] * wt[kh, co, j]
  * with wt the filter rearranged to [KH, Cout, J], J = KW*Cin rounded up to a multiple of 4 (the
  * rows past KW*Cin zero, so they add 0 to the next pixel, which the caller leaves room for within
- * each row). Windows of neighbouring pixels overlap, so a thread owns whole images. Two output
- * pixels share each load of wt (8 accumulators).
+ * each row). Windows of neighbouring pixels overlap, so a thread owns whole images, and every dxp
+ * value is accumulated in an order fixed by the shapes alone.
+ * Loop order: groups of images whose dy (about 32 KiB) stays in cache; within a group, each block of
+ * 16 j of one kernel row (Cout x 16 floats of wt: 16 KiB at 256 channels, in L1) passes over all the
+ * group's pixels, two at a time (8 accumulators share each load of wt). The pixels are one flat run
+ * across rows and images, so a row of 3 pixels still pairs up. `pix` is scratch of N*OH*OW i32s
+ * where this share first writes each of its pixels' window offsets in dxp.
  */
 export function convInputGrad(
   dy: usize, wt: usize, dxp: usize, from: i32, to: i32,
-  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, J: i32, sh: i32, sw: i32,
+  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, Cout: i32, KH: i32, J: i32, sh: i32, sw: i32, pix: usize,
 ): void {
   const jBytes = <usize>J << 2;
   const gStep = <usize>Cout << 2; // bytes between neighbouring pixels of dy
   const oStep = <usize>(sw * Cin) << 2; // bytes between their windows in a dxp row
-  const imageBytes = <usize>Hp * <usize>Wp * (<usize>Cin << 2);
+  const xRowBytes = <usize>Wp * (<usize>Cin << 2);
+  const imageBytes = <usize>Hp * xRowBytes;
+  const P = OH * OW;
+  let q = pix + ((<usize>from * <usize>P) << 2);
   for (let n = from; n < to; n++) {
     memory.fill(dxp + <usize>n * imageBytes, 0, imageBytes);
     for (let oh = 0; oh < OH; oh++) {
-      let ow = 0;
-      for (; ow + 2 <= OW; ow += 2) {
-        const g = dy + ((<usize>((n * OH + oh) * OW + ow) * <usize>Cout) << 2);
-        for (let kh = 0; kh < KH; kh++) {
-          const out = dxp + ((<usize>((n * Hp + oh * sh + kh) * Wp + ow * sw) * <usize>Cin) << 2);
-          const wK = wt + <usize>(kh * Cout) * jBytes;
-          let j = 0;
-          for (; j + 16 <= J; j += 16) {
-            let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-            let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-            let pw = wK + (<usize>j << 2);
-            let pg = g;
-            for (let co = 0; co < Cout; co++) {
-              const da = v128.load32_splat(pg);
-              const db = v128.load32_splat(pg + gStep);
-              const w0 = v128.load(pw);
-              a0 = madd(da, w0, a0);
-              b0 = madd(db, w0, b0);
-              const w1 = v128.load(pw, 16);
-              a1 = madd(da, w1, a1);
-              b1 = madd(db, w1, b1);
-              const w2 = v128.load(pw, 32);
-              a2 = madd(da, w2, a2);
-              b2 = madd(db, w2, b2);
-              const w3 = v128.load(pw, 48);
-              a3 = madd(da, w3, a3);
-              b3 = madd(db, w3, b3);
-              pw += jBytes;
-              pg += 4;
-            }
-            const o = out + (<usize>j << 2);
-            v128.store(o, f32x4.add(v128.load(o), a0));
-            v128.store(o, f32x4.add(v128.load(o, 16), a1), 16);
-            v128.store(o, f32x4.add(v128.load(o, 32), a2), 32);
-            v128.store(o, f32x4.add(v128.load(o, 48), a3), 48);
-            const q = o + oStep;
-            v128.store(q, f32x4.add(v128.load(q), b0));
-            v128.store(q, f32x4.add(v128.load(q, 16), b1), 16);
-            v128.store(q, f32x4.add(v128.load(q, 32), b2), 32);
-            v128.store(q, f32x4.add(v128.load(q, 48), b3), 48);
+      let o = <u32>(<usize>(n * Hp + oh * sh) * xRowBytes);
+      for (let ow = 0; ow < OW; ow++) {
+        store<u32>(q, o);
+        q += 4;
+        o += <u32>oStep;
+      }
+    }
+  }
+  const group = max(1, <i32>(32768 / (<usize>P * gStep)));
+  for (let n0 = from; n0 < to; n0 += group) {
+    const p0 = n0 * P;
+    const p1 = min(n0 + group, to) * P;
+    for (let kh = 0; kh < KH; kh++) {
+      const wK = wt + <usize>(kh * Cout) * jBytes;
+      const base = dxp + <usize>kh * xRowBytes;
+      let j = 0;
+      for (; j + 16 <= J; j += 16) {
+        const jb = <usize>j << 2;
+        let p = p0;
+        for (; p + 2 <= p1; p += 2) {
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+          let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+          let pw = wK + jb;
+          let pg = dy + <usize>p * gStep;
+          for (let co = 0; co < Cout; co++) {
+            const da = v128.load32_splat(pg);
+            const db = v128.load32_splat(pg + gStep);
+            const w0 = v128.load(pw);
+            a0 = madd(da, w0, a0);
+            b0 = madd(db, w0, b0);
+            const w1 = v128.load(pw, 16);
+            a1 = madd(da, w1, a1);
+            b1 = madd(db, w1, b1);
+            const w2 = v128.load(pw, 32);
+            a2 = madd(da, w2, a2);
+            b2 = madd(db, w2, b2);
+            const w3 = v128.load(pw, 48);
+            a3 = madd(da, w3, a3);
+            b3 = madd(db, w3, b3);
+            pw += jBytes;
+            pg += 4;
           }
-          for (; j < J; j += 4) {
-            inputGradColumn(g, wK, out, j, jBytes, Cout);
-            inputGradColumn(g + gStep, wK, out + oStep, j, jBytes, Cout);
+          const t = pix + (<usize>p << 2);
+          const o = base + <usize>load<u32>(t) + jb;
+          v128.store(o, f32x4.add(v128.load(o), a0));
+          v128.store(o, f32x4.add(v128.load(o, 16), a1), 16);
+          v128.store(o, f32x4.add(v128.load(o, 32), a2), 32);
+          v128.store(o, f32x4.add(v128.load(o, 48), a3), 48);
+          const r = base + <usize>load<u32>(t, 4) + jb;
+          v128.store(r, f32x4.add(v128.load(r), b0));
+          v128.store(r, f32x4.add(v128.load(r, 16), b1), 16);
+          v128.store(r, f32x4.add(v128.load(r, 32), b2), 32);
+          v128.store(r, f32x4.add(v128.load(r, 48), b3), 48);
+        }
+        if (p < p1) {
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+          let pw = wK + jb;
+          let pg = dy + <usize>p * gStep;
+          for (let co = 0; co < Cout; co++) {
+            const da = v128.load32_splat(pg);
+            a0 = madd(da, v128.load(pw), a0);
+            a1 = madd(da, v128.load(pw, 16), a1);
+            a2 = madd(da, v128.load(pw, 32), a2);
+            a3 = madd(da, v128.load(pw, 48), a3);
+            pw += jBytes;
+            pg += 4;
           }
+          const o = base + <usize>load<u32>(pix + (<usize>p << 2)) + jb;
+          v128.store(o, f32x4.add(v128.load(o), a0));
+          v128.store(o, f32x4.add(v128.load(o, 16), a1), 16);
+          v128.store(o, f32x4.add(v128.load(o, 32), a2), 32);
+          v128.store(o, f32x4.add(v128.load(o, 48), a3), 48);
         }
       }
-      for (; ow < OW; ow++) {
-        const g = dy + ((<usize>((n * OH + oh) * OW + ow) * <usize>Cout) << 2);
-        for (let kh = 0; kh < KH; kh++) {
-          const out = dxp + ((<usize>((n * Hp + oh * sh + kh) * Wp + ow * sw) * <usize>Cin) << 2);
-          const wK = wt + <usize>(kh * Cout) * jBytes;
-          for (let j = 0; j < J; j += 4) inputGradColumn(g, wK, out, j, jBytes, Cout);
+      // Blocks of 4 j left (all of a kernel row of a 1-channel input): four pixels at a time.
+      for (; j < J; j += 4) {
+        const jb = <usize>j << 2;
+        let p = p0;
+        for (; p + 4 <= p1; p += 4) {
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+          let pw = wK + jb;
+          let pg = dy + <usize>p * gStep;
+          for (let co = 0; co < Cout; co++) {
+            const w = v128.load(pw);
+            a0 = madd(v128.load32_splat(pg), w, a0);
+            a1 = madd(v128.load32_splat(pg + gStep), w, a1);
+            a2 = madd(v128.load32_splat(pg + 2 * gStep), w, a2);
+            a3 = madd(v128.load32_splat(pg + 3 * gStep), w, a3);
+            pw += jBytes;
+            pg += 4;
+          }
+          const t = pix + (<usize>p << 2);
+          const o0 = base + <usize>load<u32>(t) + jb;
+          v128.store(o0, f32x4.add(v128.load(o0), a0));
+          const o1 = base + <usize>load<u32>(t, 4) + jb;
+          v128.store(o1, f32x4.add(v128.load(o1), a1));
+          const o2 = base + <usize>load<u32>(t, 8) + jb;
+          v128.store(o2, f32x4.add(v128.load(o2), a2));
+          const o3 = base + <usize>load<u32>(t, 12) + jb;
+          v128.store(o3, f32x4.add(v128.load(o3), a3));
+        }
+        for (; p < p1; p++) {
+          let a0 = f32x4.splat(0);
+          let pw = wK + jb;
+          let pg = dy + <usize>p * gStep;
+          for (let co = 0; co < Cout; co++) {
+            a0 = madd(v128.load32_splat(pg), v128.load(pw), a0);
+            pw += jBytes;
+            pg += 4;
+          }
+          const o0 = base + <usize>load<u32>(pix + (<usize>p << 2)) + jb;
+          v128.store(o0, f32x4.add(v128.load(o0), a0));
         }
       }
     }
   }
-}
-
-/** One pixel, one block of 4 j: out[j..j+4] += sum over co of g[co] * wK[co, j..j+4]. */
-@inline function inputGradColumn(g: usize, wK: usize, out: usize, j: i32, jBytes: usize, Cout: i32): void {
-  let s = f32x4.splat(0);
-  let pw = wK + (<usize>j << 2);
-  for (let co = 0; co < Cout; co++) {
-    s = madd(v128.load32_splat(g + (<usize>co << 2)), v128.load(pw), s);
-    pw += jBytes;
-  }
-  const o = out + (<usize>j << 2);
-  v128.store(o, f32x4.add(v128.load(o), s));
 }
 
 /** dst[i] = sum over k < parts of src[k*len + i], for i in [from, to) (per-thread partial sums). */
@@ -513,14 +563,17 @@ export function packStrips8(w: usize, wp: usize, from: i32, to: i32, K: i32, N: 
  *   y[n, oh, ow, co] = clamp(bias[co] + sum over kh, j of xp[n, oh*sh + kh, ow*sw*Cin + j] * w[kh, j, co])
  * for rows r = n*OH + oh in [from, to), j over the KW*Cin values of a kernel row (contiguous in xp).
  * wp is the filter ([KH*J, Cout]) packed in strips of 8 output channels (packStrips8). Tiles of 4
- * output pixels x 8 channels stay in 8 registers across the whole window. Cout must be a multiple
- * of 8; bias = 0 for none; the clamp bounds are f32 bit patterns (calls pass integers only: a
- * worker's arguments travel through an Int32Array). A 1x1, stride-1 convolution is the case
- * KH = 1, J = Cin, sw = 1 over rows of pixels (a matrix product).
+ * output pixels x 8 channels stay in 8 registers across the whole window. The share's output pixels
+ * are taken as one flat run (rows and images one after another), so a tile may span rows: on small
+ * maps (a row of 3 or 6 pixels, as FER-sized networks have) every tile is still 4 pixels wide. `pix`
+ * is scratch of N*OH*OW i32s where this share first writes each of its pixels' window offsets in xp.
+ * Cout must be a multiple of 8; bias = 0 for none; the clamp bounds are f32 bit patterns (calls pass
+ * integers only: a worker's arguments travel through an Int32Array). A 1x1, stride-1 convolution is
+ * the case KH = 1, J = Cin, sw = 1 over rows of pixels (a matrix product).
  */
 export function convForward(
   xp: usize, wp: usize, bias: usize, y: usize, from: i32, to: i32,
-  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, N: i32, KH: i32, J: i32, sh: i32, sw: i32, loBits: i32, hiBits: i32,
+  OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, N: i32, KH: i32, J: i32, sh: i32, sw: i32, loBits: i32, hiBits: i32, pix: usize,
 ): void {
   const vlo = f32x4.splat(reinterpret<f32>(loBits));
   const vhi = f32x4.splat(reinterpret<f32>(hiBits));
@@ -528,31 +581,42 @@ export function convForward(
   const xRowBytes = <usize>Wp * (<usize>Cin << 2);
   const stripBytes = <usize>(KH * J) << 5; // one packed strip: KH*J x 8 floats
   const khBytes = <usize>J << 5;
+  const jBytes = <usize>J << 2;
   const yPixel = <usize>N << 2;
-  // Blocks of output pixels whose windows (about 128 KiB of xp) stay in L2 while every strip of the
-  // filter passes over them; a strip (KH*J x 8 floats) stays in L1 across the block's tiles.
-  const block = max(4, <i32>(131072 / (<usize>KH * px)) & ~3);
+  // Window offsets of this share's pixels, in pixel order.
+  let q = pix + ((<usize>from * <usize>OW) << 2);
   for (let r = from; r < to; r++) {
     const n = r / OH;
     const oh = r - n * OH;
-    const xTop = xp + <usize>(n * Hp + oh * sh) * xRowBytes;
-    const yRow = y + <usize>r * <usize>OW * yPixel;
-    for (let ob = 0; ob < OW; ob += block) {
-    const oe = min(ob + block, OW);
+    let o = <u32>(<usize>(n * Hp + oh * sh) * xRowBytes);
+    for (let ow = 0; ow < OW; ow++) {
+      store<u32>(q, o);
+      q += 4;
+      o += <u32>px;
+    }
+  }
+  const p0 = from * OW;
+  const p1 = to * OW;
+  // Blocks of output pixels whose windows (about 128 KiB of xp) stay in L2 while every strip of the
+  // filter passes over them; a strip (KH*J x 8 floats) stays in L1 across the block's tiles.
+  const block = max(4, <i32>(131072 / (<usize>KH * px)) & ~3);
+  for (let pb = p0; pb < p1; pb += block) {
+    const pe = min(pb + block, p1);
     for (let nb = 0; nb < N; nb += 8) {
       const ws = wp + <usize>(nb >> 3) * stripBytes;
       const b0 = bias ? v128.load(bias + (<usize>nb << 2)) : f32x4.splat(0);
       const b1 = bias ? v128.load(bias + (<usize>nb << 2), 16) : f32x4.splat(0);
-      let ow = ob;
-      for (; ow + 4 <= oe; ow += 4) {
+      let p = pb;
+      for (; p + 4 <= pe; p += 4) {
+        const t = pix + (<usize>p << 2);
         let s00 = b0, s01 = b1, s10 = b0, s11 = b1, s20 = b0, s21 = b1, s30 = b0, s31 = b1;
+        let x0 = xp + <usize>load<u32>(t);
+        let x1 = xp + <usize>load<u32>(t, 4);
+        let x2 = xp + <usize>load<u32>(t, 8);
+        let x3 = xp + <usize>load<u32>(t, 12);
+        let pw = ws;
         for (let kh = 0; kh < KH; kh++) {
-          const x0 = xTop + <usize>kh * xRowBytes + <usize>ow * px;
-          const x1 = x0 + px;
-          const x2 = x1 + px;
-          const x3 = x2 + px;
-          let pw = ws + <usize>kh * khBytes;
-          for (let j: usize = 0; j < (<usize>J << 2); j += 4) {
+          for (let j: usize = 0; j < jBytes; j += 4) {
             const w0 = v128.load(pw);
             const w1 = v128.load(pw, 16);
             const a0 = v128.load32_splat(x0 + j);
@@ -569,8 +633,12 @@ export function convForward(
             s31 = madd(a3, w1, s31);
             pw += 32;
           }
+          x0 += xRowBytes;
+          x1 += xRowBytes;
+          x2 += xRowBytes;
+          x3 += xRowBytes;
         }
-        const o0 = yRow + <usize>ow * yPixel + (<usize>nb << 2);
+        const o0 = y + <usize>p * yPixel + (<usize>nb << 2);
         const o1 = o0 + yPixel;
         const o2 = o1 + yPixel;
         const o3 = o2 + yPixel;
@@ -579,47 +647,23 @@ export function convForward(
         v128.store(o2, f32x4.pmin(f32x4.pmax(s20, vlo), vhi)); v128.store(o2, f32x4.pmin(f32x4.pmax(s21, vlo), vhi), 16);
         v128.store(o3, f32x4.pmin(f32x4.pmax(s30, vlo), vhi)); v128.store(o3, f32x4.pmin(f32x4.pmax(s31, vlo), vhi), 16);
       }
-      // Two pixels left (a row of 6, as S1's second convolution has at 48x48): a 2x8 tile, which
-      // loads each filter block once for both.
-      for (; ow + 2 <= oe; ow += 2) {
-        let s00 = b0, s01 = b1, s10 = b0, s11 = b1;
-        for (let kh = 0; kh < KH; kh++) {
-          const x0 = xTop + <usize>kh * xRowBytes + <usize>ow * px;
-          const x1 = x0 + px;
-          let pw = ws + <usize>kh * khBytes;
-          for (let j: usize = 0; j < (<usize>J << 2); j += 4) {
-            const w0 = v128.load(pw);
-            const w1 = v128.load(pw, 16);
-            const a0 = v128.load32_splat(x0 + j);
-            const a1 = v128.load32_splat(x1 + j);
-            s00 = madd(a0, w0, s00);
-            s01 = madd(a0, w1, s01);
-            s10 = madd(a1, w0, s10);
-            s11 = madd(a1, w1, s11);
-            pw += 32;
-          }
-        }
-        const o0 = yRow + <usize>ow * yPixel + (<usize>nb << 2);
-        const o1 = o0 + yPixel;
-        v128.store(o0, f32x4.pmin(f32x4.pmax(s00, vlo), vhi)); v128.store(o0, f32x4.pmin(f32x4.pmax(s01, vlo), vhi), 16);
-        v128.store(o1, f32x4.pmin(f32x4.pmax(s10, vlo), vhi)); v128.store(o1, f32x4.pmin(f32x4.pmax(s11, vlo), vhi), 16);
-      }
-      for (; ow < oe; ow++) {
+      // The last 1-3 pixels of the share: one at a time.
+      for (; p < pe; p++) {
         let s0 = b0, s1 = b1;
+        let x0 = xp + <usize>load<u32>(pix + (<usize>p << 2));
+        let pw = ws;
         for (let kh = 0; kh < KH; kh++) {
-          const x0 = xTop + <usize>kh * xRowBytes + <usize>ow * px;
-          let pw = ws + <usize>kh * khBytes;
-          for (let j: usize = 0; j < (<usize>J << 2); j += 4) {
+          for (let j: usize = 0; j < jBytes; j += 4) {
             const a = v128.load32_splat(x0 + j);
             s0 = madd(a, v128.load(pw), s0);
             s1 = madd(a, v128.load(pw, 16), s1);
             pw += 32;
           }
+          x0 += xRowBytes;
         }
-        const o0 = yRow + <usize>ow * yPixel + (<usize>nb << 2);
+        const o0 = y + <usize>p * yPixel + (<usize>nb << 2);
         v128.store(o0, f32x4.pmin(f32x4.pmax(s0, vlo), vhi)); v128.store(o0, f32x4.pmin(f32x4.pmax(s1, vlo), vhi), 16);
       }
-    }
     }
   }
 }
