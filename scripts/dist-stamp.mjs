@@ -24,13 +24,14 @@ export function stampEntry(root, rel) {
   return { path: rel, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, sha256: hashFile(abs) };
 }
 
-/** null when `distDir` holds a build of the inputs under `root` as they are now, else why not. */
-export function staleReason(root, distDir) {
+/** Whether `distDir` holds a build of the inputs under `root` as they are now: `stale` is null when it
+ * does, else why not; `stamp` is the build's stamp (what it holds, e.g. the front end's file and hash). */
+export function readBuild(root, distDir) {
   let stamp;
   try {
     stamp = JSON.parse(fs.readFileSync(path.join(distDir, STAMP_FILE), 'utf8'));
   } catch {
-    return 'no build (run: npm run build)';
+    return { stale: 'no build (run: npm run build)', stamp: null };
   }
   for (const e of stamp.inputs ?? []) {
     const abs = path.join(root, e.path);
@@ -38,11 +39,17 @@ export function staleReason(root, distDir) {
     try {
       st = fs.statSync(abs);
     } catch {
-      return `${e.path} is gone`;
+      return { stale: `${e.path} is gone`, stamp };
     }
-    if (st.size !== e.size) return `${e.path} changed`;
+    if (st.size !== e.size) return { stale: `${e.path} changed`, stamp };
     if (st.mtimeMs === e.mtimeMs && st.ctimeMs === e.ctimeMs) continue;
-    if (hashFile(abs) !== e.sha256) return `${e.path} changed`;
+    if (hashFile(abs) !== e.sha256) return { stale: `${e.path} changed`, stamp };
   }
-  return stamp.inputs?.length ? null : 'empty build stamp';
+  if (!stamp.inputs?.length) return { stale: 'empty build stamp', stamp };
+  return { stale: stamp.frontEnd?.file ? null : 'built by an older scripts/build.mjs', stamp };
+}
+
+/** null when `distDir` holds a build of the inputs under `root` as they are now, else why not. */
+export function staleReason(root, distDir) {
+  return readBuild(root, distDir).stale;
 }

@@ -20,42 +20,47 @@ import { registerQueue } from './commands/queue.ts';
 import { reportFailure } from './errors.ts';
 import { emocVersion } from '../runtime/version.ts';
 
-const program = new Command();
-program
-  .name('emoc')
-  .description('emoc: compile, check and run .emo facial-emotion-recognition experiments')
-  .version(emocVersion())
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+/** Runs the command line `argv` (node's, so the command starts at argv[2]) and exits with its code.
+ * A function, not top-level code: bin/emoc.js calls it on the compiled build (CommonJS, see
+ * scripts/build.mjs) or on these sources, and the build cannot hold a top-level await. */
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const program = new Command();
+  program
+    .name('emoc')
+    .description('emoc: compile, check and run .emo facial-emotion-recognition experiments')
+    .version(emocVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
 
-registerCheck(program);
-registerCompile(program);
-registerExplain(program);
-registerRun(program);
-registerPredict(program);
-registerEval(program);
-registerResults(program);
-registerReport(program);
-registerCache(program);
-registerFmt(program);
-registerLint(program);
-registerDiff(program);
-registerPreview(program);
-registerWorker(program);
-registerQueue(program);
+  registerCheck(program);
+  registerCompile(program);
+  registerExplain(program);
+  registerRun(program);
+  registerPredict(program);
+  registerEval(program);
+  registerResults(program);
+  registerReport(program);
+  registerCache(program);
+  registerFmt(program);
+  registerLint(program);
+  registerDiff(program);
+  registerPreview(program);
+  registerWorker(program);
+  registerQueue(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) {
-    process.exitCode = e.exitCode === 0 ? 0 : 2;
-  } else {
-    // Typed errors (runtime kinds, UserError) print one line and a hint; anything else is a bug in emoc (70).
-    const { text, exitCode } = reportFailure(e);
-    process.stderr.write(text);
-    process.exitCode = exitCode;
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+    } else {
+      // Typed errors (runtime kinds, UserError) print one line and a hint; anything else is a bug in emoc (70).
+      const { text, exitCode } = reportFailure(e);
+      process.stderr.write(text);
+      process.exitCode = exitCode;
+    }
   }
-}
 
-// The wasm backend's worker threads keep the event loop alive; leave once the command is done.
-process.stdout.write('', () => process.exit(process.exitCode ?? 0));
+  // The wasm backend's worker threads keep the event loop alive; leave once the command is done.
+  process.stdout.write('', () => process.exit(process.exitCode ?? 0));
+}

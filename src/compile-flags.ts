@@ -32,11 +32,7 @@ function gibibytes(value: string): number {
 /** Adds --max-points and --memory-limit to a command. */
 export function withLimitFlags(cmd: Command): Command {
   return cmd
-    .option(
-      '--max-points <n>',
-      `refuse a sweep with more points than this (default ${grouped(DEFAULT_MAX_POINTS)})`,
-      wholeNumber,
-    )
+    .option('--max-points <n>', `refuse a sweep with more points than this (default ${grouped(DEFAULT_MAX_POINTS)})`, wholeNumber)
     .option(
       '--memory-limit <GiB>',
       `warn when a batch's activations need more memory than this (default ${DEFAULT_MEMORY_LIMIT_BYTES / GIB})`,
