@@ -404,6 +404,54 @@ describe('gradients', () => {
   });
 });
 
+describe('relu6 written as Relu, Minimum(6), Maximum(0) (as faceres has it)', () => {
+  function relu6Graph(): string {
+    const conv = { strides: ints(1, 1, 1, 1), padding: str('SAME'), data_format: str('NHWC') };
+    return writeModel(
+      mkdtempSync(join(dir, 'relu6-')),
+      [
+        placeholder('x', [-1, 5, 5, 2]),
+        { name: 'conv', op: 'Conv2D', input: ['x', 'w'], attr: conv },
+        { name: 'relu', op: 'Relu', input: ['conv'] },
+        { name: 'min', op: 'Minimum', input: ['relu', 'six'] },
+        { name: 'act', op: 'Maximum', input: ['min', 'zero'] },
+      ],
+      [
+        { name: 'w', shape: [3, 3, 2, 3], values: rand(54, 21).map((v) => v * 4) },
+        { name: 'six', shape: [], values: new Float32Array([6]) },
+        { name: 'zero', shape: [], values: new Float32Array([0]) },
+      ],
+    );
+  }
+
+  it('computes relu6 of its input, with the same gradient, whether or not an intermediate node is asked for', async () => {
+    const graph = await TrainableGraph.load(relu6Graph());
+    const x = tf.tensor4d(rand(2 * 5 * 5 * 2, 22), [2, 5, 5, 2]);
+    const w = tf.variable(graph.weight('w').clone(), true, 'relu6-w');
+    const probe = tf.tensor(rand(2 * 5 * 5 * 3, 23), [2, 5, 5, 3]);
+    const direct = tf.variableGrads(() => tf.sum(tf.mul(tf.relu6(tf.conv2d(x, w as tf.Tensor4D, 1, 'same')), probe)) as tf.Scalar, [w]);
+    const graphGrad = (outputs: string[]) =>
+      tf.variableGrads(() => tf.sum(tf.mul(graph.execute(x, outputs, new Map([['w', w]]))[0]!, probe)) as tf.Scalar, [w]);
+    const fused = graphGrad(['act']);
+    const written = graphGrad(['act', 'relu']);
+    // Both paths really clip: some pre-activations lie above 6 and some below 0.
+    const pre = tf.conv2d(x, w as tf.Tensor4D, 1, 'same');
+    expect(tf.max(pre).dataSync()[0]).toBeGreaterThan(6);
+    expect(tf.min(pre).dataSync()[0]).toBeLessThan(0);
+    for (const g of [fused, written]) {
+      expect(g.value.dataSync()[0]).toBeCloseTo(direct.value.dataSync()[0]!, 4);
+      expect(relErr(g.grads['relu6-w']!.dataSync(), direct.grads['relu6-w']!.dataSync())).toBeLessThan(1e-5);
+    }
+    // Asked for its end alone, the chain runs as one Relu6 kernel (the speed rewrite of rewrite.ts).
+    const kernels = async (outputs: string[]) => (await tf.profile(() => tf.dispose(graph.execute(x, outputs)))).kernels.map((k) => k.name);
+    expect(await kernels(['act'])).toEqual(expect.arrayContaining(['Relu6']));
+    expect(await kernels(['act'])).not.toEqual(expect.arrayContaining(['Minimum']));
+    expect(await kernels(['act', 'relu'])).toEqual(expect.arrayContaining(['Relu', 'Minimum', 'Maximum']));
+    tf.dispose([x, w, probe, pre, ...[direct, fused, written].flatMap((g) => [g.value, ...Object.values(g.grads)])]);
+    graph.dispose();
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------
 
 describe('graphs emoc cannot train', () => {

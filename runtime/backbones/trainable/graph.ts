@@ -30,6 +30,7 @@ import { ModelFileError } from '../../errors.ts';
 import { readModelJson, weightShardPaths } from '../io.ts';
 import type { Attrs } from './attrs.ts';
 import { UntrainableGraphError } from './errors.ts';
+import { fuseRelu6, type Rewritten } from './rewrite.ts';
 import { PARAMETER_INPUTS, TRAINABLE_OPS, type GraphNode, type OpEnv } from './ops.ts';
 
 const GRAPH_MODEL_HINT = 'give the model.json of a tfjs graph model (tensorflowjs_converter --output_format=tfjs_graph_model)';
@@ -57,6 +58,8 @@ interface Plan {
 export class TrainableGraph {
   private readonly plans = new Map<string, Plan>();
   private disposed = false;
+  /** The graph as it runs (rewrite.ts); the original stays the one to describe and check. */
+  private readonly fast: Rewritten;
 
   private constructor(
     /** The model.json this graph came from (error messages name it). */
@@ -70,7 +73,9 @@ export class TrainableGraph {
     readonly inputName: string | null,
     /** The Placeholder's declared shape ([-1, 224, 224, 3] as [null, 224, 224, 3]), or null when unknown. */
     readonly inputShape: (number | null)[] | null,
-  ) {}
+  ) {
+    this.fast = fuseRelu6(nodes, consts);
+  }
 
   /** Reads model.json and its weight shards. Throws ModelFileError for files that are not a usable graph model. */
   static async load(modelJsonPath: string): Promise<TrainableGraph> {
@@ -277,9 +282,11 @@ export class TrainableGraph {
       // internal: outputs are tap node names the compiler checked against the graph.
       if (!this.nodes.has(w)) throw new Error(`'${w}' is not a node of ${this.modelPath}`);
     }
-    const nodes = topoOrder(this.nodes, wanted, new Set(fed));
-    const unknown = nodes.find((n) => !isTrainableGraphOp(n.op) || this.secondOutputs.has(n.name));
+    // Unknown ops are looked for in the graph as written, so the message names the file's own node.
+    const unknown = topoOrder(this.nodes, wanted, new Set(fed)).find((n) => !isTrainableGraphOp(n.op) || this.secondOutputs.has(n.name));
     if (unknown) this.refuse(unknown);
+    const runs = [...wanted, ...fed].some((n) => this.fast.removed.has(n)) ? this.nodes : this.fast.nodes;
+    const nodes = topoOrder(runs, wanted, new Set(fed));
     const unfed = nodes.find((n) => n.op === 'Placeholder');
     if (unfed) {
       throw new UntrainableGraphError(
