@@ -210,7 +210,9 @@ describe('what a frozen backbone cannot take is a compile error', () => {
     expect(golden(r.diagnostics)).toEqual([
       ['E037', 7, 5, "randomcrop makes new views every epoch, which a frozen backbone's feature cache cannot hold"],
     ]);
-    expect(r.diagnostics[0].hint).toBe('use flip or tencrop with a frozen backbone');
+    expect(r.diagnostics[0].hint).toBe(
+      "use flip or tencrop with a frozen backbone, or fine-tune it ('finetune N'), which runs it on every batch",
+    );
   });
 
   it('flip and tencrop are fine; a crop larger than the images is E033 with a backbone too', () => {
@@ -240,7 +242,9 @@ describe('what a frozen backbone cannot take is a compile error', () => {
   it("a backbone's input must be the size the backbone takes (E038 on the value)", () => {
     const r = run(BACKBONE('flip', 'input 112x112x3'));
     expect(golden(r.diagnostics)).toEqual([['E038', 4, 11, "backbone 'faceres' takes 224x224x3 images, not 112x112x3"]]);
-    expect(r.diagnostics[0].hint).toBe("remove 'input': every image is resized to 224x224x3 for faceres");
+    expect(r.diagnostics[0].hint).toBe(
+      "remove 'input': a frozen faceres resizes every image to 224x224x3 (a fine-tuned one, 'finetune N', can take a smaller input)",
+    );
     expect(run(BACKBONE('flip', 'input 224x224x3')).diagnostics).toEqual([]);
   });
 
