@@ -20,11 +20,15 @@
 //   map         = "{" name ":" value { "," name ":" value } "}" ;
 //   sep         = newline | ";" ;
 
-import { CstParser, EOF, tokenMatcher, type CstNode, type IOrAlt, type IToken } from 'chevrotain';
-import { SKIP_GRAMMAR_VALIDATIONS } from './build-mode.ts';
+import { CstParser, EOF, tokenMatcher, type CstNode, type ILookaheadStrategy, type IOrAlt, type IToken } from 'chevrotain';
+import { LOOKAHEAD_TABLE, SKIP_GRAMMAR_VALIDATIONS } from './build-mode.ts';
+import { TableLookahead } from './lookahead.ts';
 
 export type Context = 'file' | 'experiment' | 'block';
 import * as T from './lexer.ts';
+
+/** Tokens the parser may look ahead to choose a way (chevrotain's maxLookahead). */
+export const MAX_LOOKAHEAD = 3;
 
 export class EmoParser extends CstParser {
   // OR alternatives are built once and reused: chevrotain's recommended "OR caching", which also
@@ -38,12 +42,18 @@ export class EmoParser extends CstParser {
   private alts6?: IOrAlt<unknown>[];
   private alts7?: IOrAlt<unknown>[];
 
-  constructor() {
+  /** `lookahead`: how the LL(k) lookahead is made; chevrotain derives it unless the build recorded it
+   * (grammar/lookahead.ts). */
+  constructor(lookahead?: ILookaheadStrategy) {
+    const strategy =
+      lookahead ?? (LOOKAHEAD_TABLE ? new TableLookahead(LOOKAHEAD_TABLE, T.allTokens, { maxLookahead: MAX_LOOKAHEAD }) : null);
     super(T.allTokens, {
       recoveryEnabled: true,
-      maxLookahead: 3,
+      maxLookahead: MAX_LOOKAHEAD,
       nodeLocationTracking: 'onlyOffset',
       skipValidations: SKIP_GRAMMAR_VALIDATIONS,
+      // Absent, not undefined: chevrotain takes a present key as the strategy.
+      ...(strategy ? { lookaheadStrategy: strategy } : {}),
     });
     this.performSelfAnalysis();
   }

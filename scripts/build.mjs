@@ -194,6 +194,38 @@ if (importedByRest.size) {
   for (const o of Object.values(r.metafile.outputs)) if (o.entryPoint) exportsOf.set(o.entryPoint, o.exports);
 }
 
+/** The exports of `source` (TypeScript importing the sources) run now, as the sources run: with the
+ * grammar checks on. Bundled into a temporary module (packages from node_modules), imported, removed. */
+let evaluated = 0;
+async function evaluate(source) {
+  // A new name each time: an ES module is imported once per URL.
+  const file = path.join(root, `.emoc-build-${process.pid}-${++evaluated}.mjs`);
+  try {
+    await esbuild.build({
+      ...COMMON,
+      define: {},
+      stdin: { contents: source, resolveDir: root, sourcefile: 'build-step.ts', loader: 'ts' },
+      outfile: file,
+      bundle: true,
+      packages: 'external',
+    });
+    return await import(pathToFileURL(file).href);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+// The parser's lookahead, derived once here from the validated grammar (grammar/lookahead.ts).
+const { lookaheadTable } = await evaluate(
+  [
+    "import { EmoParser, MAX_LOOKAHEAD } from './grammar/parser.ts';",
+    "import { RecordingLookahead } from './grammar/lookahead.ts';",
+    'const recorder = new RecordingLookahead({ maxLookahead: MAX_LOOKAHEAD });',
+    'new EmoParser(recorder);',
+    'export const lookaheadTable = recorder.table;',
+  ].join('\n'),
+);
+
 // The front end: one CommonJS file, so bin/emoc.js can compile it with a V8 code cache (node 20 caches
 // no ES module). Its entry exports main() and registers a loader for each module the rest imports.
 const entrySource = [
@@ -209,7 +241,11 @@ await esbuild.build({
   bundle: true,
   // Each module's import.meta.url becomes the bundle's own (dist/emoc.cjs): the front end only resolves
   // packages from it, and finds the generated IR validator beside it.
-  define: { ...COMMON.define, 'import.meta.url': '__emocFileUrl' },
+  define: {
+    ...COMMON.define,
+    'import.meta.url': '__emocFileUrl',
+    'process.env.EMOC_LOOKAHEAD_TABLE': JSON.stringify(JSON.stringify(lookaheadTable)),
+  },
   // import() of the rest goes through the loader's importModule (scripts/code-cache.mjs: code compiled by
   // vm.Script has no import() of its own without an experimental flag), or plain import() when node's
   // require() loaded the file.
@@ -276,10 +312,7 @@ for (const f of files.filter((f) => !isModule(f) && !f.endsWith('.d.ts'))) {
 // The IR validator as code, from the schema and ajv's options in compiler/schema.ts (one source), written
 // beside the file that holds schema.ts's code (it loads the validator by a relative path).
 const SCHEMA = 'compiler/schema.ts';
-const schemaModule = path.join(out, `schema-${process.pid}.mjs`);
-await esbuild.build({ ...COMMON, entryPoints: [path.join(root, SCHEMA)], outfile: schemaModule, bundle: true, packages: 'external' });
-const schema = await import(pathToFileURL(schemaModule).href);
-fs.rmSync(schemaModule);
+const schema = await evaluate(`export * from './${SCHEMA}';`);
 const require = createRequire(import.meta.url);
 const { Ajv } = require('ajv');
 const standaloneCode = require('ajv/dist/standalone').default;
