@@ -55,7 +55,7 @@ const backboneWeights = graph.weightNames().filter((w) => !HEADS.test(w));
 // The frozen prefix of last2-split ends where conv_dw_12's depthwise conv reads its input.
 const boundary = graph.nodeInputs(graph.weightUsers(backboneWeights.find((w) => w.startsWith('conv_dw_12/'))!)[0]!)[0]!;
 
-function stepTimes(size: number, mode: Mode): { msPerStep: number; trainable: number } {
+function stepTimes(size: number, mode: Mode): { msPerStep: number; peakMB: number; trainable: number } {
   const names = mode === 'all' ? backboneWeights : backboneWeights.filter((w) => LAST2.test(w));
   const vars = new Map(names.map((w) => [w, tf.variable(graph.weight(w).clone(), true)]));
   const head = tf.variable(tf.randomNormal([1024, 7], 0, 0.03, 'float32', 1));
@@ -69,12 +69,16 @@ function stepTimes(size: number, mode: Mode): { msPerStep: number; trainable: nu
     7,
   );
   const times: number[] = [];
+  let peakBytes = 0;
   for (let s = 0; s < steps + 1; s++) {
     const start = performance.now();
     const prefix = mode === 'last2-split' ? graph.execute(x, [boundary])[0]! : null;
     const { value, grads } = tf.variableGrads(() => {
       const [feat] = prefix ? graph.run(new Map([[boundary, prefix]]), [TAP], vars) : graph.execute(x, [TAP], vars);
-      return tf.losses.softmaxCrossEntropy(labels, tf.matMul(feat!, head)) as tf.Scalar;
+      const loss = tf.losses.softmaxCrossEntropy(labels, tf.matMul(feat!, head)) as tf.Scalar;
+      // After the forward pass everything the backward pass needs is alive: close to the step's peak.
+      peakBytes = Math.max(peakBytes, tf.memory().numBytes);
+      return loss;
     }, [...vars.values(), head]);
     opt.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
     value.dataSync();
@@ -85,10 +89,10 @@ function stepTimes(size: number, mode: Mode): { msPerStep: number; trainable: nu
   tf.dispose([x, labels, head]);
   vars.forEach((v) => v.dispose());
   opt.dispose();
-  return { msPerStep: median(times), trainable: names.reduce((n, w) => n + graph.weight(w).size, 0) };
+  return { msPerStep: median(times), peakMB: peakBytes / 2 ** 20, trainable: names.reduce((n, w) => n + graph.weight(w).size, 0) };
 }
 
-const rows: Array<{ size: number; mode: Mode; trainable: number; msPerStep: number; imagesPerSec: number }> = [];
+const rows: Array<{ size: number; mode: Mode; trainable: number; msPerStep: number; peakMB: number; imagesPerSec: number }> = [];
 for (const size of sizes) {
   for (const mode of ['all', 'last2', 'last2-split'] as const) {
     const r = stepTimes(size, mode);
@@ -105,7 +109,7 @@ if (args.json) {
   console.log(`load: TrainableGraph ${loadMs.toFixed(0)} ms, loadGraphModel ${graphModelLoadMs.toFixed(0)} ms`);
   for (const r of rows) {
     console.log(
-      `${r.size}x${r.size} ${r.mode.padEnd(11)} ${(r.trainable / 1e6).toFixed(2)}M trainable: ${r.msPerStep.toFixed(0)} ms/step, ${r.imagesPerSec.toFixed(1)} images/s`,
+      `${r.size}x${r.size} ${r.mode.padEnd(11)} ${(r.trainable / 1e6).toFixed(2)}M trainable: ${r.msPerStep.toFixed(0)} ms/step, ${r.imagesPerSec.toFixed(1)} images/s, tensors ${r.peakMB.toFixed(0)} MB after forward`,
     );
   }
 }
