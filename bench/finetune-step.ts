@@ -35,7 +35,6 @@ const sizes = args.sizes!.split(',').map(Number);
 const steps = Number(args.steps);
 
 const TAP = 'global_pooling/Mean';
-const HEADS = /^(feats|gender_pred|age_pred)\//;
 const LAST2 = /^conv_(dw|pw)_1[23][_/]/;
 type Mode = 'all' | 'last2' | 'last2-split';
 
@@ -51,7 +50,7 @@ const gm = await loadGraphModel(fileModelHandler(found.path));
 const graphModelLoadMs = performance.now() - t0;
 gm.dispose();
 
-const backboneWeights = graph.weightNames().filter((w) => !HEADS.test(w));
+const backboneWeights = graph.weightNames([TAP]);
 // The frozen prefix of last2-split ends where conv_dw_12's depthwise conv reads its input.
 const boundary = graph.nodeInputs(graph.weightUsers(backboneWeights.find((w) => w.startsWith('conv_dw_12/'))!)[0]!)[0]!;
 

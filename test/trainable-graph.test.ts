@@ -261,6 +261,10 @@ describe('parameters', () => {
     expect(names[0]).toBe('conv1/convolution/merged_input');
     expect(names.indexOf('conv_pw_13/convolution/merged_input')).toBeLessThan(names.indexOf('feats/kernel'));
     expect(graph.weightUsers('conv_dw_1/depthwise_kernel')).toEqual(['conv_dw_1/depthwise']);
+    // The avgpool tap needs the trunk alone; feats/Relu adds its own dense layer.
+    const trunk = graph.weightNames(['global_pooling/Mean']);
+    expect(trunk).toEqual(names.slice(0, 27 + 27 + 13));
+    expect(graph.weightNames(['feats/Relu'])).toEqual([...trunk, 'feats/kernel', 'feats/bias']);
     graph.dispose();
   });
 });

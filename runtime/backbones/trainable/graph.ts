@@ -7,7 +7,7 @@
 //   const g = await TrainableGraph.load(modelJsonPath);
 //   g.unknownOps(outputs?)            -> [{op, node}] the graph (or the part `outputs` need) cannot run
 //   g.assertRunnable(outputs?)        -> throws UntrainableGraphError naming the first such op and node
-//   g.weightNames()                   -> parameter Const names, in the order the network uses them
+//   g.weightNames(outputs?)           -> parameter Const names, in the order the network uses them
 //   g.weight(name)                    -> the stored constant (owned by g: do not dispose)
 //   g.weightUsers(name)               -> the nodes reading it (their names say the layer/block)
 //   g.execute(x, outputs, overrides?) -> values of `outputs` (node names, ':0' allowed) for NHWC x
@@ -178,9 +178,15 @@ export class TrainableGraph {
     throw new UntrainableGraphError(why, this.modelPath, UNTRAINABLE_HINT, node.op, node.name);
   }
 
-  /** The Const nodes that are the network's parameters (see ops.ts PARAMETER_INPUTS), in the order the network first uses them. */
-  weightNames(): string[] {
-    return [...this.params];
+  /**
+   * The Const nodes that are the network's parameters (see ops.ts PARAMETER_INPUTS), in the order the
+   * network first uses them; with `outputs`, only those the outputs depend on (faceres' avgpool tap
+   * needs none of its feats/gender/age heads).
+   */
+  weightNames(outputs?: string[]): string[] {
+    if (!outputs) return [...this.params];
+    const used = new Set(this.order(outputs.map(stripOutput)).map((n) => n.name));
+    return this.params.filter((p) => used.has(p));
   }
 
   /** The stored value of Const node `name` (a parameter or any other constant). Owned by this graph. */
