@@ -15,6 +15,8 @@ import { loadModel } from '../runtime/artifacts/model-io.ts';
 import { GraphBackbone } from '../runtime/finetune/graph-backbone-layer.ts';
 import { TrainableGraph } from '../runtime/backbones/trainable/graph.ts';
 import type { EpochEvent, RunEvent } from '../runtime/events.ts';
+import { evalRun } from '../runtime/evaluate/eval.ts';
+import { predict } from '../runtime/predict.ts';
 import { runExperiment } from '../runtime/run.ts';
 import { convAttr, placeholder, str, writeGraphModel, type GraphNodeDef, type GraphWeight } from './graph-model-fixture.ts';
 import { rand } from './numeric-helpers.ts';
@@ -146,6 +148,28 @@ describe('fine-tuning a graph backbone', () => {
     expect(Array.from(viaModel.dataSync())).toEqual(Array.from(features.dataSync()));
     model.dispose();
     file.dispose();
+  }, 120_000);
+
+  it('predict and eval run the tuned backbone from the run folder; changed pretrained files are refused by content hash', async () => {
+    const graphDir = path.join(tmp, 'graph-copy');
+    fs.mkdirSync(graphDir);
+    threeBlocks(graphDir);
+    const ir = compileText(spec('    finetune 1').replace('graph/model.json', 'graph-copy/model.json'));
+    const { outcome } = await run(ir);
+    const val = '../shared/data/fer2013-sample/val';
+    const happy = path.join(val, 'happy', fs.readdirSync(path.join(val, 'happy')).sort()[0]!);
+    const [p] = await predict(outcome.runDir, [happy], { backend: 'wasm' });
+    expect(Object.values(p!.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    const scored = await evalRun(outcome.runDir, val, { backend: 'wasm', limitPerClass: 2, cacheDir: path.join(tmp, 'cache') });
+    expect(scored.images).toBe(14);
+    expect(scored.confusion.flat().reduce((a, b) => a + b, 0)).toBe(14);
+
+    // Same size, other bytes: the frozen blocks the tuned ones were trained on are gone.
+    const bin = path.join(graphDir, 'weights.bin');
+    const bytes = fs.readFileSync(bin);
+    bytes[0] ^= 0xff;
+    fs.writeFileSync(bin, bytes);
+    await expect(loadModel(path.join(outcome.runDir, 'model'))).rejects.toThrow(/differ from the ones this run was tuned from/);
   }, 120_000);
 
   it("finetune 2 trains the mid block's conv and batch-norm scale and offset, never its running statistics", async () => {
