@@ -14,6 +14,7 @@ import { TRAINABLE_GRAPH_OPS } from '../compiler/graph-ops.ts';
 import { selectBackend } from '../runtime/backend/select.ts';
 import { fileModelHandler } from '../runtime/backbones/io.ts';
 import { resolveBackboneFile } from '../runtime/backbones/resolve.ts';
+import { ModelFileError } from '../runtime/errors.ts';
 import { UntrainableGraphError } from '../runtime/backbones/trainable/errors.ts';
 import { TrainableGraph } from '../runtime/backbones/trainable/graph.ts';
 import { TRAINABLE_OPS } from '../runtime/backbones/trainable/ops.ts';
@@ -489,6 +490,16 @@ describe('graphs emoc cannot train', () => {
     tf.dispose([after!, erf]);
     x.dispose();
     graph.dispose();
+  });
+
+  it('a weight file shorter than its manifest is a ModelFileError naming the model file', async () => {
+    const d = mkdtempSync(join(dir, 'short-'));
+    const { path } = smallGraph(d);
+    writeFileSync(join(d, 'weights.bin'), Buffer.alloc(40));
+    const err = await TrainableGraph.load(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelFileError);
+    expect((err as ModelFileError).where).toBe(path);
+    expect((err as Error).message).toMatch(/weight files hold 40 bytes/);
   });
 
   it('NCHW data is refused with the node named, not computed as NHWC', async () => {

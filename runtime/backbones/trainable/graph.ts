@@ -96,7 +96,12 @@ export class TrainableGraph {
     // String weights have no fixed size: tfjs checks those while decoding.
     if (have < need && !specs.some((s) => s.dtype === 'string'))
       throw new ModelFileError(`weight files hold ${have} bytes; the manifest needs ${need}`, modelJsonPath, GRAPH_MODEL_HINT);
-    const decoded = tf.io.decodeWeights(shards, specs);
+    let decoded: tf.NamedTensorMap;
+    try {
+      decoded = tf.io.decodeWeights(shards, specs);
+    } catch (err) {
+      throw new ModelFileError(`cannot decode its weights (${(err as Error).message})`, modelJsonPath, GRAPH_MODEL_HINT);
+    }
 
     const nodes = new Map<string, GraphNode>();
     const secondOutputs = new Map<string, string>();
