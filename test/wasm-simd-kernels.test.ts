@@ -44,6 +44,7 @@ function checkAgainstCpu(shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tenso
 
 /** Outputs of one training-like computation per kernel build and thread count (see the check). */
 const byThreads = new Map<string, Float32Array[]>();
+const smallMapsByThreads = new Map<string, Float32Array[]>();
 
 function kernelChecks(): void {
   it('conv and batch-norm gradients are bit-identical whatever the thread count (fixed chunks, fixed order)', () => {
@@ -61,6 +62,40 @@ function kernelChecks(): void {
     byThreads.set(`${build} ${threads}`, out);
     const other = [...byThreads.entries()].find(([k]) => k.startsWith(`${build} `) && k !== `${build} ${threads}`)?.[1];
     if (other) out.forEach((o, i) => expect(Buffer.compare(Buffer.from(o.buffer), Buffer.from(other[i]!.buffer)), `output ${i}`).toBe(0));
+  });
+  it('conv gradients on small maps with many channels are bit-identical whatever the thread count (FER-sized ResNet stages)', () => {
+    // 3x3 and 6x6 maps: one chunk of pixels split over channel slices (filter gradient), the
+    // stride-1 input gradient on the forward kernel, the stride-2 one on convInputGrad.
+    const shapes = [
+      [8, 6, 6, 16],
+      [3, 3, 16, 32],
+      [3, 3, 32, 32],
+    ];
+    const out = runOn('wasm', shapes, 23, (x, w1, w2) => {
+      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+        const h = tf.relu(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'));
+        return tf.sum(tf.square(tf.conv2d(h, c as tf.Tensor4D, 1, 'same')));
+      };
+      return tf.grads(f)([x!, w1!, w2!]);
+    });
+    const key = `${kernelsUseFma ? 'fma' : 'plain'} ${currentSimdKernels()!.threads}`;
+    smallMapsByThreads.set(key, out);
+    const other = [...smallMapsByThreads.entries()].find(([k]) => k.split(' ')[0] === key.split(' ')[0] && k !== key)?.[1];
+    if (other) out.forEach((o, i) => expect(Buffer.compare(Buffer.from(o.buffer), Buffer.from(other[i]!.buffer)), `output ${i}`).toBe(0));
+  });
+  it('conv gradients on small maps with many channels: filter gradient over channel slices (with a tail of 4), stride-1 input gradient as a forward convolution', () => {
+    for (const [x, k, s, pad, cout] of [
+      [[5, 3, 3, 32], 3, 1, 'same', 48],
+      [[4, 6, 6, 16], 3, 2, 'same', 20],
+      [[3, 7, 5, 8], 3, 1, 'valid', 8],
+      [[2, 4, 4, 16], 1, 1, 'same', 8],
+      [[2, 5, 6, 8], 5, 1, 'same', 12],
+    ] as const) {
+      checkAgainstCpu([[...x], [k, k, x[3], cout]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, s, pad), [
+        'convFilterGrad',
+        ...(s === 1 ? (['packFlipped8', 'convForward'] as const) : (['convInputGrad'] as const)),
+      ]);
+    }
   });
   it('conv gradients: S1-like k5 s2 same, k3 s1 valid, k9 s4 same, odd sizes', () => {
     for (const [x, k, s, pad] of [

@@ -62,15 +62,57 @@ function convolve(args: KernelArgs): TI | null {
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   const b = args.backend as WasmBackendLike;
   const { batchSize: n, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+  const packed = packFilter(b, pool, filter, kh * kw * cin, cout);
+  const y = convolvePacked(
+    b,
+    pool,
+    x,
+    packed,
+    { n, oh, ow, kh, kw, cin, cout, sh, sw, top: info.padInfo.top, left: info.padInfo.left },
+    bias,
+    clamp,
+  );
+  b.disposeData(packed.dataId);
+  return y;
+}
+
+/** The geometry of a convolution for convolvePacked: output size, filter size, channels, strides and
+ * the padding before the first row and column. */
+export interface ConvGeometry {
+  n: number;
+  oh: number;
+  ow: number;
+  kh: number;
+  kw: number;
+  cin: number;
+  cout: number;
+  sh: number;
+  sw: number;
+  top: number;
+  left: number;
+}
+
+/** y = clamp(bias + conv(x, filter)) by convForward, the filter already packed in strips of 8 output
+ * channels ([cout/8, kh*kw*cin, 8]); returns y ([n, oh, ow, cout]), which the caller owns. Also the
+ * input gradient of a stride-1 convolution (conv-input-grad.ts). */
+export function convolvePacked(
+  b: WasmBackendLike,
+  pool: SimdKernelPool,
+  x: TI,
+  packed: TI,
+  g: ConvGeometry,
+  bias?: TI,
+  clamp: [number, number] = CLAMP.linear!,
+): TI {
+  const { n, oh, ow, kh, kw, cin, cout, sh, sw, top, left } = g;
   const y = b.makeOutput([n, oh, ow, cout], 'float32');
   const pb = bias ? ptr(b, bias) : 0;
   const [lo, hi] = [f32Bits(clamp[0]), f32Bits(clamp[1])];
-  const packed = packFilter(b, pool, filter, kh * kw * cin, cout);
   const pp = ptr(b, packed);
-  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0;
+  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0;
   // A 1x1, stride-1 convolution reads x as it is: each image is one row of h*w pixels.
   const [rows, cols, hp, wp] = pointwise ? [1, oh * ow, 1, oh * ow] : [oh, ow, (oh - 1) * sh + kh, (ow - 1) * sw + kw];
-  const xp = pointwise ? x : padInput(b, pool, x, hp, wp, info.padInfo.top, info.padInfo.left);
+  const xp = pointwise ? x : padInput(b, pool, x, hp, wp, top, left);
   // Scratch for the kernel's table of window offsets, one per output pixel (see convForward).
   const pix = b.makeOutput([n * rows * cols], 'int32');
   const [px, py, ppix] = [ptr(b, xp), ptr(b, y), ptr(b, pix)];
@@ -97,7 +139,6 @@ function convolve(args: KernelArgs): TI | null {
   ]);
   b.disposeData(pix.dataId);
   if (xp !== x) b.disposeData(xp.dataId);
-  b.disposeData(packed.dataId);
   return y;
 }
 

@@ -27,6 +27,7 @@ const KERNEL_NAMES = [
   'reluGrad',
   'copyWindow',
   'packStrips8',
+  'packFlipped8',
   'convForward',
   'adamUpdate',
 ] as const;

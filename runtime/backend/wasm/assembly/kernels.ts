@@ -120,15 +120,15 @@ function filterGradGroup(
     // Row `from`'s kernel row kh in xp; the loops below step it row by row.
     const xStart = xp + <usize>(n0 * Hp + oh0 * sh + kh) * xRowBytes;
     const dyStart = dy + <usize>from * dyRowBytes;
-    for (let j = 0; j < J; j += 4) {
-      const w0 = wK + <usize>j * wRow;
-      const w1 = w0 + wRow;
-      const w2 = w1 + wRow;
-      const w3 = w2 + wRow;
-      const xj = xStart + (<usize>j << 2);
-      let cb = cb0;
-      for (; cb + 8 <= cb1; cb += 8) {
-        const c = <usize>cb << 2;
+    let cb = cb0;
+    for (; cb + 8 <= cb1; cb += 8) {
+      const c = <usize>cb << 2;
+      for (let j = 0; j < J; j += 4) {
+        const w0 = wK + <usize>j * wRow;
+        const w1 = w0 + wRow;
+        const w2 = w1 + wRow;
+        const w3 = w2 + wRow;
+        const xj = xStart + (<usize>j << 2);
         let s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero, s30 = zero, s31 = zero;
         if (!first) {
           s00 = v128.load(w0 + c); s01 = v128.load(w0 + c, 16);
@@ -172,8 +172,15 @@ function filterGradGroup(
         v128.store(w2 + c, s20); v128.store(w2 + c, s21, 16);
         v128.store(w3 + c, s30); v128.store(w3 + c, s31, 16);
       }
-      for (; cb < cb1; cb += 4) {
-        const c = <usize>cb << 2;
+    }
+    for (; cb < cb1; cb += 4) {
+      const c = <usize>cb << 2;
+      for (let j = 0; j < J; j += 4) {
+        const w0 = wK + <usize>j * wRow;
+        const w1 = w0 + wRow;
+        const w2 = w1 + wRow;
+        const w3 = w2 + wRow;
+        const xj = xStart + (<usize>j << 2);
         let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
         if (!first) {
           s0 = v128.load(w0 + c);
@@ -553,6 +560,31 @@ export function packStrips8(w: usize, wp: usize, from: i32, to: i32, K: i32, N: 
       v128.store(dst, v128.load(src, 16), 16);
       src += row;
       dst += 32;
+    }
+  }
+}
+
+/**
+ * Packs a filter w ([KH, KW, Cin, Cout], Cin a multiple of 8) for the input gradient of a stride-1
+ * convolution computed as a forward one (convForward on the padded dy): flipped in space, input and
+ * output channels swapped, in strips of 8 input channels, for strips s in [from, to):
+ *   wp[s, (a*KW + b)*Cout + co, i] = w[KH-1-a, KW-1-b, 8s + i, co]
+ */
+export function packFlipped8(w: usize, wp: usize, from: i32, to: i32, KH: i32, KW: i32, Cin: i32, Cout: i32): void {
+  const row = <usize>Cout << 2;
+  let dst = wp + <usize>from * (<usize>(KH * KW * Cout) << 5);
+  for (let s = from; s < to; s++) {
+    for (let a = 0; a < KH; a++) {
+      for (let b = 0; b < KW; b++) {
+        const src = w + <usize>(((KH - 1 - a) * KW + (KW - 1 - b)) * Cin + 8 * s) * row;
+        for (let co: usize = 0; co < (<usize>Cout << 2); co += 4) {
+          const p = src + co;
+          v128.store(dst, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(p)), 1, load<f32>(p + row)), 2, load<f32>(p + 2 * row)), 3, load<f32>(p + 3 * row)));
+          const q = p + 4 * row;
+          v128.store(dst, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(q)), 1, load<f32>(q + row)), 2, load<f32>(q + 2 * row)), 3, load<f32>(q + 3 * row)), 16);
+          dst += 32;
+        }
+      }
     }
   }
 }
