@@ -1,11 +1,13 @@
 // Benchmark: how long `emoc` takes as a process, the way users start it, hyperfine-style (warm-up runs,
-// then the median of N timed runs of the whole process, spawn to exit). Each command runs twice over:
-// from the compiled build in dist/ (what `npm install` makes; EMOC_DIST=1) and from the TypeScript
-// sources through tsx (EMOC_DIST=0, how every start worked before the build). `npx emoc --version` adds
-// npm's own start to the same command; it is shown beside, the targets are for `node bin/emoc.js`.
-// Beside the wall time, the CPU time of the process (user + system, children included; Linux, 10 ms
-// ticks): other load on a shared machine inflates it far less than the wall time.
-// Targets: `--version` and `check specs/s1.emo` <= 200 ms, `check` on the 5,000-line spec <= 300 ms.
+// then the median of N timed runs of the whole process, spawn to exit). Each command runs three ways: from
+// the TypeScript sources through tsx (EMOC_DIST=0, how every start worked before the build), from the
+// build in dist/ (what `npm install` makes; EMOC_DIST=1) without its V8 code cache (EMOC_CODE_CACHE=0: a
+// command's first run), and from the build with it (every later run; the warm-up runs make it). The same
+// commands through `npx emoc` add npm's own start; `node -e 0` is node's. Beside the wall time, the CPU
+// time of the process (user + system, children included; Linux, 10 ms ticks): other load on a shared
+// machine inflates it far less than the wall time.
+// Targets (dist/ with its cache): `--version` and `check specs/s1.emo` <= 200 ms, `check` on the
+// 5,000-line spec <= 300 ms.
 //
 //   npx tsx bench/startup.ts [--runs N] [--json]
 //
@@ -32,9 +34,12 @@ export interface StartupCase {
 export interface StartupTiming {
   label: string;
   targetMs: number;
-  /** Median and fastest wall time from the build (dist/) and from the sources through tsx, ms. */
+  /** Median and fastest wall time from the build (dist/) with and without its code cache, from the
+   * sources through tsx, and through npx (the build with its cache), ms. */
   dist: Summary;
+  distNoCache: Summary;
   sources: Summary;
+  npx: Summary | null;
 }
 
 export interface Summary {
@@ -51,8 +56,10 @@ export interface StartupBench {
   cores: number;
   /** 1-minute load average when the bench started: wall times grow with it on a shared machine. */
   loadAverage: number;
+  node: string;
   timings: StartupTiming[];
-  npxVersion: Summary | null;
+  /** `node -e 0`: the floor every command stands on. */
+  nodeAlone: Summary;
 }
 
 /** CPU time (user + system) of this process's finished children so far, ms (Linux: /proc/self/stat
@@ -102,21 +109,31 @@ export function benchStartup(opts: { runs?: number; warmup?: number } = {}): Sta
       { label: 'emoc check specs/s1.emo', args: ['check', 'specs/s1.emo'], targetMs: 200 },
       { label: 'emoc check (5,000-line spec)', args: ['check', big], targetMs: 300 },
     ];
-    const env = (mode: string): NodeJS.ProcessEnv => ({ ...process.env, EMOC_DIST: mode, NO_COLOR: '1' });
+    const env = (mode: string, codeCache = true): NodeJS.ProcessEnv => ({
+      ...process.env,
+      EMOC_DIST: mode,
+      EMOC_CODE_CACHE: codeCache ? '1' : '0',
+      NO_COLOR: '1',
+    });
+    const npx = (args: string[]): Summary | null => {
+      try {
+        return measure('npx', ['--no-install', 'emoc', ...args], env('1'), runs, warmup);
+      } catch {
+        return null; // no npx on PATH: the node timings stand alone
+      }
+    };
     const timings = cases.map((c) => ({
       label: c.label,
       targetMs: c.targetMs,
       dist: measure(process.execPath, [BIN, ...c.args], env('1'), runs, warmup),
+      distNoCache: measure(process.execPath, [BIN, ...c.args], env('1', false), runs, warmup),
       sources: measure(process.execPath, [BIN, ...c.args], env('0'), runs, warmup),
+      npx: npx(c.args),
     }));
-    let npxVersion: Summary | null = null;
-    try {
-      npxVersion = measure('npx', ['--no-install', 'emoc', '--version'], env('1'), runs, warmup);
-    } catch {
-      // no npx on PATH: the node timings stand alone
-    }
+    const nodeAlone = measure(process.execPath, ['-e', '0'], process.env, runs, warmup);
     const cpus = os.cpus();
-    return { runs, warmup, cpu: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, loadAverage, timings, npxVersion };
+    const cpu = cpus[0]?.model.trim() ?? 'unknown';
+    return { runs, warmup, cpu, cores: cpus.length, loadAverage, node: process.version, timings, nodeAlone };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -124,18 +141,18 @@ export function benchStartup(opts: { runs?: number; warmup?: number } = {}): Sta
 
 export function formatStartup(b: StartupBench): string {
   const ms = (x: number) => `${x.toFixed(0)} ms`;
-  const cell = (s: Summary) => `${ms(s.medianMs)} (fastest ${ms(s.minMs)}${s.cpuMs === null ? '' : `; CPU ${ms(s.cpuMs)}`})`;
-  const lines = [
-    `process wall time of node bin/emoc.js, median of ${b.runs} after ${b.warmup} warm-up runs; ${b.cpu}, ${b.cores} cores, load average ${b.loadAverage.toFixed(1)} at start`,
-    '| command | sources through tsx (before) | dist/ build (after) | target (wall, dist/) |',
-    '|---|---|---|---|',
+  const cell = (s: Summary | null) =>
+    s ? `${ms(s.medianMs)} (fastest ${ms(s.minMs)}${s.cpuMs === null ? '' : `; CPU ${ms(s.cpuMs)}`})` : 'n/a';
+  return [
+    `process wall time, median of ${b.runs} after ${b.warmup} warm-up runs; ${b.cpu}, ${b.cores} cores, node ${b.node}, load average ${b.loadAverage.toFixed(1)} at start`,
+    '| command | sources through tsx (before) | dist/, no code cache (first run) | dist/ (node bin/emoc.js) | npx emoc | target (dist/) |',
+    '|---|---|---|---|---|---|',
     ...b.timings.map(
       (t) =>
-        `| ${t.label} | ${cell(t.sources)} | ${cell(t.dist)} | <= ${t.targetMs} ms: ${t.dist.medianMs <= t.targetMs ? 'met' : 'MISSED'} |`,
+        `| ${t.label} | ${cell(t.sources)} | ${cell(t.distNoCache)} | ${cell(t.dist)} | ${cell(t.npx)} | <= ${t.targetMs} ms: ${t.dist.medianMs <= t.targetMs ? 'met' : 'MISSED'} |`,
     ),
-  ];
-  if (b.npxVersion) lines.push(`npx emoc --version (npm's own start included): ${cell(b.npxVersion)}`);
-  return lines.join('\n');
+    `node -e 0 (node's own start, the floor): ${cell(b.nodeAlone)}`,
+  ].join('\n');
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
