@@ -64,37 +64,40 @@ function kernelChecks(): void {
     if (other) out.forEach((o, i) => expect(Buffer.compare(Buffer.from(o.buffer), Buffer.from(other[i]!.buffer)), `output ${i}`).toBe(0));
   });
   it('conv gradients on small maps with many channels are bit-identical whatever the thread count (FER-sized ResNet stages)', () => {
-    // 3x3 and 6x6 maps: one chunk of pixels split over channel slices (filter gradient), the
-    // stride-1 input gradient on the forward kernel, the stride-2 one on convInputGrad.
+    // 3x3 and 6x6 maps: the filter gradient as one matrix product (im2colT) and, with 20 channels, split
+    // over channel slices; the stride-1 input gradient on the forward kernel, the stride-2 one on
+    // convInputGrad; a 48x48 map (4,608 pixels) takes the filter gradient in chunks.
     const shapes = [
       [8, 6, 6, 16],
       [3, 3, 16, 32],
-      [3, 3, 32, 32],
+      [3, 3, 32, 20],
+      [2, 48, 48, 4],
+      [3, 3, 4, 8],
     ];
-    const out = runOn('wasm', shapes, 23, (x, w1, w2) => {
-      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+    const out = runOn('wasm', shapes, 23, (x, w1, w2, x2, w3) => {
+      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor, e: tf.Tensor) => {
         const h = tf.relu(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'));
-        return tf.sum(tf.square(tf.conv2d(h, c as tf.Tensor4D, 1, 'same')));
+        const big = tf.conv2d(d as tf.Tensor4D, e as tf.Tensor4D, 1, 'same');
+        return tf.add(tf.sum(tf.square(tf.conv2d(h, c as tf.Tensor4D, 1, 'same'))), tf.sum(tf.square(big)));
       };
-      return tf.grads(f)([x!, w1!, w2!]);
+      return tf.grads(f)([x!, w1!, w2!, x2!, w3!]);
     });
     const key = `${kernelsUseFma ? 'fma' : 'plain'} ${currentSimdKernels()!.threads}`;
     smallMapsByThreads.set(key, out);
     const other = [...smallMapsByThreads.entries()].find(([k]) => k.split(' ')[0] === key.split(' ')[0] && k !== key)?.[1];
     if (other) out.forEach((o, i) => expect(Buffer.compare(Buffer.from(o.buffer), Buffer.from(other[i]!.buffer)), `output ${i}`).toBe(0));
   });
-  it('conv gradients on small maps with many channels: filter gradient over channel slices (with a tail of 4), stride-1 input gradient as a forward convolution', () => {
-    for (const [x, k, s, pad, cout] of [
-      [[5, 3, 3, 32], 3, 1, 'same', 48],
-      [[4, 6, 6, 16], 3, 2, 'same', 20],
-      [[3, 7, 5, 8], 3, 1, 'valid', 8],
-      [[2, 4, 4, 16], 1, 1, 'same', 8],
-      [[2, 5, 6, 8], 5, 1, 'same', 12],
+  it('conv gradients on small maps with many channels: filter gradient as a matrix product or over channel slices (with a tail of 4), stride-1 input gradient as a forward convolution', () => {
+    // [input, kernel, stride, padding, output channels, the kernels that must run]
+    for (const [x, k, s, pad, cout, kernels] of [
+      [[5, 3, 3, 32], 3, 1, 'same', 48, ['im2colT', 'packFlipped8', 'convForward']],
+      [[4, 6, 6, 16], 3, 2, 'same', 20, ['convFilterGrad', 'convInputGrad']],
+      [[3, 7, 5, 8], 3, 1, 'valid', 8, ['im2colT', 'packFlipped8']],
+      [[2, 4, 4, 16], 1, 1, 'same', 8, ['im2colT', 'packFlipped8']],
+      [[2, 5, 6, 8], 5, 1, 'same', 12, ['convFilterGrad', 'packFlipped8']],
+      [[2, 48, 48, 4], 3, 1, 'same', 8, ['convFilterGrad', 'convInputGrad']], // 4,608 pixels: chunks
     ] as const) {
-      checkAgainstCpu([[...x], [k, k, x[3], cout]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, s, pad), [
-        'convFilterGrad',
-        ...(s === 1 ? (['packFlipped8', 'convForward'] as const) : (['convInputGrad'] as const)),
-      ]);
+      checkAgainstCpu([[...x], [k, k, x[3], cout]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, s, pad), [...kernels]);
     }
   });
   it('conv gradients: S1-like k5 s2 same, k3 s1 valid, k9 s4 same, odd sizes', () => {
@@ -104,7 +107,7 @@ function kernelChecks(): void {
       [[2, 19, 21, 4], 9, 4, 'same'],
     ] as const) {
       checkAgainstCpu([[...x], [k, k, x[3], 8]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, s, pad), [
-        'convFilterGrad',
+        'im2colT',
         'convInputGrad',
       ]);
     }
@@ -243,7 +246,7 @@ function kernelChecks(): void {
         [3, 3, 4, 8],
       ],
       (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'),
-      ['convForward', 'convFilterGrad', 'convInputGrad'],
+      ['convForward', 'im2colT', 'convInputGrad'],
     );
   });
   it('1x1 stride-1 convolutions (convForward as a matrix product): plain with gradients, fused with bias and relu/relu6/linear', () => {

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SimdKernelPool } from './simd-kernels.ts';
 import { ptr, simd, type WasmBackendLike } from './heap.ts';
 import { convInfo, Ops, windowBySimd, type Attrs, type KernelArgs, type TI } from './ops.ts';
+import { convolvePacked, packFilter } from './conv-forward.ts';
 
 export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TI {
   const { x, dy } = inputs as { x: TI; dy: TI };
@@ -30,6 +31,8 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TI
   const needW = (info.outWidth - 1) * sw + kw + extraW;
   if (bySimd) {
     const xw = windowBySimd(o, pool, x, needH, needW, -top, -left);
+    const pixels = info.batchSize * info.outHeight * info.outWidth;
+    if (info.outChannels % 8 === 0 && pixels <= GEMM_MAX_PIXELS) return o.finish(filterGradByGemm(o, pool, xw, dy, info));
     return o.finish(filterGradBySimd(o, pool, xw, dy, info));
   }
   let xp = o.pad(x, [
@@ -107,4 +110,47 @@ function filterGradBySimd(o: Ops, pool: SimdKernelPool, xp: TI, dy: TI, info: tf
   }
   const rowsOnly = o.slice(o.reshape(sum, [kh, jp, cout]), [0, 0, 0], [kh, j, cout]);
   return o.reshape(rowsOnly, [kh, kw, cin, cout]);
+}
+
+/** Output pixels up to which the filter gradient is one matrix product (filterGradByGemm): every
+ * value of dW is then one sum over all pixels, in order, which stays accurate to float32 at this
+ * length; longer sums (large maps) keep the chunked kernel. */
+const GEMM_MAX_PIXELS = 4096;
+
+/** The filter gradient as one matrix product on the forward kernel, for small maps (FER-sized
+ * ResNet stages: 6x6 and 3x3 outputs with 128-256 channels), where it runs about 1.5x the speed of
+ * convFilterGrad: dW [KH*KW*Cin, Cout] = a . dy, a the transposed im2col of the padded input
+ * ([KH*KW*Cin, P], im2colT) and dy [P, Cout] packed in strips of 8 channels. Each value of dW is
+ * summed over the pixels in order, whatever the thread count. */
+function filterGradByGemm(o: Ops, pool: SimdKernelPool, xp: TI, dy: TI, info: tf.backend_util.Conv2DInfo): TI {
+  const b = o.backend;
+  const { outHeight: oh, outWidth: ow, outChannels: cout, filterHeight: kh, filterWidth: kw, inChannels: cin } = info;
+  const [n, hp, wp] = xp.shape as [number, number, number, number];
+  const p = n * oh * ow;
+  const m = kh * kw * cin;
+  const a = o.keep(b.makeOutput([m, 1, 1, p], 'float32'));
+  const pix = o.keep(b.makeOutput([p], 'int32'));
+  const [px, pa, ppix] = [ptr(b, xp), ptr(b, a), ptr(b, pix)];
+  pool.parallel('im2colT', Math.ceil(p / 64), (_, from, to) => [
+    px,
+    pa,
+    from,
+    to,
+    oh,
+    ow,
+    hp,
+    wp,
+    cin,
+    kh,
+    kw * cin,
+    info.strideHeight,
+    info.strideWidth,
+    p,
+    ppix,
+  ]);
+  const packed = o.keep(packFilter(b, pool, dy, p, cout));
+  // Each row m of a is one "image" of one pixel whose p values are the reduction (a 1x1 convolution).
+  const geometry = { n: m, oh: 1, ow: 1, kh: 1, kw: 1, cin: p, cout, sh: 1, sw: 1, top: 0, left: 0 };
+  const dw = o.keep(convolvePacked(b, pool, a, packed, geometry));
+  return o.reshape(dw, [kh, kw, cin, cout]);
 }

@@ -23,8 +23,9 @@ const CLAMP: Record<string, [number, number]> = {
   relu6: [0, 6],
 };
 
-/** The filter [K, N] packed in strips of 8 output channels ([N/8, K, 8]); the caller frees it. */
-function packFilter(b: WasmBackendLike, pool: SimdKernelPool, filter: TI, k: number, n: number): TI {
+/** The filter [K, N] packed in strips of 8 output channels ([N/8, K, 8]); the caller frees it. Also
+ * dy ([pixels, Cout]) for the filter gradient as a matrix product (conv-filter-grad.ts). */
+export function packFilter(b: WasmBackendLike, pool: SimdKernelPool, filter: TI, k: number, n: number): TI {
   const packed = b.makeOutput([n, k], 'float32');
   const [pf, pp] = [ptr(b, filter), ptr(b, packed)];
   pool.parallel('packStrips8', n / 8, (_, from, to) => [pf, pp, from, to, k, n]);

@@ -28,6 +28,7 @@ const KERNEL_NAMES = [
   'copyWindow',
   'packStrips8',
   'packFlipped8',
+  'im2colT',
   'convForward',
   'adamUpdate',
 ] as const;

@@ -219,6 +219,43 @@ function filterGradGroup(
 }
 
 /**
+ * The transposed im2col of a convolution's padded input, for its filter gradient as one matrix
+ * product (dW = a . dy, on convForward): a[m, p] = xp[n, oh*sh + kh, ow*sw*Cin + j] for rows
+ * m = kh*J + j (J = KW*Cin) and output pixels p = (n*OH + oh)*OW + ow < P, for blocks of 64 pixels
+ * [from, to). `pix` is scratch of P u32s where each block first writes its pixels' window offsets.
+ * The block's windows stay in L1 while every row of a takes its 64 values from them.
+ */
+export function im2colT(
+  xp: usize, a: usize, from: i32, to: i32, OH: i32, OW: i32, Hp: i32, Wp: i32, Cin: i32, KH: i32, J: i32, sh: i32, sw: i32, P: i32, pix: usize,
+): void {
+  const xRowBytes = (<usize>Wp * <usize>Cin) << 2;
+  const xStep = <usize>(sw * Cin) << 2;
+  const rowBytes = <usize>P << 2;
+  for (let b = from; b < to; b++) {
+    const p0 = b << 6;
+    const p1 = min(p0 + 64, P);
+    for (let p = p0; p < p1; p++) {
+      const r = p / OW;
+      const ow = p - r * OW;
+      const n = r / OH;
+      const oh = r - n * OH;
+      store<u32>(pix + (<usize>p << 2), <u32>(<usize>(n * Hp + oh * sh) * xRowBytes + <usize>ow * xStep));
+    }
+    for (let kh = 0; kh < KH; kh++) {
+      const src = xp + <usize>kh * xRowBytes;
+      for (let j = 0; j < J; j++) {
+        const s = src + (<usize>j << 2);
+        let d = a + <usize>(kh * J + j) * rowBytes + (<usize>p0 << 2);
+        for (let p = p0; p < p1; p++) {
+          store<f32>(d, load<f32>(s + <usize>load<u32>(pix + (<usize>p << 2))));
+          d += 4;
+        }
+      }
+    }
+  }
+}
+
+/**
  * Input gradient of a convolution into the padded dxp ([N, Hp, Wp, Cin]; each image is zeroed here,
  * then accumulated) for images n in [from, to):
  *   dxp[n, oh*sh + kh, ow*sw*Cin + j] += sum over co of dy[n, oh, ow, co] * wt[kh, co, j]
