@@ -105,7 +105,10 @@ function backboneLines(ir: ExperimentIR): string[] {
   const plan = finetunePlan(bb, a);
   const names = a.blocks.map((b) => b.name);
   const blocks = names.length > 6 ? `${names.slice(0, 2).join(', ')}, ..., ${names.slice(-2).join(', ')}` : names.join(', ');
-  const cost = a.flopsPerImage === null ? `cannot run at ${bb.input.join('x')}: ${a.reason}` : `${mega(a.flopsPerImage)} MFLOPs per image at ${bb.input.join('x')}`;
+  const cost =
+    a.flopsPerImage === null
+      ? `cannot run at ${bb.input.join('x')}: ${a.reason}`
+      : `${mega(a.flopsPerImage)} MFLOPs per image at ${bb.input.join('x')}`;
   const trains = bb.frozen
     ? 'frozen: no backbone weight trains'
     : `finetune ${bb.finetune} trains ${plan.trainedBlocks.join(', ')}${bb.lrScale !== undefined && bb.lrScale !== 1 ? ` at ${bb.lrScale} x the learning rate` : ''}`;

@@ -30,6 +30,8 @@ export const TRAINABLE_GRAPH_OPS = [
   'Maximum',
   'Minimum',
   'Neg',
+  // mobilefacenet builds PReLU as relu(x) + alpha * (x - |x|)
+  'Abs',
   'Square',
   'Sqrt',
   'Rsqrt',

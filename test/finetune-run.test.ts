@@ -140,7 +140,10 @@ describe('fine-tuning a graph backbone', () => {
     // The saved model's output equals the file's graph with only the tuned weights replaced: the frozen
     // blocks (and their statistics) are the file's, bit for bit.
     const model = await loadModel(path.join(outcome.runDir, 'model'));
-    const x = tf.tensor4d(rand(2 * 32 * 32, 9).map((v) => (v + 1) * 127.5), [2, 32, 32, 1]);
+    const x = tf.tensor4d(
+      rand(2 * 32 * 32, 9).map((v) => (v + 1) * 127.5),
+      [2, 32, 32, 1],
+    );
     const overrides = new Map([...saved].map(([n, v]) => [n, tf.tensor(v, file.weight(n).shape)] as [string, tf.Tensor]));
     const features = file.execute(tf.div(x, 255) as tf.Tensor4D, ['pool/Mean'], overrides)[0]!;
     const backbone = model.layers.find((l) => l.name === 'backbone')!;

@@ -25,7 +25,11 @@ export interface GraphNodeDef {
 /** Writes model.json + weights.bin into `dir`; a Const node is made for every weight. Returns model.json's path. */
 export function writeGraphModel(dir: string, nodes: GraphNodeDef[], weights: GraphWeight[]): string {
   const isInt = (w: GraphWeight) => w.values instanceof Int32Array;
-  const constNodes: GraphNodeDef[] = weights.map((w) => ({ name: w.name, op: 'Const', attr: { dtype: { type: isInt(w) ? 'DT_INT32' : 'DT_FLOAT' } } }));
+  const constNodes: GraphNodeDef[] = weights.map((w) => ({
+    name: w.name,
+    op: 'Const',
+    attr: { dtype: { type: isInt(w) ? 'DT_INT32' : 'DT_FLOAT' } },
+  }));
   const json = {
     format: 'graph-model',
     generatedBy: 'test',

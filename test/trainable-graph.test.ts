@@ -18,60 +18,15 @@ import { ModelFileError } from '../runtime/errors.ts';
 import { UntrainableGraphError } from '../runtime/backbones/trainable/errors.ts';
 import { TrainableGraph } from '../runtime/backbones/trainable/graph.ts';
 import { TRAINABLE_OPS } from '../runtime/backbones/trainable/ops.ts';
+import { ints, placeholder, str, strs, writeGraphModel, type GraphNodeDef, type GraphWeight } from './graph-model-fixture.ts';
 import { rand, relErr } from './numeric-helpers.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Hand-made graph models, written the way tensorflowjs_converter writes them.
 
-const b64 = (s: string): string => Buffer.from(s).toString('base64');
-const ints = (...v: number[]) => ({ list: { i: v.map(String) } });
-const str = (s: string) => ({ s: b64(s) });
-const strs = (...v: string[]) => ({ list: { s: v.map(b64) } });
-
-interface Weight {
-  name: string;
-  shape: number[];
-  values: Float32Array | Int32Array;
-}
-
-interface Node {
-  name: string;
-  op: string;
-  input?: string[];
-  attr?: Record<string, unknown>;
-}
-
-/** Writes model.json + one .bin shard into `dir`; Const nodes are made for every weight. */
-function writeModel(dir: string, nodes: Node[], weights: Weight[]): string {
-  const constNodes: Node[] = weights.map((w) => ({
-    name: w.name,
-    op: 'Const',
-    attr: { dtype: { type: w.values instanceof Int32Array ? 'DT_INT32' : 'DT_FLOAT' } },
-  }));
-  const json = {
-    format: 'graph-model',
-    generatedBy: 'test',
-    convertedBy: 'test',
-    modelTopology: { node: [...constNodes, ...nodes], versions: { producer: 1 } },
-    weightsManifest: [
-      {
-        paths: ['weights.bin'],
-        weights: weights.map((w) => ({ name: w.name, shape: w.shape, dtype: w.values instanceof Int32Array ? 'int32' : 'float32' })),
-      },
-    ],
-  };
-  const bin = Buffer.concat(weights.map((w) => Buffer.from(w.values.buffer, w.values.byteOffset, w.values.byteLength)));
-  writeFileSync(join(dir, 'weights.bin'), bin);
-  const path = join(dir, 'model.json');
-  writeFileSync(path, JSON.stringify(json));
-  return path;
-}
-
-const placeholder = (name: string, dims: number[]): Node => ({
-  name,
-  op: 'Placeholder',
-  attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: dims.map((d) => ({ size: String(d) })) } } },
-});
+type Weight = GraphWeight;
+type Node = GraphNodeDef;
+const writeModel = writeGraphModel;
 
 /** conv -> bias -> relu6 -> depthwise (stride 2, explicit padding) -> batch norm -> fused 1x1 conv
  * (bias, elu) -> global mean -> fused dense (bias, leaky relu 0.1). Input [n, 6, 6, 2], output [n, 3]. */

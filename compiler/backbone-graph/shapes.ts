@@ -18,7 +18,7 @@ export type ShapePass =
 
 class Refusal extends Error {}
 
-const UNARY = new Set(['Identity', 'Neg', 'Square', 'Sqrt', 'Rsqrt', 'Relu', 'Relu6', 'Elu', 'LeakyRelu', 'Sigmoid', 'Tanh']);
+const UNARY = new Set(['Identity', 'Neg', 'Abs', 'Square', 'Sqrt', 'Rsqrt', 'Relu', 'Relu6', 'Elu', 'LeakyRelu', 'Sigmoid', 'Tanh']);
 const BINARY = new Set(['Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Maximum', 'Minimum', 'Prelu']);
 /** FLOPs per output element of each step a _Fused* op may carry in `fused_ops`. */
 const FUSED_COST: Record<string, number> = { BiasAdd: 1, FusedBatchNorm: 2 };

@@ -76,7 +76,11 @@ async function prepare(ref: BackboneRef): Promise<PreparedBackbone> {
   const analysed = analyseModelFile(bb, ref.modelPath);
   if (!analysed.ok) throw new ModelFileError(analysed.reason, ref.modelPath, 'check the backbone with: emoc check SPEC');
   if (!analysed.analysis.inputOk) {
-    throw new ModelFileError(analysed.analysis.reason ?? 'the graph cannot run at this input', ref.modelPath, 'check the backbone with: emoc check SPEC');
+    throw new ModelFileError(
+      analysed.analysis.reason ?? 'the graph cannot run at this input',
+      ref.modelPath,
+      'check the backbone with: emoc check SPEC',
+    );
   }
   const trainable = finetunePlan(bb, analysed.analysis).trainableWeights;
   // The width of each tap, from one blank image (raw graph nodes have no registry width).
@@ -114,7 +118,11 @@ export async function prepareForIR(bb: BackboneIR, specFile: string): Promise<Pr
 export async function prepareForRef(ref: BackboneRef, where: string): Promise<PreparedBackbone> {
   const modelPath = BACKBONES[ref.name] ? modelFile(ref.name, null, '.') : ref.modelPath;
   const modelHash = await hashWeights(modelPath).catch((e: Error) => {
-    throw new ModelFileError(`the backbone's model file cannot be read (${e.message})`, modelPath, 'install the package or restore the file the run was trained from');
+    throw new ModelFileError(
+      `the backbone's model file cannot be read (${e.message})`,
+      modelPath,
+      'install the package or restore the file the run was trained from',
+    );
   });
   if (modelHash !== ref.modelHash) {
     throw new ModelFileError(

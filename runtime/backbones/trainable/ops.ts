@@ -200,6 +200,7 @@ export const TRAINABLE_OPS: Record<TrainableGraphOp, OpFn> = {
   Maximum: ([a, b]) => tf.maximum(a!, b!),
   Minimum: ([a, b]) => tf.minimum(a!, b!),
   Neg: ([x]) => tf.neg(x!),
+  Abs: ([x]) => tf.abs(x!),
   Square: ([x]) => tf.square(x!),
   Sqrt: ([x]) => tf.sqrt(x!),
   Rsqrt: ([x]) => tf.rsqrt(x!),
