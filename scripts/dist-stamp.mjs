@@ -6,14 +6,15 @@
 // checkout, editor save without edits) keeps the build valid. A missing input makes it stale too.
 // Plain JavaScript: it runs before anything can transpile TypeScript.
 
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const STAMP_FILE = 'stamp.json';
 
-/** SHA-256 of a file's bytes. */
+/** SHA-256 of a file's bytes. node:crypto is loaded only here: loading it costs several milliseconds,
+ * and a start whose inputs all kept their times hashes nothing. */
 function hashFile(file) {
+  const { createHash } = process.getBuiltinModule('node:crypto');
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
@@ -33,14 +34,12 @@ export function readBuild(root, distDir) {
   } catch {
     return { stale: 'no build (run: npm run build)', stamp: null };
   }
+  // No exceptions for a missing file and no path.join per input: this loop runs at every start.
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
   for (const e of stamp.inputs ?? []) {
-    const abs = path.join(root, e.path);
-    let st;
-    try {
-      st = fs.statSync(abs);
-    } catch {
-      return { stale: `${e.path} is gone`, stamp };
-    }
+    const abs = prefix + e.path;
+    const st = fs.statSync(abs, { throwIfNoEntry: false });
+    if (!st) return { stale: `${e.path} is gone`, stamp };
     if (st.size !== e.size) return { stale: `${e.path} changed`, stamp };
     if (st.mtimeMs === e.mtimeMs && st.ctimeMs === e.ctimeMs) continue;
     if (hashFile(abs) !== e.sha256) return { stale: `${e.path} changed`, stamp };
