@@ -125,6 +125,37 @@ if (python) {
 }
 console.log('');
 
+console.log('## Fine-tuning faceres (trainable graph: forward, backward, Adam; batch 16, 96x96x3)');
+{
+  type Row = { size: number; mode: string; trainable: number; imagesPerSec: number; peakMB: number };
+  const res = runScript<{ backend: BackendInfo; threads: number; loadMs: number; rows: Row[] }>('finetune-step.ts', m.cores, [
+    '--batch',
+    '16',
+    '--sizes',
+    '96',
+  ]);
+  // The same network in PyTorch, trained the same ways: all 14 blocks, or the last 2 (frozen prefix under no_grad).
+  const torch = new Map<number, number>();
+  if (python) {
+    const r = spawnSync(python, [path.join(here, 'pytorch_finetune.py'), String(m.cores), String(steps), '96', '16', '14', '2'], {
+      encoding: 'utf8',
+    });
+    for (const l of r.stdout.trim().split('\n').slice(1)) {
+      const row = JSON.parse(l) as { case: string; imagesPerSec: number };
+      torch.set(Number(row.case.split(' ').at(-1)), row.imagesPerSec);
+    }
+  }
+  for (const row of res?.rows ?? []) {
+    const blocks = row.mode === 'all' ? 14 : 2;
+    const py = torch.get(blocks);
+    console.log(
+      `emoc ${row.mode.padEnd(12)} ${(row.trainable / 1e6).toFixed(2)}M trainable: ${row.imagesPerSec.toFixed(1)} img/s, ${row.peakMB.toFixed(0)} MB tensors` +
+        (py ? `   PyTorch ${py.toFixed(1)} img/s, ${(row.imagesPerSec / py).toFixed(2)}x` : ''),
+    );
+  }
+  console.log('');
+}
+
 console.log('## Per layer');
 for (const threads of [1, m.cores]) {
   const res = runScript<{ backend: BackendInfo; layers: LayerTiming[] }>('layers.ts', threads, ['--backend', 'wasm']);
