@@ -1,6 +1,6 @@
 // The build behind `npm install` (package.json "prepare"; also `npm run build`): compiled JavaScript in
 // dist/, so `emoc` starts without transpiling TypeScript (bin/emoc.js falls back to the sources through
-// tsx when dist/ is missing or stale; see scripts/dist-stamp.mjs).
+// tsx when dist/ is missing or stale; see scripts/dist-stamp.cjs).
 //
 // Two parts, because what matters differs:
 //   - The front end (everything `emoc` loads at start: the CLI, its commands, compiler/, grammar/, and the
@@ -27,7 +27,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { STAMP_FILE, staleReason, stampEntry } from './dist-stamp.mjs';
+import { STAMP_FILE, staleReason, stampEntry } from './dist-stamp.cjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(root, 'dist');
@@ -50,9 +50,10 @@ const BUILD_INPUTS = [
   'package.json',
   'tsconfig.json',
   'scripts/build.mjs',
-  'scripts/dist-stamp.mjs',
-  'scripts/code-cache.mjs',
+  'scripts/dist-stamp.cjs',
+  'scripts/code-cache.cjs',
   'bin/emoc.js',
+  'bin/package.json',
   ...BUNDLED_PACKAGES.map((p) => `node_modules/${p}/package.json`),
 ];
 
@@ -246,7 +247,7 @@ await esbuild.build({
     'import.meta.url': '__emocFileUrl',
     'process.env.EMOC_LOOKAHEAD_TABLE': JSON.stringify(JSON.stringify(lookaheadTable)),
   },
-  // import() of the rest goes through the loader's importModule (scripts/code-cache.mjs: code compiled by
+  // import() of the rest goes through the loader's importModule (scripts/code-cache.cjs: code compiled by
   // vm.Script has no import() of its own without an experimental flag), or plain import() when node's
   // require() loaded the file.
   banner: {

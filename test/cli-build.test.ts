@@ -123,7 +123,7 @@ describe('the built CLI (dist/)', () => {
       expect(r.status).toBe(0);
       const loaded = fs.readFileSync(log, 'utf8').split('\n');
       // The build ran (its loader), not the sources through tsx.
-      expect(loaded.some((u) => u.includes('/scripts/code-cache.mjs'))).toBe(true);
+      expect(loaded.some((u) => u.includes('/scripts/code-cache.cjs'))).toBe(true);
       expect(loaded.filter((u) => u.includes('/src/cli.ts') || u.includes('/node_modules/tsx/'))).toEqual([]);
       const heavy = /\/node_modules\/(@tensorflow\/|ink\/|react\/|vega|sharp\/|prettier\/|playwright|ajv\/)/;
       expect(loaded.filter((u) => heavy.test(u))).toEqual([]);

@@ -7,28 +7,32 @@
 // rejects data from another V8 or other flags (then it is made again). Each command has its own, made at
 // the end of its first run, because V8 saves the functions that run compiled: `check` caches the parser,
 // `--version` does not need it. A folder that cannot be written just means no cache (a read-only install);
-// EMOC_CODE_CACHE=0 turns it off. Plain JavaScript: it runs before anything can transpile TypeScript.
+// EMOC_CODE_CACHE=0 turns it off. Plain CommonJS, like bin/emoc.js.
 
-import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import * as vm from 'node:vm';
+const fs = require("node:fs");
+const { createRequire } = require("node:module");
+const path = require("node:path");
+const { pathToFileURL } = require("node:url");
+const vm = require("node:vm");
 
 /** The cache folder of the checkout at `root`. */
-export const codeCacheDir = (root) => path.join(root, '.emoc', 'cache', 'code');
+const codeCacheDir = (root) => path.join(root, ".emoc", "cache", "code");
 
 /** The cache file for the build with hash `buildHash`, run as `argv` (node's: the command is argv[2]). */
-export function codeCacheFile(root, buildHash, argv) {
-  const word = argv.slice(2).find((a) => !a.startsWith('-')) ?? argv[2] ?? 'help';
-  const command = word.replace(/[^A-Za-z0-9-]/g, '').slice(0, 32) || 'other';
-  return path.join(codeCacheDir(root), `${buildHash.slice(0, 16)}-${process.version}-${process.arch}-${command}.v8`);
+function codeCacheFile(root, buildHash, argv) {
+  const word =
+    argv.slice(2).find((a) => !a.startsWith("-")) ?? argv[2] ?? "help";
+  const command = word.replace(/[^A-Za-z0-9-]/g, "").slice(0, 32) || "other";
+  return path.join(
+    codeCacheDir(root),
+    `${buildHash.slice(0, 16)}-${process.version}-${process.arch}-${command}.v8`,
+  );
 }
 
 /** module.exports of the CommonJS file `file`, compiled with the cached data in `cacheFile` when it is
  * there and V8 accepts it; otherwise the data is made when the process exits and written for next time. */
-export function requireWithCodeCache(file, cacheFile) {
-  const source = fs.readFileSync(file, 'utf8');
+function requireWithCodeCache(file, cacheFile) {
+  const source = fs.readFileSync(file, "utf8");
   let cachedData;
   if (cacheFile) {
     try {
@@ -41,10 +45,19 @@ export function requireWithCodeCache(file, cacheFile) {
   // compiled by vm.Script cannot import() without an experimental option; scripts/build.mjs routes it).
   const wrapped = `(function (exports, require, module, __filename, __dirname, importModule) {${source}\n})`;
   const script = new vm.Script(wrapped, { filename: file, cachedData });
-  if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(script, cacheFile));
+  if (cacheFile && (!cachedData || script.cachedDataRejected))
+    process.once("exit", () => writeCache(script, cacheFile));
   const module = { exports: {}, filename: file, id: file };
-  const importModule = (specifier) => import(new URL(specifier, pathToFileURL(file)).href);
-  script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file), importModule);
+  const importModule = (specifier) =>
+    import(new URL(specifier, pathToFileURL(file)).href);
+  script.runInThisContext()(
+    module.exports,
+    createRequire(file),
+    module,
+    file,
+    path.dirname(file),
+    importModule,
+  );
   return module.exports;
 }
 
@@ -57,9 +70,13 @@ function writeCache(script, cacheFile) {
     const tmp = `${cacheFile}.${process.pid}.part`;
     fs.writeFileSync(tmp, script.createCachedData());
     fs.renameSync(tmp, cacheFile);
-    const build = path.basename(cacheFile).split('-')[0];
-    for (const f of fs.readdirSync(dir)) if (f.endsWith('.v8') && !f.startsWith(`${build}-`)) fs.rmSync(path.join(dir, f), { force: true });
+    const build = path.basename(cacheFile).split("-")[0];
+    for (const f of fs.readdirSync(dir))
+      if (f.endsWith(".v8") && !f.startsWith(`${build}-`))
+        fs.rmSync(path.join(dir, f), { force: true });
   } catch {
     // read-only checkout, full disk, a race with another emoc: run without a cache
   }
 }
+
+module.exports = { codeCacheDir, codeCacheFile, requireWithCodeCache };
