@@ -302,7 +302,22 @@ function kernelChecks(): void {
       [3, 6, 5, 8],
       [2, 3, 7],
     ])
-      checkAgainstCpu([shape], (a) => tf.relu(a), ['reluGrad']);
+      checkAgainstCpu([shape], (a) => tf.relu(a), ['relu', 'reluGrad']);
+  });
+  it('relu (one SIMD pass) gives what the cpu backend gives for NaN, -0, +-Infinity and a tail of < 4 elements', () => {
+    const values = [NaN, -0, 0, -Infinity, Infinity, -1.5, 2.5, 1e-45, -1e-45];
+    const out = (backend: string) => {
+      tf.setBackend(backend);
+      return tf.tidy(() => tf.relu(tf.tensor(values)).dataSync() as Float32Array);
+    };
+    const pool = currentSimdKernels()!;
+    const before = pool.calls.get('relu') ?? 0;
+    const wasm = out('wasm');
+    expect(pool.calls.get('relu') ?? 0).toBeGreaterThan(before);
+    const cpu = out('cpu');
+    tf.setBackend('wasm');
+    // Element by element with Object.is: NaN is NaN (whatever its payload bits), -0 is not 0.
+    expect(Array.from(wasm)).toEqual(Array.from(cpu));
   });
   it('a kernel that traps reports an error instead of hanging, and the pool keeps working', () => {
     const pool = currentSimdKernels()!;

@@ -14,6 +14,7 @@
 //   BatchMatMul           a transposed operand goes through a scalar loop
 //   Identity              the stock kernel copies
 //   FusedBatchNorm        one SIMD pass
+//   Relu                  one SIMD pass on every thread (the stock kernel uses one)
 // emoc's own (called by name from runtime/fused-batch-norm.ts and relu's gradient):
 //   EmocBatchNormTrain, EmocBatchNormGrad, EmocReluGrad, EmocAdam (adam.ts: the optimizer step)
 //
@@ -36,6 +37,7 @@ import { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise-gra
 import { identity } from './identity.ts';
 import { maxPoolGrad } from './max-pool-grad.ts';
 import { mean, sum } from './reduce.ts';
+import { relu } from './relu.ts';
 import { RELU_GRAD, reluGradient, reluGradKernel } from './relu-grad.ts';
 import { unsortedSegmentSum } from './segment-sum.ts';
 import { tile } from './tile.ts';
@@ -64,6 +66,7 @@ export const WASM_KERNELS: readonly WasmKernelEntry[] = [
   entry('Identity', identity),
   entry('BatchMatMul', batchMatMul),
   entry('FusedBatchNorm', fusedBatchNorm),
+  entry('Relu', relu),
   entry(BN_TRAIN, batchNormTrain),
   entry(BN_GRAD, batchNormGrad),
   entry(RELU_GRAD, reluGradKernel),

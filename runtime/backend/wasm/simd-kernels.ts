@@ -25,6 +25,7 @@ const KERNEL_NAMES = [
   'bnGradSums',
   'channelAffine',
   'reluGrad',
+  'relu',
   'copyWindow',
   'packStrips8',
   'packFlipped8',

@@ -589,6 +589,16 @@ export function reluGrad(dy: usize, x: usize, dx: usize, from: i32, to: i32): vo
   }
 }
 
+/** Relu, y = max(0, x) as the cpu backend's Math.max(0, x) gives it (NaN stays NaN, -0 becomes 0),
+ * over elements [from, to) in blocks of 4 (the caller handles a tail). */
+export function relu(x: usize, y: usize, from: i32, to: i32): void {
+  const zero = f32x4.splat(0);
+  for (let i = <usize>from << 2; i < <usize>to << 2; i += 16) {
+    const v = v128.load(x + i);
+    v128.store(y + i, v128.bitselect(v, zero, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v))));
+  }
+}
+
 /**
  * Copies a window of src ([N, sh, sw, C]) into dst ([N, dh, dw, C]):
  *   dst[n, i, j] = src[n, i + oy, j + ox], or 0 where that is outside src,
