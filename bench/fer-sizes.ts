@@ -47,7 +47,8 @@ export interface FerResult {
   profile?: { wallMs: number; kernelMs: number; kernels: KernelTime[] };
 }
 
-async function profileStep(step: () => void): Promise<NonNullable<FerResult['profile']>> {
+/** One step under tf.profile: its wall time, kernel time and kernels (also bench/fer2013-spec.ts). */
+export async function profileStep(step: () => void): Promise<NonNullable<FerResult['profile']>> {
   const t0 = performance.now();
   const p = await tf.profile(() => {
     step();

@@ -6,7 +6,7 @@
 // Images/s is the median over the timed steps after warm-up. --spec times another spec the same way
 // (a variant of the network, before spending an hour on it).
 //
-//   npx tsx bench/fer2013-spec.ts [--threads 2] [--steps 10] [--json] [--spec FILE]
+//   npx tsx bench/fer2013-spec.ts [--threads 2] [--steps 10] [--json] [--spec FILE] [--profile]
 //   npx tsx bench/fer2013-spec.ts --report [--steps 10]   emoc and PyTorch on every core: the `npm run bench` section
 
 import { spawnSync } from 'node:child_process';
@@ -18,6 +18,7 @@ import { buildModel, outputsProbabilities } from '../runtime/model.ts';
 import { makeOptimizer } from '../runtime/train.ts';
 import { TrainStep } from '../runtime/train-step.ts';
 import { machine, machineLine, type Machine } from './backend-s1.ts';
+import { profileStep, type FerResult } from './fer-sizes.ts';
 import { median, uniform } from './stats.ts';
 
 const SPEC = fileURLToPath(new URL('../specs/fer2013.emo', import.meta.url));
@@ -32,10 +33,12 @@ interface SpecResult {
   /** CPU time of this process per step (all its threads): what a step costs, which other load on a
    * shared machine inflates far less than wall time. */
   cpuStepMs: number[];
+  /** With --profile: one step's kernels, and its wall time against the sum of kernel times. */
+  profile?: FerResult['profile'];
 }
 
 /** Times emoc's training step on the spec's network in this process (the backend must be selected). */
-async function benchSpec(file: string, backend: BackendInfo, steps: number, warmup = 3): Promise<SpecResult> {
+async function benchSpec(file: string, backend: BackendInfo, steps: number, warmup = 3, profile = false): Promise<SpecResult> {
   const compiled = compile(file, { checkPackages: false });
   if (!compiled.ok) throw new Error(`${file} does not compile`);
   const ir = compiled.experiments[0]!;
@@ -61,10 +64,20 @@ async function benchSpec(file: string, backend: BackendInfo, steps: number, warm
     }
   }
   const params = model.countParams();
+  const prof = profile ? await profileStep(() => step.run(x, y, batch)) : undefined;
   step.dispose();
   optimizer.dispose();
   model.dispose();
-  return { machine: machine(), backend, batch, params, trainImagesPerSec: (batch * 1000) / median(stepMs), stepMs, cpuStepMs };
+  return {
+    machine: machine(),
+    backend,
+    batch,
+    params,
+    trainImagesPerSec: (batch * 1000) / median(stepMs),
+    stepMs,
+    cpuStepMs,
+    profile: prof,
+  };
 }
 
 /** emoc (a child process: a wasm module's thread count is fixed when it starts) and PyTorch on
@@ -115,7 +128,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const backend = await selectBackend({ prefer: 'wasm', threads: Number(arg('--threads', String(machine().cores))) });
   const file = path.resolve(arg('--spec', SPEC));
-  const r = await benchSpec(file, backend, steps);
+  const r = await benchSpec(file, backend, steps, 3, argv.includes('--profile'));
   if (argv.includes('--json')) {
     console.log(JSON.stringify(r));
     return;
@@ -124,6 +137,13 @@ async function main(argv: string[]): Promise<void> {
   console.log(
     `${path.relative(process.cwd(), file)}: ${r.trainImagesPerSec.toFixed(0)} img/s (median step ${median(r.stepMs).toFixed(1)} ms, cpu ${median(r.cpuStepMs).toFixed(1)} ms; steps ${r.stepMs.map((v) => v.toFixed(0)).join(' ')})`,
   );
+  if (r.profile) {
+    const p = r.profile;
+    console.log(
+      `  profiled step: wall ${p.wallMs.toFixed(1)} ms, kernels ${p.kernelMs.toFixed(1)} ms, ${p.kernels.reduce((t, k) => t + k.calls, 0)} kernel calls`,
+    );
+    for (const k of p.kernels.slice(0, 20)) console.log(`    ${k.kernel.padEnd(28)} ${k.ms.toFixed(2).padStart(8)} ms  ${k.calls} calls`);
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
