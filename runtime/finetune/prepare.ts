@@ -38,12 +38,16 @@ export interface PreparedBackbone {
   trainable: string[];
   /** Width of the concatenated taps. */
   width: number;
+  /** Where the frozen part ends (TrainableGraph.frontier): the nodes the trained blocks read from it. */
+  frontier: string[];
 }
 
 const prepared = new Map<string, PreparedBackbone>();
 
-function keyOf(ref: Pick<BackboneRef, 'modelHash' | 'taps' | 'finetune' | 'input'>): string {
-  return JSON.stringify([ref.modelHash, ref.taps, ref.finetune, ref.input]);
+// The path is part of the key, not only the content: a run records the file its spec named, so two copies
+// of the same graph are two entries (a run must not end up naming a copy that its spec never mentioned).
+function keyOf(ref: Pick<BackboneRef, 'modelPath' | 'modelHash' | 'taps' | 'finetune' | 'input'>): string {
+  return JSON.stringify([ref.modelPath, ref.modelHash, ref.taps, ref.finetune, ref.input]);
 }
 
 /** The model file of a backbone: a registry backbone from its package, a user graph from its path. */
@@ -90,7 +94,7 @@ async function prepare(ref: BackboneRef): Promise<PreparedBackbone> {
     const taps = tapValues(spec, plans, new Map(nodes.map((n, i) => [n, values[i]!])));
     return taps.reduce((a, t) => a + t.shape[1], 0);
   });
-  const p: PreparedBackbone = { ref, spec, graph, plans, nodes, trainable, width };
+  const p: PreparedBackbone = { ref, spec, graph, plans, nodes, trainable, width, frontier: graph.frontier(trainable, nodes) };
   prepared.set(key, p);
   return p;
 }
@@ -131,7 +135,10 @@ export async function prepareForRef(ref: BackboneRef, where: string): Promise<Pr
       'reinstall the version of the package the run was trained with, or train the run again',
     );
   }
-  return prepare({ ...ref, modelPath });
+  const p = await prepare({ ...ref, modelPath });
+  // The saved layer looks itself up by the ref it recorded, whose path may be another machine's.
+  prepared.set(keyOf(ref), p);
+  return p;
 }
 
 /** The prepared backbone for a layer config; prepareForIR/prepareForRef must have run first. */

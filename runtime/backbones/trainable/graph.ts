@@ -322,6 +322,27 @@ export class TrainableGraph {
   }
 
   /** The nodes `targets` depend on, in topological order (depth-first post-order, inputs in input order). */
+  /**
+   * Where the frozen part ends when only `trainable` weights train: the computed nodes (not Consts) that
+   * nodes depending on a trainable weight read, but that depend on none themselves. Feeding their values
+   * to run() computes everything the trainable part needs; a caller can compute them without a gradient
+   * tape (nothing before them has a gradient to give).
+   */
+  frontier(trainable: readonly string[], outputs: string[]): string[] {
+    const tuned = new Set(trainable);
+    const dependent = new Set<string>();
+    const cut = new Set<string>();
+    for (const node of this.order(outputs.map(stripOutput))) {
+      if (node.inputs.some((i) => tuned.has(i) || dependent.has(i))) dependent.add(node.name);
+    }
+    for (const name of dependent) {
+      for (const i of this.nodes.get(name)!.inputs) {
+        if (!dependent.has(i) && !tuned.has(i) && this.nodes.get(i)?.op !== 'Const') cut.add(i);
+      }
+    }
+    return [...cut];
+  }
+
   private order(targets: string[]): GraphNode[] {
     return topoOrder(this.nodes, targets, new Set());
   }
