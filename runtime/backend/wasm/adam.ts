@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { f32Bits, ptr, simd, type WasmBackendLike } from './heap.ts';
 import type { KernelArgs, TI } from './ops.ts';
+import { grainFor } from './simd-kernels.ts';
 
 export const ADAM = 'EmocAdam';
 
@@ -28,7 +29,7 @@ export function adamKernel({ inputs, backend, attrs }: KernelArgs): TI[] {
   const c2 = Math.fround(1 - b.typedArrayFromHeap(accBeta2)[0]!);
   const scalars = [beta1, 1 - beta1, beta2, 1 - beta2, c1, c2, epsilon, -learningRate].map(f32Bits);
   const ptrs = [value, m, v, g, wOut!, mOut!, vOut!].map((t) => ptr(b, t));
-  pool.parallel('adamUpdate', size, (_, from, to) => [...ptrs, from, to, ...scalars]);
+  pool.parallel('adamUpdate', size, (_, from, to) => [...ptrs, from, to, ...scalars], grainFor(1));
   return [wOut!, mOut!, vOut!];
 }
 

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SimdKernelName, SimdKernelPool } from './simd-kernels.ts';
 import { ptr, simd, zerosOnHeap, type WasmBackendLike } from './heap.ts';
 import { stockKernel } from './ops.ts';
+import { grainFor } from './simd-kernels.ts';
 
 export const BN_TRAIN = 'EmocBatchNormTrain';
 export const BN_GRAD = 'EmocBatchNormGrad';
@@ -43,7 +44,7 @@ function totals(
   const chunks = Math.ceil(pixels / chunk);
   const scratch = zerosOnHeap(b, [chunks * width * 2]); // f64 = 2 floats
   const base = ptr(b, scratch);
-  pool.parallel(name, chunks, (_, from, to) => args(base, from, to, chunk));
+  pool.parallel(name, chunks, (_, from, to) => args(base, from, to, chunk), grainFor(chunk * width));
   const parts = new Float64Array(pool.memory.buffer, base, chunks * width);
   const sum = new Float64Array(width);
   for (let k = 0; k < chunks; k++) for (let i = 0; i < width; i++) sum[i] += parts[k * width + i]!;
@@ -85,7 +86,7 @@ export function batchNormTrain({ inputs, backend, attrs }: KernelArgs): TI[] {
   );
   const y = b.makeOutput(x.shape, 'float32');
   const [py, pscale, pbeta] = [ptr(b, y), ptr(b, scale), ptr(b, beta)];
-  pool.parallel('channelAffine', P, (_, from, to) => [0, px, py, 0, pscale, pmean, pbeta, from, to, C]);
+  pool.parallel('channelAffine', P, (_, from, to) => [0, px, py, 0, pscale, pmean, pbeta, from, to, C], grainFor(C));
   b.disposeData(scale.dataId);
   return [y, mean, vector(b, varianceValues), vector(b, invstdValues)];
 }
@@ -112,7 +113,7 @@ export function batchNormGrad({ inputs, backend }: KernelArgs): TI[] {
   const [a, bb, d] = [vector(b, k), vector(b, negSlope), vector(b, negShift)];
   const dx = b.makeOutput(x.shape, 'float32');
   const [pdx, pa, pb, pd] = [ptr(b, dx), ptr(b, a), ptr(b, bb), ptr(b, d)];
-  pool.parallel('channelAffine', P, (_, from, to) => [pdy, px, pdx, pa, pb, pmean, pd, from, to, C]);
+  pool.parallel('channelAffine', P, (_, from, to) => [pdy, px, pdx, pa, pb, pmean, pd, from, to, C], grainFor(C));
   for (const t of [a, bb, d]) b.disposeData(t.dataId);
   return [dx, vector(b, dgamma), vector(b, s.subarray(0, C))];
 }
@@ -137,7 +138,7 @@ export function fusedBatchNorm(args: KernelArgs): TI {
   const P = tf.util.sizeFromShape(x.shape) / C;
   const y = b.makeOutput(x.shape, 'float32');
   const [px, py, pk, pmean, pshift] = [ptr(b, x), ptr(b, y), ptr(b, k), ptr(b, mean), ptr(b, shift)];
-  pool.parallel('channelAffine', P, (_, from, to) => [0, px, py, 0, pk, pmean, pshift, from, to, C]);
+  pool.parallel('channelAffine', P, (_, from, to) => [0, px, py, 0, pk, pmean, pshift, from, to, C], grainFor(C));
   b.disposeData(k.dataId);
   if (!offset) b.disposeData(shift.dataId);
   return y;

@@ -8,6 +8,7 @@ import type { SimdKernelPool } from './simd-kernels.ts';
 import { ptr, simd, type WasmBackendLike } from './heap.ts';
 import { convInfo, Ops, windowBySimd, type Attrs, type KernelArgs, type TI } from './ops.ts';
 import { convolvePacked, packFilter } from './conv-forward.ts';
+import { grainFor } from './simd-kernels.ts';
 
 export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TI {
   const { x, dy } = inputs as { x: TI; dy: TI };
@@ -106,7 +107,7 @@ function filterGradBySimd(o: Ops, pool: SimdKernelPool, xp: TI, dy: TI, info: tf
   if (usedChunks > 1) {
     sum = o.keep(b.makeOutput([kh, jp, cout], 'float32'));
     const psum = ptr(b, sum);
-    pool.parallel('sumParts', size, (_, from, to) => [pparts, psum, size, from, to, usedChunks]);
+    pool.parallel('sumParts', size, (_, from, to) => [pparts, psum, size, from, to, usedChunks], grainFor(usedChunks));
   }
   const rowsOnly = o.slice(o.reshape(sum, [kh, jp, cout]), [0, 0, 0], [kh, j, cout]);
   return o.reshape(rowsOnly, [kh, kw, cin, cout]);

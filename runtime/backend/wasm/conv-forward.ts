@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { f32Bits, ptr, simd, type WasmBackendLike } from './heap.ts';
 import { stockKernel } from './ops.ts';
 import type { SimdKernelPool } from './simd-kernels.ts';
+import { grainFor } from './simd-kernels.ts';
 
 type TI = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -28,7 +29,7 @@ const CLAMP: Record<string, [number, number]> = {
 export function packFilter(b: WasmBackendLike, pool: SimdKernelPool, filter: TI, k: number, n: number): TI {
   const packed = b.makeOutput([n, k], 'float32');
   const [pf, pp] = [ptr(b, filter), ptr(b, packed)];
-  pool.parallel('packStrips8', n / 8, (_, from, to) => [pf, pp, from, to, k, n]);
+  pool.parallel('packStrips8', n / 8, (_, from, to) => [pf, pp, from, to, k, n], grainFor(k * 8));
   return packed;
 }
 
@@ -37,7 +38,7 @@ function padInput(b: WasmBackendLike, pool: SimdKernelPool, x: TI, hp: number, w
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const out = b.makeOutput([n, hp, wp, c], 'float32');
   const [px, pout] = [ptr(b, x), ptr(b, out)];
-  pool.parallel('copyWindow', n * hp, (_, from, to) => [px, pout, from, to, h, w, hp, wp, c, -top, -left]);
+  pool.parallel('copyWindow', n * hp, (_, from, to) => [px, pout, from, to, h, w, hp, wp, c, -top, -left], grainFor(wp * c));
   return out;
 }
 

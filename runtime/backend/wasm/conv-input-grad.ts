@@ -8,6 +8,7 @@ import type { SimdKernelPool } from './simd-kernels.ts';
 import { ptr, simd, type WasmBackendLike } from './heap.ts';
 import { convInfo, Ops, windowBySimd, type Attrs, type KernelArgs, type TI } from './ops.ts';
 import { convolvePacked } from './conv-forward.ts';
+import { grainFor } from './simd-kernels.ts';
 
 /** Re-arranged, flipped filter [J, J, Cout, s_h*s_w*Cin] for the sub-pixel transposed convolution. */
 function subPixelFilter(o: Ops, filter: TI, sh: number, sw: number): { f: TI; jh: number; jw: number } {
@@ -104,7 +105,7 @@ function inputGradByForward(o: Ops, pool: SimdKernelPool, dy: TI, filter: TI, in
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout, filterHeight: kh, filterWidth: kw } = info;
   const packed = o.keep(b.makeOutput([cin, kh * kw * cout], 'float32'));
   const [pf, pp] = [ptr(b, filter), ptr(b, packed)];
-  pool.parallel('packFlipped8', cin / 8, (_, from, to) => [pf, pp, from, to, kh, kw, cin, cout]);
+  pool.parallel('packFlipped8', cin / 8, (_, from, to) => [pf, pp, from, to, kh, kw, cin, cout], grainFor(kh * kw * cout * 8));
   const geometry = {
     n,
     oh: h,

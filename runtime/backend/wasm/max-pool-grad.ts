@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ptr, simd, type WasmBackendLike } from './heap.ts';
 import type { KernelArgs, TI } from './ops.ts';
+import { grainFor } from './simd-kernels.ts';
 
 export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): TI {
   const { dy, input } = inputs as { dy: TI; input: TI };
@@ -36,7 +37,7 @@ export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): TI {
     // (odd H or W) need zeroing first.
     if (2 * OH !== H || 2 * OW !== W) dxv.fill(0);
     const [px, pdy, pdx] = [ptr(b, input), ptr(b, dy), ptr(b, dx)];
-    pool.parallel('maxPoolGrad2x2', info.batchSize * OH, (_, from, to) => [px, pdy, pdx, from, to, OH, OW, H, W, C]);
+    pool.parallel('maxPoolGrad2x2', info.batchSize * OH, (_, from, to) => [px, pdy, pdx, from, to, OH, OW, H, W, C], grainFor(OW * C * 4));
     return dx;
   }
   dxv.fill(0);

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SimdKernelPool } from './simd-kernels.ts';
 import { ptr, type WasmBackendLike } from './heap.ts';
+import { grainFor } from './simd-kernels.ts';
 
 export type TI = tf.TensorInfo;
 export type Attrs = Record<string, unknown>;
@@ -112,6 +113,6 @@ export function windowBySimd(o: Ops, pool: SimdKernelPool, x: TI, dh: number, dw
   const b = o.backend;
   const out = o.keep(b.makeOutput([n, dh, dw, c], x.dtype));
   const [px, pout] = [ptr(b, x), ptr(b, out)];
-  pool.parallel('copyWindow', n * dh, (_, from, to) => [px, pout, from, to, h, w, dh, dw, c, oy, ox]);
+  pool.parallel('copyWindow', n * dh, (_, from, to) => [px, pout, from, to, h, w, dh, dw, c, oy, ox], grainFor(dw * c));
   return out;
 }

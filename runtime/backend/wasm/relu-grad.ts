@@ -5,6 +5,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { ptr, simd, type WasmBackendLike } from './heap.ts';
+import { grainFor } from './simd-kernels.ts';
 
 export const RELU_GRAD = 'EmocReluGrad';
 
@@ -19,7 +20,7 @@ export function reluGradKernel({ inputs, backend }: Parameters<tf.KernelFunc>[0]
   const blocks = Math.floor(size / 4);
   const [pdy, px, pdx] = [ptr(b, dy), ptr(b, x), ptr(b, dx)];
   // Shares in whole blocks of 4 elements; the last size % 4 are done here.
-  pool.parallel('reluGrad', blocks, (_, from, to) => [pdy, px, pdx, from * 4, to * 4]);
+  pool.parallel('reluGrad', blocks, (_, from, to) => [pdy, px, pdx, from * 4, to * 4], grainFor(4));
   if (size % 4) {
     const [dyv, xv, dxv] = [b.typedArrayFromHeap(dy), b.typedArrayFromHeap(x), b.typedArrayFromHeap(dx)];
     for (let i = blocks * 4; i < size; i++) dxv[i] = Number.isNaN(xv[i]!) ? NaN : xv[i]! > 0 ? dyv[i]! : 0;

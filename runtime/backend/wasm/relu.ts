@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ptr, simd, type WasmBackendLike } from './heap.ts';
 import { stockKernel, type KernelArgs, type TI } from './ops.ts';
+import { grainFor } from './simd-kernels.ts';
 
 export function relu(args: KernelArgs): TI {
   const { x } = args.inputs as { x: TI };
@@ -17,7 +18,7 @@ export function relu(args: KernelArgs): TI {
   const blocks = Math.floor(size / 4);
   const [px, py] = [ptr(b, x), ptr(b, y)];
   // Shares in whole blocks of 4 elements; the last size % 4 are done here.
-  if (blocks > 0) pool.parallel('relu', blocks, (_, from, to) => [px, py, from * 4, to * 4]);
+  if (blocks > 0) pool.parallel('relu', blocks, (_, from, to) => [px, py, from * 4, to * 4], grainFor(4));
   if (size % 4) {
     const [xv, yv] = [b.typedArrayFromHeap(x), b.typedArrayFromHeap(y)];
     for (let i = blocks * 4; i < size; i++) yv[i] = Math.max(0, xv[i]!);

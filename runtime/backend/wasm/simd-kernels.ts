@@ -35,6 +35,14 @@ const KERNEL_NAMES = [
 ] as const;
 export type SimdKernelName = (typeof KERNEL_NAMES)[number];
 
+/** Floats of element-wise work below which a call is not split across threads (see parallel). */
+export const GRAIN_FLOATS = 32768;
+
+/** The `grain` of parallel() for a kernel whose unit of work covers `floatsPerUnit` floats. */
+export function grainFor(floatsPerUnit: number): number {
+  return Math.max(1, Math.ceil(GRAIN_FLOATS / Math.max(1, floatsPerUnit)));
+}
+
 // Control slot of one worker, in Int32 words: SEQ (call number, -1 = shut down), DONE (last call
 // finished), FN (index into KERNEL_NAMES), FAILED (1 when the call trapped), ARGC, then the arguments.
 const SLOT_SIZE = 32;
@@ -113,12 +121,16 @@ export class SimdKernelPool {
   /**
    * Runs `name` over [0, total) split into up to `threads` contiguous shares; `args(share, from, to)`
    * gives one share's arguments. Returns the number of shares used (each share index is < threads).
+   * `grain` is the least work worth a share of its own, in units of `total`: a small call (the
+   * optimizer step of a bias, an activation of 64x128) runs on the main thread alone, since waking a
+   * worker and waiting for it costs more than the work (tens of microseconds, and far more when the
+   * worker's core is busy). Every kernel gives the same result however it is split.
    */
-  parallel(name: SimdKernelName, total: number, args: (share: number, from: number, to: number) => number[]): number {
+  parallel(name: SimdKernelName, total: number, args: (share: number, from: number, to: number) => number[], grain = 1): number {
     // internal (this and the argument checks below): kernels are called by emoc's own kernel wrappers, never
     // with user input; a failure here is a bug in a wrapper or in the AssemblyScript kernel.
     if (this.closed) throw new Error('the wasm SIMD kernel pool is closed');
-    const shares = Math.max(1, Math.min(this.threads, total));
+    const shares = Math.max(1, Math.min(this.threads, Math.floor(total / Math.max(1, grain))));
     const bounds = (k: number) => Math.floor((total * k) / shares);
     const fn = KERNEL_NAMES.indexOf(name);
     const seq = ++this.seq;
