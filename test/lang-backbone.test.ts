@@ -41,14 +41,17 @@ it('a fine-tuned backbone takes a smaller input its graph allows; a frozen one, 
   expect(compile('spec.emo', { text: grey }).diagnostics[0].message).toMatch(/cannot take 96x96x1 images: .*channel/);
 });
 
-it("E034 names the op a user graph uses that emoc cannot train through; frozen, the same graph is fine", () => {
+it('E034 names the op a user graph uses that emoc cannot train through; frozen, the same graph is fine', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-erf-'));
   const node = (name: string, op: string, input: string[] = [], attr: object = {}) => ({ name, op, input, attr });
   const model = {
     format: 'graph-model',
     modelTopology: {
       node: [
-        node('x', 'Placeholder', [], { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '-1' }, { size: '8' }, { size: '8' }, { size: '3' }] } } }),
+        node('x', 'Placeholder', [], {
+          dtype: { type: 'DT_FLOAT' },
+          shape: { shape: { dim: [{ size: '-1' }, { size: '8' }, { size: '8' }, { size: '3' }] } },
+        }),
         node('conv/kernel', 'Const', [], { dtype: { type: 'DT_FLOAT' } }),
         node('conv/Conv2D', 'Conv2D', ['x', 'conv/kernel'], {
           strides: { list: { i: ['1', '1', '1', '1'] } },

@@ -38,7 +38,11 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
   try {
     json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
   } catch (e) {
-    throw new ModelFileError(`cannot load the model (${(e as Error).message})`, dir, 'the files were changed or cut short: train the run again');
+    throw new ModelFileError(
+      `cannot load the model (${(e as Error).message})`,
+      dir,
+      'the files were changed or cut short: train the run again',
+    );
   }
   // A fine-tuned backbone's frozen part is not in the folder: it is found and checked by content hash
   // first (its own ModelFileError says when the pretrained files changed).

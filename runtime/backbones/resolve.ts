@@ -91,7 +91,6 @@ export function findPackageDir(pkg: string, fromUrls: string[]): string | null {
   return null;
 }
 
-
 /** Tap names with 'concat' expanded to the registry's list (raw node names pass through). */
 export function expandTaps(spec: BackboneSpec | undefined, names: string[]): string[] {
   return names.flatMap((n) => (n === 'concat' && spec ? spec.concat : [n]));
