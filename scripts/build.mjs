@@ -196,11 +196,12 @@ if (importedByRest.size) {
 }
 
 /** The exports of `source` (TypeScript importing the sources) run now, as the sources run: with the
- * grammar checks on. Bundled into a temporary module (packages from node_modules), imported, removed. */
+ * grammar checks on. Bundled into a temporary module in the unfinished build (packages from node_modules),
+ * imported, removed. */
 let evaluated = 0;
 async function evaluate(source) {
   // A new name each time: an ES module is imported once per URL.
-  const file = path.join(root, `.emoc-build-${process.pid}-${++evaluated}.mjs`);
+  const file = path.join(out, `build-step-${++evaluated}.mjs`);
   try {
     await esbuild.build({
       ...COMMON,
