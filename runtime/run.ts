@@ -8,7 +8,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ExperimentIR } from '../compiler/ir.ts';
 import { appendLineAtomic, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from './artifacts/atomic.ts';
 import { loadModel, loadTensors, saveModel, saveTensors } from './artifacts/model-io.ts';
-import { newRunId, readSummary, RUN_FILES, safeName, type RunSummary } from './artifacts/run-dir.ts';
+import { makeRunFolder, newRunId, readSummary, RUN_FILES, safeName, type RunSummary } from './artifacts/run-dir.ts';
 import { currentBackendThreads, selectBackend, type BackendInfo, type BackendPreference } from './backend/select.ts';
 import { defaultCacheRoot } from './cache/features.ts';
 import { generateBuiltinFaces } from './data/builtin-faces.ts';
@@ -101,7 +101,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const backend = await selectBackend({ prefer: opts.backend ?? 'auto', threads: opts.threads });
   // Data problems (a missing folder, an empty class) stop here, before a run folder exists.
   const data = await loadExperimentData(ir, { limitPerClass: opts.limitPerClass, cacheDir: opts.cacheDir });
-  fs.mkdirSync(runDir, { recursive: true });
+  makeRunFolder(runDir);
   if (!resuming) {
     writeFileAtomic(path.join(runDir, RUN_FILES.spec), opts.specText);
     writeJsonAtomic(path.join(runDir, RUN_FILES.ir), ir);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ExperimentIR } from '../compiler/ir.ts';
 import { writeFileAtomic, writeJsonAtomic } from './artifacts/atomic.ts';
-import { newRunId, readSummary, safeName } from './artifacts/run-dir.ts';
+import { makeRunFolder, newRunId, readSummary, safeName } from './artifacts/run-dir.ts';
 import { EmocRuntimeError } from './errors.ts';
 import type { RunStatus } from './events.ts';
 import { runExperiment, type RunOptions } from './run.ts';
@@ -74,7 +74,7 @@ export async function runSweep(opts: Omit<RunOptions, 'ir'> & { experiments: Exp
       return old ?? { point: pointName(ir), values: ir.sweep?.values ?? {}, status: 'queued', runDir: safeName(pointName(ir)) };
     }),
   };
-  fs.mkdirSync(sweepDir, { recursive: true });
+  makeRunFolder(sweepDir);
   writeJsonAtomic(recordPath, record);
   const isDone = (p: SweepPointRecord) => p.status === 'finished' || p.status === 'early-stopped';
   sink({

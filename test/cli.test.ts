@@ -65,6 +65,24 @@ describe('emoc CLI', () => {
     expect(bad.err).toContain("no experiment or sweep point 'l2-h999'");
   });
 
+  it('a --runs folder that cannot be made is a one-line error with a hint (exit 1), for a run and a sweep', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-runs-'));
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'not a folder');
+    const spec = path.join(dir, 'tiny.emo');
+    fs.writeFileSync(
+      spec,
+      'experiment tiny {\n  data { source builtin:faces; images 14; input 16x16x1 }\n  model { flatten; fc $u; fc 7 | softmax }\n  train { epochs 1 }\n  sweep { u in [4] }\n}\n',
+    );
+    for (const target of [`${spec}#4`, spec]) {
+      const r = emoc(['run', target, '--backend', 'cpu', '--no-dashboard', '--runs', path.join(file, 'runs')]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('cannot create the run folder (ENOTDIR)');
+      expect(r.err).toContain('hint: give a folder you can write to with --runs DIR');
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it('predict on a folder that is not a run is a one-line error', () => {
     const r = emoc(['predict', os.tmpdir(), 'x.jpg', '--backend', 'cpu']);
     expect(r.code).toBe(1);

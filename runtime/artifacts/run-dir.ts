@@ -6,6 +6,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RunFolderError } from '../errors.ts';
 import type { SplitMetrics, RunStatus } from '../events.ts';
 
 export const RUN_FILES = {
@@ -26,6 +27,19 @@ export const RUN_FILES = {
 } as const;
 
 /** Sortable by time: 20261128-044301-ab12. */
+/**
+ * Creates a run (or sweep) folder. A folder that cannot be made (a file in the way, no permission, a full
+ * disk) is the user's --runs choice, so it is a RunFolderError, not an internal error.
+ */
+export function makeRunFolder(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new RunFolderError(`cannot create the run folder (${code})`, dir, 'give a folder you can write to with --runs DIR');
+  }
+}
+
 export function newRunId(now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
