@@ -290,6 +290,10 @@ fs.writeFileSync(frontEndFile, frontEndCode);
 // over the bundle's instance, loading the bundle first where no one has (a worker thread, a test that
 // imports a dist/ module directly).
 for (const f of importedByRest) {
+  // A stand-in copies the values once: a binding reassigned later would not reach the rest.
+  if (/^export (let|var) /m.test(fs.readFileSync(path.join(root, f), 'utf8'))) {
+    throw new Error(`${f} exports a let/var binding, which its stand-in for runtime/ modules would copy once`);
+  }
   const names = exportsOf.get(f) ?? [];
   const named = names.filter((n) => n !== 'default');
   const lines = [
