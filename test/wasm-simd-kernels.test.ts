@@ -87,7 +87,7 @@ function kernelChecks(): void {
     const other = [...smallMapsByThreads.entries()].find(([k]) => k.split(' ')[0] === key.split(' ')[0] && k !== key)?.[1];
     if (other) out.forEach((o, i) => expect(Buffer.compare(Buffer.from(o.buffer), Buffer.from(other[i]!.buffer)), `output ${i}`).toBe(0));
   });
-  it('conv gradients on small maps with many channels: filter gradient as a matrix product or over channel slices (with a tail of 4), stride-1 input gradient as a forward convolution', () => {
+  it('conv gradients on small maps with many channels: filter gradient as a matrix product or over channel slices (with a tail of 4), input gradient as forward convolutions (stride 1, and per phase when strided)', () => {
     // [input, kernel, stride, padding, output channels, the kernels that must run]
     for (const [x, k, s, pad, cout, kernels] of [
       [[5, 3, 3, 32], 3, 1, 'same', 48, ['im2colT', 'packFlipped8', 'convForward']],
@@ -96,6 +96,11 @@ function kernelChecks(): void {
       [[2, 4, 4, 16], 1, 1, 'same', 8, ['im2colT', 'packFlipped8']],
       [[2, 5, 6, 8], 5, 1, 'same', 12, ['convFilterGrad', 'packFlipped8']],
       [[2, 48, 48, 4], 3, 1, 'same', 8, ['convFilterGrad', 'convInputGrad']], // 4,608 pixels: chunks
+      // Strided input gradients, one forward convolution per output phase: k5 s2 (phases of 3 and 2
+      // taps), 1x1 s2 on an odd size (three phases of zeros), k2 s2 valid (a row and column no window reads).
+      [[3, 12, 12, 16], 5, 2, 'same', 64, ['scatterPhase', 'packFlipped8']],
+      [[2, 7, 7, 8], 1, 2, 'same', 8, ['scatterPhase']],
+      [[2, 13, 13, 8], 2, 2, 'valid', 256, ['scatterPhase']],
     ] as const) {
       checkAgainstCpu([[...x], [k, k, x[3], cout]], (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, s, pad), [...kernels]);
     }

@@ -111,8 +111,8 @@ export function convolvePacked(
   const pb = bias ? ptr(b, bias) : 0;
   const [lo, hi] = [f32Bits(clamp[0]), f32Bits(clamp[1])];
   const pp = ptr(b, packed);
-  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0;
-  // A 1x1, stride-1 convolution reads x as it is: each image is one row of h*w pixels.
+  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0 && x.shape[1] === oh && x.shape[2] === ow;
+  // A 1x1, stride-1 convolution of x's own size reads x as it is: each image is one row of h*w pixels.
   const [rows, cols, hp, wp] = pointwise ? [1, oh * ow, 1, oh * ow] : [oh, ow, (oh - 1) * sh + kh, (ow - 1) * sw + kw];
   const xp = pointwise ? x : padInput(b, pool, x, hp, wp, top, left);
   // Scratch for the kernel's table of window offsets, one per output pixel (see convForward).

@@ -29,6 +29,7 @@ const KERNEL_NAMES = [
   'copyWindow',
   'packStrips8',
   'packFlipped8',
+  'scatterPhase',
   'im2colT',
   'convForward',
   'adamUpdate',

@@ -643,18 +643,22 @@ export function packStrips8(w: usize, wp: usize, from: i32, to: i32, K: i32, N: 
 }
 
 /**
- * Packs a filter w ([KH, KW, Cin, Cout], Cin a multiple of 8) for the input gradient of a stride-1
- * convolution computed as a forward one (convForward on the padded dy): flipped in space, input and
- * output channels swapped, in strips of 8 input channels, for strips s in [from, to):
- *   wp[s, (a*KW + b)*Cout + co, i] = w[KH-1-a, KW-1-b, 8s + i, co]
+ * Packs (part of) a filter w ([KH, KW, Cin, Cout], Cin a multiple of 8) for an input gradient
+ * computed as a forward convolution (convForward on the padded dy): TA x TB taps, flipped in space,
+ * input and output channels swapped, in strips of 8 input channels, for strips s in [from, to):
+ *   wp[s, (a*TB + b)*Cout + co, i] = w[kh0 - sh*a, kw0 - sw*b, 8s + i, co]
+ * Stride 1: all taps (TA = KH, kh0 = KH - 1, sh = 1). Stride s: the taps of one output phase
+ * (see conv-input-grad.ts).
  */
-export function packFlipped8(w: usize, wp: usize, from: i32, to: i32, KH: i32, KW: i32, Cin: i32, Cout: i32): void {
+export function packFlipped8(
+  w: usize, wp: usize, from: i32, to: i32, TA: i32, TB: i32, KW: i32, Cin: i32, Cout: i32, kh0: i32, kw0: i32, sh: i32, sw: i32,
+): void {
   const row = <usize>Cout << 2;
-  let dst = wp + <usize>from * (<usize>(KH * KW * Cout) << 5);
+  let dst = wp + <usize>from * (<usize>(TA * TB * Cout) << 5);
   for (let s = from; s < to; s++) {
-    for (let a = 0; a < KH; a++) {
-      for (let b = 0; b < KW; b++) {
-        const src = w + <usize>(((KH - 1 - a) * KW + (KW - 1 - b)) * Cin + 8 * s) * row;
+    for (let a = 0; a < TA; a++) {
+      for (let b = 0; b < TB; b++) {
+        const src = w + <usize>(((kh0 - sh * a) * KW + (kw0 - sw * b)) * Cin + 8 * s) * row;
         for (let co: usize = 0; co < (<usize>Cout << 2); co += 4) {
           const p = src + co;
           v128.store(dst, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(p)), 1, load<f32>(p + row)), 2, load<f32>(p + 2 * row)), 3, load<f32>(p + 3 * row)));
@@ -663,6 +667,27 @@ export function packFlipped8(w: usize, wp: usize, from: i32, to: i32, KH: i32, K
           dst += 32;
         }
       }
+    }
+  }
+}
+
+/**
+ * Scatters one output phase of a strided input gradient into dx: for rows r = n*Q + u in
+ * [from, to) and v < QW, dx[n, u*sh + i0, v*sw + j0, :] = y[n, u, v, :] (y: [N, Q, QW, C]; dx:
+ * [N, H, W, C]).
+ */
+export function scatterPhase(y: usize, dx: usize, from: i32, to: i32, Q: i32, QW: i32, H: i32, W: i32, C: i32, sh: i32, sw: i32, i0: i32, j0: i32): void {
+  const px = <usize>C << 2;
+  for (let r = from; r < to; r++) {
+    const n = r / Q;
+    const u = r - n * Q;
+    let src = y + <usize>r * <usize>QW * px;
+    let dst = dx + (<usize>(n * H + u * sh + i0) * <usize>W + <usize>j0) * px;
+    const step = <usize>sw * px;
+    for (let v = 0; v < QW; v++) {
+      memory.copy(dst, src, px);
+      src += px;
+      dst += step;
     }
   }
 }
