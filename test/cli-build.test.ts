@@ -90,7 +90,8 @@ describe('the built CLI (dist/)', () => {
     fs.rmSync(cacheDir);
   });
 
-  it.each([[['--version']], [['--help']], [['check', 'specs/s1.emo']]])(
+  // compile validates the IR: with the generated validator, not by compiling the schema with ajv.
+  it.each([[['--version']], [['--help']], [['check', 'specs/s1.emo']], [['compile', 'specs/s1.emo']]])(
     '%j loads none of the heavy libraries (TensorFlow.js, ink, vega, sharp, prettier, playwright, ajv)',
     (args) => {
       // A module-resolution hook records every ES module the process loads, a wrapped Module._load every
