@@ -80,8 +80,16 @@ export async function featureFeed(ir: ExperimentIR, data: LoadedData, opts: { ca
   let misses = 0;
   const extract = async (set: ImageSet, views: NamedView[], split: string) => {
     const out: Float32Array[] = [];
-    for (const v of views) {
+    for (const [i, v] of views.entries()) {
       const images = applyView(set, v);
+      // A line every tenth of a view (faceres takes minutes for a few thousand images on a CPU).
+      let shown = 0;
+      const onProgress = (done: number, total: number) => {
+        if (done < total && done < shown + total / 10) return;
+        shown = done;
+        const what = `${split} view ${i + 1}/${views.length} (${v.id})`;
+        opts.sink({ type: 'log', level: 'info', message: `backbone ${bb.name}: features of ${what}: ${done}/${total} images` });
+      };
       // The all-taps pass is the one that runs the network (or finds it done): it decides hit or miss.
       const all =
         allTaps.length > bb.taps.length
@@ -93,6 +101,7 @@ export async function featureFeed(ir: ExperimentIR, data: LoadedData, opts: { ca
               label: `${ir.data.source.kind}:${split}`,
               root: opts.cacheDir,
               backbone: lazy,
+              onProgress,
             })
           : null;
       const r = await backboneFeatures({
@@ -103,6 +112,7 @@ export async function featureFeed(ir: ExperimentIR, data: LoadedData, opts: { ca
         label: `${ir.data.source.kind}:${split}`,
         root: opts.cacheDir,
         backbone: lazy,
+        onProgress,
       });
       for (const c of [...(all?.corrupt ?? []), ...r.corrupt])
         opts.sink({ type: 'log', level: 'warn', message: `feature cache entry ${c.path} was corrupt (${c.reason}): recomputed` });

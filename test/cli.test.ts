@@ -84,7 +84,8 @@ describe('emoc CLI', () => {
   });
 
   it('predict on a folder that is not a run is a one-line error', () => {
-    const r = emoc(['predict', os.tmpdir(), 'x.jpg', '--backend', 'cpu']);
+    // A folder of its own: the shared temp folder may hold anything other tests left there.
+    const r = emoc(['predict', fs.mkdtempSync(path.join(os.tmpdir(), 'emoc-not-a-run-')), 'x.jpg', '--backend', 'cpu']);
     expect(r.code).toBe(1);
     expect(r.err).toContain('has no trained model');
     expect(r.err).not.toMatch(/\n\s+at /);

@@ -181,8 +181,17 @@ describe('fine-tuning a graph backbone', () => {
     expect([...saved.keys()].sort()).toEqual(['mid/bn/beta', 'mid/bn/gamma', 'mid/conv/kernel', 'top/conv/bias', 'top/conv/kernel']);
   }, 120_000);
 
-  it('a frozen backbone trains no backbone weight: the model is the head on cached features', async () => {
-    const { outcome } = await run(compileText(spec('    frozen')));
+  it('a frozen backbone trains no backbone weight: the model is the head on cached features, extracted with progress lines', async () => {
+    const ir = compileText(spec('    frozen'));
+    const { outcome, events } = await run(ir);
+    // Extraction reports progress per split until every image is done; a second run reads the cache, silently.
+    const progress = (es: RunEvent[]) =>
+      es
+        .flatMap((e) => (e.type === 'log' ? [/features of (\w+) view 1\/1 \(orig\): (\d+)\/(\d+) images/.exec(e.message)] : []))
+        .filter((m) => m);
+    const lines = progress(events);
+    expect(lines.filter((m) => m![2] === m![3]).map((m) => m![1])).toEqual(['train', 'val']);
+    expect(progress((await run(ir)).events)).toEqual([]);
     const model = await loadModel(path.join(outcome.runDir, 'model'));
     expect(model.layers.map((l) => l.name)).not.toContain('backbone');
     expect(model.inputs[0]!.shape).toEqual([null, 8]);

@@ -25,6 +25,8 @@ export interface ExtractOptions {
   batchSize?: number;
   /** Subset of the loaded taps to compute (default: all, in load order). */
   taps?: string[];
+  /** Called after each batch with the images done and the total (feature extraction can take minutes). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface LoadedBackbone {
@@ -67,7 +69,7 @@ export async function loadBackbone(ir: BackboneIR, baseDir: string): Promise<Loa
   });
   const extractEach = (images: ImageBatch, opts: ExtractOptions = {}): Promise<Float32Array[]> => {
     const chosen = opts.taps ? opts.taps.map((t) => pick(plans, t)) : plans;
-    return runTaps(model, spec, input, ir.preprocess, chosen, images, opts.batchSize ?? 16);
+    return runTaps(model, spec, input, ir.preprocess, chosen, images, opts.batchSize ?? 16, opts.onProgress);
   };
   return {
     name: ir.name,
@@ -123,6 +125,7 @@ async function runTaps(
   plans: TapPlan[],
   images: ImageBatch,
   batchSize: number,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<Float32Array[]> {
   const n = images.images.length;
   const nodes = nodesFor(spec, plans);
@@ -142,6 +145,7 @@ async function runTaps(
       if (start === 0) out[i] = new Float32Array(n * width);
       out[i]!.set(data[i]!, start * width);
     });
+    onProgress?.(end, n);
   }
   return out;
 }

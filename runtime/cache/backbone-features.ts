@@ -49,6 +49,8 @@ export interface BackboneFeatureRequest {
   /** Share one across calls so a run loads the backbone at most once. */
   backbone?: LazyBackbone;
   batchSize?: number;
+  /** Progress of an extraction (not called when the cache has the features). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Features [n, width] for the IR's taps (concatenated in IR order), from the cache when possible. */
@@ -65,7 +67,7 @@ export async function backboneFeatures(req: BackboneFeatureRequest): Promise<Fea
     taps: expandTaps(BACKBONES[req.ir.name], req.ir.taps),
     images: req.images,
     label: req.label,
-    compute: async (taps) => (await lazy.get()).extractEach(req.images, { taps, batchSize: req.batchSize }),
+    compute: async (taps) => (await lazy.get()).extractEach(req.images, { taps, batchSize: req.batchSize, onProgress: req.onProgress }),
   });
   if (!req.backbone) lazy.dispose();
   return { ...result, modelPath: found.path };
