@@ -88,7 +88,7 @@ export async function featureFeed(ir: ExperimentIR, data: LoadedData, opts: { ca
         if (done < total && done < shown + total / 10) return;
         shown = done;
         const what = `${split} view ${i + 1}/${views.length} (${v.id})`;
-        opts.sink({ type: 'log', level: 'info', message: `backbone ${bb.name}: features of ${what}: ${done}/${total} images` });
+        opts.sink({ type: 'log', level: 'info', message: `extracting ${bb.name} features of ${what}: ${done}/${total} images` });
       };
       // The all-taps pass is the one that runs the network (or finds it done): it decides hit or miss.
       const all =

@@ -187,7 +187,9 @@ describe('fine-tuning a graph backbone', () => {
     // Extraction reports progress per split until every image is done; a second run reads the cache, silently.
     const progress = (es: RunEvent[]) =>
       es
-        .flatMap((e) => (e.type === 'log' ? [/features of (\w+) view 1\/1 \(orig\): (\d+)\/(\d+) images/.exec(e.message)] : []))
+        .flatMap((e) =>
+          e.type === 'log' ? [/^extracting mine features of (\w+) view 1\/1 \(orig\): (\d+)\/(\d+) images/.exec(e.message)] : [],
+        )
         .filter((m) => m);
     const lines = progress(events);
     expect(lines.filter((m) => m![2] === m![3]).map((m) => m![1])).toEqual(['train', 'val']);
