@@ -37,9 +37,11 @@ export function learningRate(base: number, schedule: ScheduleIR, at: SchedulePos
       const warmup = Math.min(schedule.warmup, Math.max(0, epochs - 1));
       // Linear from base/steps on the first batch to base on the last batch of the warm-up.
       if (epoch < warmup) return (base * (step + 1)) / (warmup * perEpoch);
+      // PyTorch's CosineAnnealingLR over the cosine's epochs (T_max = span): the first is at the full rate
+      // and the last one still above `min`. (Reaching `min` on the last epoch, as emoc did before, spent
+      // that whole epoch at min: with the default min 0 it trained nothing, and a 1-epoch run not at all.)
       const span = epochs - warmup;
-      const t = span > 1 ? (epoch - warmup) / (span - 1) : 1;
-      return anneal(base, schedule.minLr, t);
+      return anneal(base, schedule.minLr, (epoch - warmup) / span);
     }
     case 'onecycle': {
       // PyTorch's OneCycleLR (anneal_strategy='cos'), with the optimizer's lr as the peak.

@@ -83,8 +83,8 @@ describe('training recipes in a run', () => {
     const [dir] = fs.readdirSync(parent).map((d) => path.join(parent, d));
     const lines = metrics(dir!);
     expect(lines.map((e) => e.epoch)).toEqual([1, 2]);
-    // Epoch 1 is the warm-up, whose last batch reaches lr; epoch 2 is the cosine's only (last) point: min.
-    expect(lines.map((e) => e.lr)).toEqual([2e-3, 1e-5]);
+    // Epoch 1 is the warm-up, whose last batch reaches lr; epoch 2 is the cosine's only epoch: t = 0, full lr.
+    expect(lines.map((e) => e.lr)).toEqual([2e-3, 2e-3]);
     for (const e of lines) expect(Number.isFinite(e.train.loss) && Number.isFinite(e.val.loss)).toBe(true);
     const ir = JSON.parse(fs.readFileSync(path.join(dir!, 'ir.json'), 'utf8'));
     expect(ir.train).toMatchObject({
@@ -131,7 +131,7 @@ describe('training recipes in a run', () => {
     const pick = (es: EpochEvent[]) => es.map((e) => [e.epoch, e.lr, e.train.loss, e.val.loss, e.val.acc]);
     const want = pick(metrics(reference.outcome.runDir));
     expect(pick(metrics(first.outcome.runDir))).toEqual(want);
-    // The warm-up's per-batch rates: epoch 1 ends at 7/14 of lr, epoch 2 at lr, then the cosine's min.
-    expect(want.map((e) => e[1])).toEqual([(2e-3 * 7) / 14, 2e-3, 1e-5]);
+    // The warm-up's per-batch rates: epoch 1 ends at 7/14 of lr, epoch 2 at lr, then the cosine's only epoch (t = 0).
+    expect(want.map((e) => e[1])).toEqual([(2e-3 * 7) / 14, 2e-3, 2e-3]);
   });
 });

@@ -21,7 +21,7 @@ beforeAll(async () => {
 describe('learning-rate schedules', () => {
   const at = (epoch: number, batch: number, batchesPerEpoch: number, epochs: number) => ({ epoch, batch, batchesPerEpoch, epochs });
 
-  it('cosine warmup=2 rises per batch over two epochs, then anneals per epoch to min', () => {
+  it('cosine warmup=2 rises per batch over two epochs, then anneals per epoch towards min', () => {
     const s = { kind: 'cosine', minLr: 0.001, warmup: 2 } as const;
     // 5 epochs of 4 batches; warm-up is the first 8 batches: lr * (step + 1) / 8.
     const lr = (e: number, b: number) => learningRate(0.1, s, at(e, b, 4, 5));
@@ -29,18 +29,23 @@ describe('learning-rate schedules', () => {
     expect(lr(0, 3)).toBeCloseTo(0.05, 12);
     expect(lr(1, 0)).toBeCloseTo(0.0625, 12);
     expect(lr(1, 3)).toBeCloseTo(0.1, 12);
-    // Epochs 2, 3, 4 are the cosine's three points: t = 0, 1/2, 1, the same for every batch.
+    // Epochs 2, 3, 4 are the cosine's three epochs: t = 0, 1/3, 2/3 (PyTorch's T_max = 3), the same for
+    // every batch: cos(pi/3) = 1/2, cos(2pi/3) = -1/2.
     expect(lr(2, 0)).toBeCloseTo(0.1, 12);
     expect(lr(2, 3)).toBeCloseTo(0.1, 12);
-    expect(lr(3, 1)).toBeCloseTo(0.001 + 0.5 * 0.099, 12); // cos(pi/2) = 0
-    expect(lr(4, 2)).toBeCloseTo(0.001, 12);
+    expect(lr(3, 1)).toBeCloseTo(0.001 + 0.5 * 0.099 * 1.5, 12);
+    expect(lr(4, 2)).toBeCloseTo(0.001 + 0.5 * 0.099 * 0.5, 12);
   });
 
-  it('cosine without warm-up is the per-epoch cosine it always was', () => {
+  it("cosine without warm-up is PyTorch's CosineAnnealingLR per epoch: the last epoch still trains", () => {
     const s = { kind: 'cosine', minLr: 0, warmup: 0 } as const;
-    expect(learningRate(1, s, at(0, 3, 10, 5))).toBeCloseTo(1, 12);
-    expect(learningRate(1, s, at(1, 7, 10, 5))).toBeCloseTo(0.5 * (1 + Math.SQRT1_2), 12); // t = 1/4
-    expect(learningRate(1, s, at(4, 0, 10, 5))).toBeCloseTo(0, 12);
+    // 4 epochs: t = 0, 1/4, 1/2, 3/4; cos(pi/4) = sqrt(1/2), cos(3pi/4) = -sqrt(1/2).
+    expect(learningRate(1, s, at(0, 3, 10, 4))).toBeCloseTo(1, 12);
+    expect(learningRate(1, s, at(1, 7, 10, 4))).toBeCloseTo(0.5 * (1 + Math.SQRT1_2), 12);
+    expect(learningRate(1, s, at(2, 0, 10, 4))).toBeCloseTo(0.5, 12);
+    expect(learningRate(1, s, at(3, 0, 10, 4))).toBeCloseTo(0.5 * (1 - Math.SQRT1_2), 12);
+    // One epoch: the full rate, not min.
+    expect(learningRate(1, s, at(0, 0, 10, 1))).toBeCloseTo(1, 12);
   });
 
   it('onecycle rises from lr/div to lr over rise of the steps and falls to lr/(div*final-div)', () => {
