@@ -38,8 +38,9 @@ export const BATCH_NORM = { momentum: 0.9, epsilon: 1e-3 } as const;
 /** A pool with no size pools 2x2; its stride defaults to its size. */
 export const POOL_SIZE: [number, number] = [2, 2];
 
-/** A fine-tuned backbone learns at the optimizer's own rate unless `finetune N lr=F` scales it. */
-export const FINETUNE = { lrScale: 1 } as const;
+/** A fine-tuned backbone learns at the optimizer's own rate unless `finetune N lr=F` scales it, and from
+ * the first epoch unless `finetune N after=E` trains the head alone for E epochs first. */
+export const FINETUNE = { lrScale: 1, after: 0 } as const;
 
 /** Input size of a user-converted graph backbone that does not give one (an error is reported too). */
 export const GRAPH_BACKBONE_INPUT: [number, number, number] = [160, 160, 3];

@@ -85,7 +85,7 @@ export const CODES = {
   E060: 'augmentation strength out of range',
   E070: 'training recipe value out of range',
   E071: 'weight decay on an optimizer without decoupled decay',
-  E072: 'warm-up not shorter than training',
+  E072: 'warm-up or head-only start not shorter than training',
   W001: 'setting has no effect',
   W002: 'a batch needs more activation memory than the limit',
 } as const;

@@ -109,9 +109,11 @@ function backboneLines(ir: ExperimentIR): string[] {
     a.flopsPerImage === null
       ? `cannot run at ${bb.input.join('x')}: ${a.reason}`
       : `${mega(a.flopsPerImage)} MFLOPs per image at ${bb.input.join('x')}`;
+  const rate = bb.lrScale !== undefined && bb.lrScale !== 1 ? ` at ${bb.lrScale} x the learning rate` : '';
+  const after = bb.frozenEpochs ? `, after ${bb.frozenEpochs} epoch${bb.frozenEpochs === 1 ? '' : 's'} of the head alone` : '';
   const trains = bb.frozen
     ? 'frozen: no backbone weight trains'
-    : `finetune ${bb.finetune} trains ${plan.trainedBlocks.join(', ')}${bb.lrScale !== undefined && bb.lrScale !== 1 ? ` at ${bb.lrScale} x the learning rate` : ''}`;
+    : `finetune ${bb.finetune} trains ${plan.trainedBlocks.join(', ')}${rate}${after}`;
   return [
     `  backbone ${bb.name}: ${a.blocks.length} blocks (${blocks}), ${count(a.params)} params; ${cost}`,
     `  ${trains}: backbone trainable ${count(plan.trainable)}, frozen ${count(plan.frozen)}`,

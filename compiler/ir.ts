@@ -27,7 +27,7 @@ export { EMOTIONS } from './vocabulary.ts';
 /** 2: residual layers (an old emoc cannot run them). 3: fine-tuned backbones (`finetune N lr=F`; a worker of
  * version 2 would train them frozen). An older IR is a valid newer IR without those, so run folders written
  * by an older emoc (irVersion 1, e.g. test/fixtures/runs) are still read as they are. */
-export const IR_VERSION = 3;
+export const IR_VERSION = 4;
 
 export type Emotion = (typeof EMOTIONS)[number];
 
@@ -144,6 +144,12 @@ export interface BackboneIR {
   finetune: number;
   /** The backbone's learning rate as a multiple of the optimizer's (`finetune 2 lr=0.1`); absent in IRs before version 3. */
   lrScale?: number;
+  /**
+   * Epochs the fine-tuned blocks stay as loaded while the head trains alone (`finetune 2 after=1`): a head
+   * that starts from random weights sends large, noisy gradients into the pretrained blocks; trained first,
+   * it does not. Absent in IRs before version 4 (0).
+   */
+  frozenEpochs?: number;
   src?: SrcRef;
 }
 

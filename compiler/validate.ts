@@ -169,6 +169,19 @@ const finetunable: Check = ({ file, sections, ir, opts }) => {
       ),
     ];
   }
+  const after = bb.frozenEpochs ?? 0;
+  if (after > 0 && after >= ir.train.epochs) {
+    const arg = ft?.args.find((x) => x.kind === 'keyvalue' && x.key === 'after')?.span ?? span;
+    return [
+      diagnostic(
+        'E072',
+        file,
+        arg,
+        `after=${after} keeps the backbone as loaded for all ${ir.train.epochs} epochs: its blocks never train`,
+        `use after=${ir.train.epochs - 1} or fewer, or 'frozen' to train the head alone`,
+      ),
+    ];
+  }
   return [];
 };
 

@@ -113,12 +113,16 @@ export function evaluate(
   return { metrics: metricsFromConfusion(confusion, samples ? lossSum / samples : 0), confusion };
 }
 
-/** A fine-tuned backbone's variables and their rate multiplier (`finetune N lr=F`); none otherwise. */
-function backboneRate(ir: ExperimentIR, model: tfl.LayersModel): StepRecipe['scaled'] {
+/** A fine-tuned backbone's variables and their rate multiplier (`finetune N lr=F`) in `epoch` (0-based):
+ * 0 while the head trains alone (`after=E`); none for a model without one. */
+function backboneRate(ir: ExperimentIR, model: tfl.LayersModel, epoch: number): StepRecipe['scaled'] {
   if (!ir.backbone || ir.backbone.frozen) return undefined;
   const layer = model.layers.find((l) => l.name === BACKBONE_LAYER);
   if (!layer) return undefined;
-  return { names: layer.trainableWeights.map((w) => (w.read() as tf.Variable).name), factor: ir.backbone.lrScale ?? 1 };
+  // The blocks' gradients are still computed while the factor is 0: the optimizer's moments for them are
+  // then warm when they start to train, instead of starting from zero mid-run.
+  const factor = epoch < (ir.backbone.frozenEpochs ?? 0) ? 0 : (ir.backbone.lrScale ?? 1);
+  return { names: layer.trainableWeights.map((w) => (w.read() as tf.Variable).name), factor };
 }
 
 export async function train(
@@ -135,7 +139,7 @@ export async function train(
   const recipe = {
     labelSmoothing: ir.train.labelSmoothing ?? 0,
     clipNorm: ir.train.clipNorm ?? null,
-    scaled: backboneRate(ir, model),
+    scaled: backboneRate(ir, model, state.epoch),
   };
   const step = new TrainStep(model, optimizer, classWeightVector(ir, feed.trainLabels), probabilities, feed.inputShape, recipe);
   const { epochs } = ir.train;
@@ -145,6 +149,7 @@ export async function train(
 
   try {
     outer: for (; state.epoch < epochs; state.epoch++) {
+      recipe.scaled = backboneRate(ir, model, state.epoch);
       // The rate is set before every batch (warm-up and onecycle change per batch); the epoch's event
       // records the rate of its last batch.
       const lrAt = (batch: number) =>

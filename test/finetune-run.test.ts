@@ -117,9 +117,10 @@ async function run(ir: ExperimentIR, extra: Partial<Parameters<typeof runExperim
   return { outcome, events };
 }
 
-/** The saved model's backbone weights, by graph weight name. */
-async function savedBackboneWeights(runDir: string): Promise<Map<string, Float32Array>> {
-  const model = await loadModel(path.join(runDir, 'model'));
+/** The saved model's (or an interrupted run's checkpoint's: `from` 'checkpoint/model') backbone weights,
+ * by graph weight name. */
+async function savedBackboneWeights(runDir: string, from = 'model'): Promise<Map<string, Float32Array>> {
+  const model = await loadModel(path.join(runDir, from));
   const layer = model.layers.find((l) => l.name === 'backbone') as GraphBackbone;
   const out = new Map<string, Float32Array>();
   expect(layer.weights.length).toBe(layer.tunedWeights().size);
@@ -215,6 +216,24 @@ describe('fine-tuning a graph backbone', () => {
     const quarter = await delta('0.25');
     expect(full.some((d) => Math.abs(d) > 1e-4)).toBe(true);
     quarter.forEach((d, i) => expect(d).toBeCloseTo(full[i]! / 4, 5));
+  }, 120_000);
+
+  it('after=1 keeps the blocks as loaded for the first epoch (the head trains alone), then trains them', async () => {
+    // 44 training images at batch 64: one step per epoch; the run stops after 1 or 2 steps, its checkpoint
+    // holding the weights of that moment.
+    const train = 'epochs 2; batch 64; seed 5; optimizer adamw lr=1e-2';
+    const kernelAfter = async (finetune: string, steps: number) => {
+      const { outcome } = await run(compileText(spec(`    ${finetune}`, train)), {}, steps);
+      expect(outcome.status).toBe('interrupted');
+      return Array.from((await savedBackboneWeights(outcome.runDir, 'checkpoint/model')).get('top/conv/kernel')!);
+    };
+    const oneStep = await kernelAfter('finetune 1', 1); // (the first run also starts the backend)
+    const file = await TrainableGraph.load(modelJson);
+    const loaded = Array.from(file.weight('top/conv/kernel').dataSync());
+    file.dispose();
+    expect(oneStep).not.toEqual(loaded);
+    expect(await kernelAfter('finetune 1 after=1', 1)).toEqual(loaded);
+    expect(await kernelAfter('finetune 1 after=1', 2)).not.toEqual(loaded);
   }, 120_000);
 
   it('an interrupted fine-tuning run resumes to the uninterrupted numbers', async () => {

@@ -73,3 +73,15 @@ it('E034 names the op a user graph uses that emoc cannot train through; frozen, 
   expect(tuned.diagnostics[0].message).toContain("op Erf (node 'act/Erf')");
   expect(compile(file, { text: spec('') }).diagnostics).toEqual([]);
 });
+
+it('finetune N after=E trains the head alone for E epochs first; E as long as training is E072 at after=', () => {
+  const train = (epochs: number) => `  train { epochs ${epochs} }\n`;
+  const ok = compile('spec.emo', { text: faceres('    finetune 2 lr=0.1 after=2\n', train(3)) });
+  expect(ok.diagnostics).toEqual([]);
+  expect(ok.experiments[0]!.backbone).toMatchObject({ finetune: 2, lrScale: 0.1, frozenEpochs: 2 });
+  expect(compile('spec.emo', { text: faceres('    finetune 2\n', train(3)) }).experiments[0]!.backbone!.frozenEpochs).toBe(0);
+  const never = faceres('    finetune 2 after=3\n', train(3));
+  expect(where(never)).toEqual([['E072', 4, 16]]);
+  expect(compile('spec.emo', { text: never }).diagnostics[0]!.hint).toContain('after=2');
+  expect(where(faceres('    finetune 2 after=-1\n', train(3))).map((d) => d[0])).toEqual(['E013']);
+});

@@ -53,7 +53,7 @@ describe('expansion into IR', () => {
 
   it('compiles without diagnostics and the IR matches the schema', () => {
     expect(r.diagnostics).toEqual([]);
-    expect(ir.irVersion).toBe(3);
+    expect(ir.irVersion).toBe(4);
   });
 
   it('a plain block becomes its layers; residual blocks and inline residuals become residual layers', () => {

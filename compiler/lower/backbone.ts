@@ -43,6 +43,7 @@ export function lowerBackbone(ctx: LowerContext, section: Section | undefined): 
   let frozen = true;
   let finetune = 0;
   let lrScale: number = FINETUNE.lrScale;
+  let frozenEpochs: number = FINETUNE.after;
   s.get('frozen')?.finish();
   const ft = s.get('finetune');
   if (ft) {
@@ -50,6 +51,8 @@ export function lowerBackbone(ctx: LowerContext, section: Section | undefined): 
     finetune = ft.number('blocks', { positional: true, required: true, integer: true, min: 1, what, example: 'finetune 2' }) ?? 1;
     lrScale =
       ft.number('lr', { above: 0, max: 100, what: "the backbone's learning-rate multiplier", example: 'finetune 2 lr=0.1' }) ?? lrScale;
+    const after = { integer: true, min: 0, what: 'the epochs the head trains alone first', example: 'finetune 2 after=1' };
+    frozenEpochs = ft.number('after', after) ?? frozenEpochs;
     ft.finish();
     frozen = false;
     if (s.get('frozen')) ctx.report('E027', ft.call.nameSpan, "'frozen' and 'finetune' contradict each other", 'keep one');
@@ -68,7 +71,7 @@ export function lowerBackbone(ctx: LowerContext, section: Section | undefined): 
     }
   }
   const src = ctx.src(section.keywordSpan);
-  return { name, weights, taps, width: taps.length ? width : null, input, preprocess, frozen, finetune, lrScale, src };
+  return { name, weights, taps, width: taps.length ? width : null, input, preprocess, frozen, finetune, lrScale, frozenEpochs, src };
 }
 
 function readWeights(ctx: LowerContext, r: CallReader): string | null {
