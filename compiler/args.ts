@@ -10,6 +10,8 @@ export class CallReader {
   /** key=value arguments; for a key given twice (reported), the last one. */
   private readonly keyed: KeyValueArg[] = [];
   private readonly consumed: Arg[] = [];
+  /** Every `key=` this call was asked for: what an unexpected one's hint lists. */
+  private readonly asked = new Set<string>();
 
   constructor(
     readonly call: Call,
@@ -52,6 +54,7 @@ export class CallReader {
 
   /** A key=value argument, marked consumed. */
   key(name: string): Value | undefined {
+    this.asked.add(name);
     for (const kv of this.keyed) {
       if (kv.key !== name) continue;
       if (!this.consumed.includes(kv)) this.consumed.push(kv);
@@ -118,7 +121,11 @@ export class CallReader {
       }
       const span = a.kind === 'keyvalue' ? a.keySpan : a.span;
       const what = a.kind === 'keyvalue' ? `'${a.key}='` : describeValue(a);
-      this.report('E014', span, `unexpected argument ${what} for '${this.call.name}'`, hint);
+      const takes =
+        a.kind === 'keyvalue' && this.asked.size
+          ? `'${this.call.name}' takes ${[...this.asked].map((k) => `${k}=`).join(', ')}`
+          : undefined;
+      this.report('E014', span, `unexpected argument ${what} for '${this.call.name}'`, hint ?? takes);
     }
   }
 }

@@ -85,3 +85,9 @@ it('finetune N after=E trains the head alone for E epochs first; E as long as tr
   expect(compile('spec.emo', { text: never }).diagnostics[0]!.hint).toContain('after=2');
   expect(where(faceres('    finetune 2 after=-1\n', train(3))).map((d) => d[0])).toEqual(['E013']);
 });
+
+it("an unknown key of finetune is E014 at the key, and the hint lists the keys it takes ('rate=' for 'lr=')", () => {
+  const text = faceres('    finetune 2 rate=0.1\n');
+  expect(where(text)).toEqual([['E014', 4, 16]]);
+  expect(compile('spec.emo', { text }).diagnostics[0]!.hint).toBe("'finetune' takes blocks=, lr=, after=");
+});
