@@ -10,6 +10,7 @@ import { makeRunFolder, newRunId, readSummary, safeName } from './artifacts/run-
 import { EmocRuntimeError } from './errors.ts';
 import type { RunStatus } from './events.ts';
 import { runExperiment, type RunOptions } from './run.ts';
+import { hasTestColumns } from './report/format.ts';
 
 export interface SweepPointRecord {
   point: string;
@@ -30,6 +31,10 @@ export interface ResultRow {
   trainAcc: number | null;
   valAcc: number | null;
   valF1: number | null;
+  /** The test split's numbers (scored once, at the end, never used to pick the best point); absent in
+   * results written before test splits existed, null for a point without one. */
+  testAcc?: number | null;
+  testF1?: number | null;
   epochs: number;
   wallMs: number;
   status: string;
@@ -152,6 +157,8 @@ function writeResults(sweepDir: string, record: SweepRecord): ResultRow[] {
       trainAcc: s?.train?.acc ?? null,
       valAcc: s?.val?.acc ?? null,
       valF1: s?.val?.f1 ?? null,
+      testAcc: s?.test?.acc ?? null,
+      testF1: s?.test?.f1 ?? null,
       epochs: s?.epochsRun ?? 0,
       wallMs: s?.elapsedMs ?? 0,
       status: s?.status ?? p.status,
@@ -167,15 +174,18 @@ function writeResults(sweepDir: string, record: SweepRecord): ResultRow[] {
 
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 
+const f1 = (x: number | null | undefined) => (x == null ? '-' : x.toFixed(3));
+
 function resultsMarkdown(title: string, rows: ResultRow[]): string {
+  const test = hasTestColumns(rows);
   const lines = [
     `# ${title}`,
     '',
-    '| point | train acc | val acc | val macro-F1 | epochs | wall time | status |',
-    '|---|---:|---:|---:|---:|---:|---|',
+    `| point | train acc | val acc | val macro-F1 |${test ? ' test acc | test macro-F1 |' : ''} epochs | wall time | status |`,
+    `|---|---:|---:|---:|${test ? '---:|---:|' : ''}---:|---:|---|`,
     ...rows.map(
       (r) =>
-        `| ${r.best ? `**${r.point}** (best)` : r.point} | ${pct(r.trainAcc)} | ${pct(r.valAcc)} | ${r.valF1 === null ? '-' : r.valF1.toFixed(3)} | ${r.epochs} | ${(r.wallMs / 1000).toFixed(1)}s | ${r.status} |`,
+        `| ${r.best ? `**${r.point}** (best)` : r.point} | ${pct(r.trainAcc)} | ${pct(r.valAcc)} | ${f1(r.valF1)} |${test ? ` ${pct(r.testAcc ?? null)} | ${f1(r.testF1)} |` : ''} ${r.epochs} | ${(r.wallMs / 1000).toFixed(1)}s | ${r.status} |`,
     ),
   ];
   return `${lines.join('\n')}\n`;

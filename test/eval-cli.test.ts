@@ -220,6 +220,25 @@ describe('test split in results, report and diff --runs', () => {
     expect(readJson(path.join(plain, 'summary.json'))).not.toHaveProperty('test');
     expect(fs.existsSync(path.join(plain, 'test-confusion.json'))).toBe(false);
   });
+
+  it("a sweep's results table has each point's test numbers beside validation (the best point is still chosen by validation)", () => {
+    const spec = builtinSpec('swept', `test "${path.join(SAMPLE, 'val')}"`)
+      .replace('seed 7', 'seed $seed')
+      .replace(/}\n$/, '  sweep { seed in [1, 2] }\n}\n');
+    fs.writeFileSync(path.join(tmp, 'swept.emo'), spec);
+    expect(emoc(['run', 'swept.emo', '--no-dashboard', '--runs', 'swept-runs', '--limit-per-class', '2']).code).toBe(0);
+    const sweepDir = path.join(tmp, 'swept-runs', 'swept', fs.readdirSync(path.join(tmp, 'swept-runs', 'swept'))[0]);
+    const rows = readJson(path.join(sweepDir, 'results.json')) as { point: string; testAcc: number; testF1: number }[];
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      const runDir = path.join(sweepDir, fs.readdirSync(sweepDir).find((d) => d === row.point || d.endsWith(row.point))!);
+      const test = readJson(path.join(runDir, 'summary.json')).test;
+      expect([row.testAcc, row.testF1]).toEqual([test.acc, test.f1]);
+    }
+    const md = fs.readFileSync(path.join(sweepDir, 'results.md'), 'utf8');
+    expect(md).toContain('| test acc | test macro-F1 |');
+    expect(md).toContain(`| ${(100 * rows[1]!.testAcc).toFixed(1)}% | ${rows[1]!.testF1.toFixed(3)} |`);
+  });
 });
 
 describe('loading a test split', () => {

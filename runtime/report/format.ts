@@ -9,3 +9,6 @@ export function seconds(ms: number): string {
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
+
+/** Whether any sweep result has test-split numbers: only then do result tables get test columns. */
+export const hasTestColumns = (rows: readonly { testAcc?: number | null }[]): boolean => rows.some((r) => r.testAcc != null);

@@ -4,7 +4,7 @@ import type { SweepRecord } from './load.ts';
 import { renderSvg, sweepAccuracySpec } from './charts.ts';
 import { chart, escapeHtml, section, table } from './html.ts';
 import { mdTable } from './markdown.ts';
-import { num, pct, seconds } from './format.ts';
+import { hasTestColumns, num, pct, seconds } from './format.ts';
 import { runReport, type ReportParts, type SpecDiffHook } from './run-report.ts';
 
 export async function sweepReport(sweep: SweepRecord, specDiff: SpecDiffHook): Promise<ReportParts> {
@@ -15,7 +15,19 @@ export async function sweepReport(sweep: SweepRecord, specDiff: SpecDiffHook): P
     Object.entries(sweep.points.find((p) => p.point === point)?.values ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
-  const headers = ['point', 'values', 'status', 'train acc', 'val acc', 'val F1', 'epochs', 'wall time'];
+  // Test columns only when a point scored a test split; they never pick the best point (validation does).
+  const test = hasTestColumns(sweep.results);
+  const headers = [
+    'point',
+    'values',
+    'status',
+    'train acc',
+    'val acc',
+    'val F1',
+    ...(test ? ['test acc', 'test F1'] : []),
+    'epochs',
+    'wall time',
+  ];
   const cells = sweep.results.map((r) => [
     (r.best ? '★ ' : '') + r.point,
     values(r.point),
@@ -23,6 +35,7 @@ export async function sweepReport(sweep: SweepRecord, specDiff: SpecDiffHook): P
     pct(r.trainAcc),
     pct(r.valAcc),
     num(r.valF1),
+    ...(test ? [pct(r.testAcc ?? null), num(r.testF1 ?? null)] : []),
     String(r.epochs),
     seconds(r.wallMs),
   ]);
