@@ -231,7 +231,10 @@ describe('test split in results, report and diff --runs', () => {
     const rows = readJson(path.join(sweepDir, 'results.json')) as { point: string; testAcc: number; testF1: number }[];
     expect(rows).toHaveLength(2);
     for (const row of rows) {
-      const runDir = path.join(sweepDir, fs.readdirSync(sweepDir).find((d) => d === row.point || d.endsWith(row.point))!);
+      const runDir = path.join(
+        sweepDir,
+        fs.readdirSync(sweepDir).find((d) => d === row.point || d.endsWith(row.point))!,
+      );
       const test = readJson(path.join(runDir, 'summary.json')).test;
       expect([row.testAcc, row.testF1]).toEqual([test.acc, test.f1]);
     }
