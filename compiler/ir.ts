@@ -25,7 +25,8 @@ import type {
 export { EMOTIONS } from './vocabulary.ts';
 
 /** 2: residual layers (an old emoc cannot run them). 3: fine-tuned backbones (`finetune N lr=F`; a worker of
- * version 2 would train them frozen). An older IR is a valid newer IR without those, so run folders written
+ * version 2 would train them frozen). 4: `finetune N after=E` (a worker of version 3 would train the blocks
+ * from the first epoch). An older IR is a valid newer IR without those, so run folders written
  * by an older emoc (irVersion 1, e.g. test/fixtures/runs) are still read as they are. */
 export const IR_VERSION = 4;
 

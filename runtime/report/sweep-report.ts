@@ -35,7 +35,7 @@ export async function sweepReport(sweep: SweepRecord, specDiff: SpecDiffHook): P
     pct(r.trainAcc),
     pct(r.valAcc),
     num(r.valF1),
-    ...(test ? [pct(r.testAcc ?? null), num(r.testF1 ?? null)] : []),
+    ...(test ? [pct(r.testAcc), num(r.testF1)] : []),
     String(r.epochs),
     seconds(r.wallMs),
   ]);
