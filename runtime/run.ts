@@ -153,6 +153,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     if (resuming) {
       const ckpt = path.join(runDir, RUN_FILES.checkpoint);
       state = readCheckpointState<TrainState>(runDir);
+      // The checkpoint's history is the record of finished epochs: a line written after the last checkpoint
+      // (a kill between the epoch's line and its checkpoint) is dropped, as that epoch runs again.
+      writeFileAtomic(path.join(runDir, RUN_FILES.metrics), state.history.map((e) => `${JSON.stringify(e)}\n`).join(''));
       model = await loadModel(path.join(ckpt, 'model'));
       const o = optimizer;
       await restoreFromCheckpoint(runDir, 'optimizer state', () => restoreOptimizer(o, path.join(ckpt, 'optimizer')));

@@ -135,6 +135,24 @@ describe('resume from a stop in the middle of an epoch', () => {
     },
     120_000,
   );
+
+  it('drops an epoch line written after the last checkpoint (a kill between the two): that epoch runs again, listed once', async () => {
+    const ir = compileText(SPEC);
+    const reference = await run(ir);
+    const first = await run(ir, {}, { epoch: 4, batch: 2 });
+    const dir = first.outcome.runDir;
+    const metrics = path.join(dir, 'metrics.jsonl');
+    // What a worker SIGKILLed after writing epoch 4's line, before its checkpoint, leaves behind.
+    const stray = { ...JSON.parse(fs.readFileSync(metrics, 'utf8').trim().split('\n').at(-1)!), epoch: 4 };
+    fs.appendFileSync(metrics, `${JSON.stringify(stray)}\n`);
+    await run(ir, { resume: dir });
+    const lines = fs
+      .readFileSync(metrics, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EpochEvent);
+    expect(numbers(lines)).toEqual(numbers(reference.events.filter((e): e is EpochEvent => e.type === 'epoch')));
+  }, 120_000);
 });
 
 describe("Adam's state through a checkpoint", () => {
