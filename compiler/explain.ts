@@ -64,45 +64,63 @@ function layerRows(
 }
 
 function table(ir: ExperimentIR): string {
+  const found = ir.backbone ? analyseBackbone(ir.backbone, ir.file) : undefined;
+  const analysed = found?.ok ? { analysis: found.analysis, plan: finetunePlan(ir.backbone!, found.analysis) } : undefined;
   const rows: [string, string, string][] = [['layer', 'output', 'params']];
   rows.push([
     ir.backbone
       ? `backbone ${ir.backbone.name} [${ir.backbone.taps.join(', ')}]${ir.backbone.frozen ? ' frozen' : ` finetune ${ir.backbone.finetune}`}`
       : 'input',
     fmt(ir.shapes.input),
-    '0',
+    ir.backbone ? (analysed ? count(analysed.analysis.params) : '?') : '0',
   ]);
   layerRows(ir.layers, ir.shapes.layers, 0, undefined, rows);
   const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: [string, string, string]) => `  ${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}`;
   const rule = `  ${'-'.repeat(w[0] + w[1] + w[2] + 4)}`;
-  const frozen = ir.shapes.totalParams === UNKNOWN ? '?' : count(ir.shapes.totalParams - ir.shapes.trainableParams);
   return [
     `${ir.name}`,
     line(rows[0]),
     rule,
     ...rows.slice(1).map(line),
     rule,
-    `  total params: ${count(ir.shapes.totalParams)}   trainable: ${count(ir.shapes.trainableParams)}   non-trainable: ${frozen}`,
+    totalLine(ir, analysed?.plan),
     `  activation memory: about ${formatBytes(batchActivationBytes(ir))} a batch of ${ir.train.batchSize} (forward and gradients)`,
-    ...backboneLines(ir),
+    ...(ir.backbone ? backboneLines(ir.backbone, found!, analysed?.plan) : []),
   ].join('\n');
+}
+
+/**
+ * Parameter totals. With a backbone they add its trained and frozen weights to the head's, so the
+ * trainable count is what the optimizer updates (the number `emoc run` prints); a backbone that cannot be
+ * analysed leaves the head's counts and says so.
+ */
+function totalLine(ir: ExperimentIR, plan: ReturnType<typeof finetunePlan> | undefined): string {
+  const { totalParams, trainableParams } = ir.shapes;
+  if (totalParams === UNKNOWN) return '  total params: ?   trainable: ?   non-trainable: ?';
+  const headFrozen = totalParams - trainableParams;
+  if (!ir.backbone)
+    return `  total params: ${count(totalParams)}   trainable: ${count(trainableParams)}   non-trainable: ${count(headFrozen)}`;
+  if (!plan) return `  head params: ${count(totalParams)}   trainable: ${count(trainableParams)}   (backbone not analysed)`;
+  return (
+    `  total params: ${count(totalParams + plan.trainable + plan.frozen)} (head ${count(totalParams)})` +
+    `   trainable: ${count(trainableParams + plan.trainable)}   non-trainable: ${count(headFrozen + plan.frozen)}`
+  );
 }
 
 const mega = (n: number) => (n / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 });
 
 /**
- * The backbone's side (the table's counts are the head's): its blocks, what `finetune N` trains and what
- * stays frozen, and its cost per image at the spec's input. Read from the graph file; nothing when it
- * cannot be found (check says why).
+ * The backbone's side: its blocks, what `finetune N` trains and what stays frozen, and its cost per
+ * image at the spec's input. Read from the graph file; when it cannot be found, check says why.
  */
-function backboneLines(ir: ExperimentIR): string[] {
-  const bb = ir.backbone;
-  if (!bb) return [];
-  const found = analyseBackbone(bb, ir.file);
-  if (!found.ok) return [`  backbone ${bb.name}: not analysed (${found.reason})`];
+function backboneLines(
+  bb: NonNullable<ExperimentIR['backbone']>,
+  found: ReturnType<typeof analyseBackbone>,
+  plan: ReturnType<typeof finetunePlan> | undefined,
+): string[] {
+  if (!found.ok || !plan) return [`  backbone ${bb.name}: not analysed (${found.ok ? 'no plan' : found.reason})`];
   const a = found.analysis;
-  const plan = finetunePlan(bb, a);
   const names = a.blocks.map((b) => b.name);
   const blocks = names.length > 6 ? `${names.slice(0, 2).join(', ')}, ..., ${names.slice(-2).join(', ')}` : names.join(', ');
   const cost =

@@ -10,7 +10,7 @@ import { makeRunFolder, newRunId, readSummary, safeName } from './artifacts/run-
 import { EmocRuntimeError } from './errors.ts';
 import type { RunStatus } from './events.ts';
 import { runExperiment, type RunOptions } from './run.ts';
-import { hasTestColumns } from './report/format.ts';
+import { hasTestColumns, num, pct } from './report/format.ts';
 
 export interface SweepPointRecord {
   point: string;
@@ -172,10 +172,6 @@ function writeResults(sweepDir: string, record: SweepRecord): ResultRow[] {
   return rows;
 }
 
-const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
-
-const f1 = (x: number | null | undefined) => (x == null ? '-' : x.toFixed(3));
-
 function resultsMarkdown(title: string, rows: ResultRow[]): string {
   const test = hasTestColumns(rows);
   const lines = [
@@ -185,7 +181,7 @@ function resultsMarkdown(title: string, rows: ResultRow[]): string {
     `|---|---:|---:|---:|${test ? '---:|---:|' : ''}---:|---:|---|`,
     ...rows.map(
       (r) =>
-        `| ${r.best ? `**${r.point}** (best)` : r.point} | ${pct(r.trainAcc)} | ${pct(r.valAcc)} | ${f1(r.valF1)} |${test ? ` ${pct(r.testAcc ?? null)} | ${f1(r.testF1)} |` : ''} ${r.epochs} | ${(r.wallMs / 1000).toFixed(1)}s | ${r.status} |`,
+        `| ${r.best ? `**${r.point}** (best)` : r.point} | ${pct(r.trainAcc)} | ${pct(r.valAcc)} | ${num(r.valF1)} |${test ? ` ${pct(r.testAcc)} | ${num(r.testF1)} |` : ''} ${r.epochs} | ${(r.wallMs / 1000).toFixed(1)}s | ${r.status} |`,
     ),
   ];
   return `${lines.join('\n')}\n`;

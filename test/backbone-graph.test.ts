@@ -15,6 +15,8 @@ import {
   readGraphConsts,
   stripBlockSuffix,
 } from '../compiler/backbone-graph.ts';
+import { compile } from '../compiler/compile.ts';
+import { explain } from '../compiler/explain.ts';
 import { BACKBONES } from '../compiler/backbones.ts';
 import { findPackageDir } from '../runtime/backbones/resolve.ts';
 
@@ -491,6 +493,28 @@ describe('paramsFor', () => {
     expect(three.trainable).toBe(sum(perBlock.slice(-3)));
     expect(paramsFor(a, 14).frozen).toBe(0);
     expect(() => paramsFor(a, 15)).toThrow(RangeError);
+  });
+});
+
+describe('explain with a backbone', () => {
+  const spec = (mode: string) => `experiment f {\n  backbone faceres {\n    tap avgpool\n    ${mode}\n  }\n  head { fc 7 | softmax }\n}\n`;
+  const table = (mode: string) => {
+    const r = compile(join(process.cwd(), 'f.emo'), { text: spec(mode), checkPackages: false });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    return explain(r.experiments);
+  };
+  const all = sum(mobilenetBlockParams());
+  const head = 1024 * 7 + 7;
+  const lastBlock = 9 * 1024 + 2 * 1024 + 1024 * 1024 + 1024;
+  const n = (x: number) => x.toLocaleString('en-US');
+
+  it('counts the backbone on its row and in the totals: what finetune trains is trainable, the rest is not', () => {
+    const tuned = table('finetune 1');
+    expect(tuned).toMatch(new RegExp(`^ {2}backbone faceres \\[avgpool\\] finetune 1 +1024 +${n(all)}$`, 'm'));
+    expect(tuned).toContain(
+      `total params: ${n(all + head)} (head ${n(head)})   trainable: ${n(head + lastBlock)}   non-trainable: ${n(all - lastBlock)}`,
+    );
+    expect(table('frozen')).toContain(`trainable: ${n(head)}   non-trainable: ${n(all)}`);
   });
 });
 
