@@ -7,14 +7,18 @@ import { EOF } from 'chevrotain';
 import { diagnostic, type Diagnostic } from '../compiler/diagnostics.ts';
 import type * as A from './ast.ts';
 import { emoLexer, LBracket, LCurly, RBracket, RCurly, UnterminatedString } from './lexer.ts';
+import { fastParse } from './fast-parse.ts';
 import { emoParser } from './parser.ts';
+import { tokenEnd, tokenValue, unquote } from './token-value.ts';
 
 export interface ParseResult {
   ast: A.EmoFile;
   diagnostics: Diagnostic[];
 }
 
-export function parseEmo(text: string, file: string): ParseResult {
+/** `recoveringOnly`: always take chevrotain's path, even for a file without syntax errors (tests compare
+ * the two paths). */
+export function parseEmo(text: string, file: string, opts: { recoveringOnly?: boolean } = {}): ParseResult {
   const lines = lineStarts(text);
   // Spans are mostly asked for in text order, so start from the line of the previous answer and only
   // binary-search when the offset lies elsewhere.
@@ -36,9 +40,7 @@ export function parseEmo(text: string, file: string): ParseResult {
   };
   const spanOf = (start: number, endExclusive: number): A.Span => ({ start: posAt(start), end: posAt(endExclusive), file });
   const tokenSpan = (t: IToken): A.Span =>
-    Number.isFinite(t.startOffset) && !t.isInsertedInRecovery
-      ? spanOf(t.startOffset, (t.endOffset ?? t.startOffset) + 1)
-      : spanOf(text.length, text.length);
+    Number.isFinite(t.startOffset) && !t.isInsertedInRecovery ? spanOf(t.startOffset, tokenEnd(t)) : spanOf(text.length, text.length);
 
   const diagnostics: Diagnostic[] = [];
   const lexed = emoLexer.tokenize(text);
@@ -60,10 +62,18 @@ export function parseEmo(text: string, file: string): ParseResult {
     }
   }
 
-  emoParser.input = lexed.tokens;
-  const cst = emoParser.file();
+  const comments: A.Comment[] = (lexed.groups.comments ?? []).map((t) => ({ kind: 'comment', text: t.image, span: tokenSpan(t) }));
+  // A file without a syntax error needs neither chevrotain's recovery nor its CST (grammar/fast-parse.ts).
+  const valid = opts.recoveringOnly ? null : fastParse(lexed.tokens, { tokenSpan, spanOf });
+  if (valid) {
+    return { ast: { kind: 'file', file, imports: valid.imports, items: valid.items, comments, span: spanOf(0, text.length) }, diagnostics };
+  }
+
+  const parser = emoParser();
+  parser.input = lexed.tokens;
+  const cst = parser.file();
   const reported = new Set<string>();
-  for (const e of emoParser.errors) {
+  for (const e of parser.errors) {
     const d = parserDiagnostic(e, lexed.tokens, file, tokenSpan);
     const key = `${d.line}:${d.column}:${d.code}`;
     if (reported.has(key)) continue;
@@ -76,12 +86,12 @@ export function parseEmo(text: string, file: string): ParseResult {
     experiment: 'a section (data, augment, model, backbone, head, train, sweep)',
     block: 'a setting or a layer name',
   };
-  for (const { token, context } of emoParser.junk) {
+  for (const { token, context } of parser.junk) {
     diagnostics.push(
       diagnostic('E002', file, tokenSpan(token), `unexpected ${describe(token)}: expected ${expectedAt[context]}`, 'this line was skipped'),
     );
   }
-  for (const t of emoParser.skipped) {
+  for (const t of parser.skipped) {
     diagnostics.push(
       diagnostic(
         'E002',
@@ -93,7 +103,6 @@ export function parseEmo(text: string, file: string): ParseResult {
     );
   }
 
-  const comments: A.Comment[] = (lexed.groups.comments ?? []).map((t) => ({ kind: 'comment', text: t.image, span: tokenSpan(t) }));
   const ast = new AstBuilder(file, tokenSpan, spanOf).fileNode(cst, comments, text.length);
   return { ast, diagnostics };
 }
@@ -279,7 +288,7 @@ class AstBuilder {
       call.repeat = {
         count: Number(count.image),
         raw: count.image,
-        span: this.spanOf(repeatWord.startOffset, (count.endOffset ?? count.startOffset) + 1),
+        span: this.spanOf(repeatWord.startOffset, tokenEnd(count)),
       };
     }
     return call;
@@ -305,32 +314,13 @@ class AstBuilder {
     }
     const t = firstToken(c);
     if (!t || t.isInsertedInRecovery) return null;
-    const span = this.tokenSpan(t);
-    switch (t.tokenType.name) {
-      case 'NumberLit':
-        return { kind: 'number', value: Number(t.image), raw: t.image, span };
-      case 'Size':
-        return { kind: 'size', dims: t.image.split('x').map(Number), raw: t.image, span };
-      case 'StringLit':
-        return { kind: 'string', value: unquote(t.image), raw: t.image, span };
-      case 'UnterminatedString':
-        return { kind: 'string', value: unquote(t.image + '"'), raw: t.image + '"', span };
-      case 'BuiltinRef':
-        return { kind: 'builtin', name: t.image.slice('builtin:'.length), span };
-      case 'Variable':
-        return { kind: 'variable', name: t.image.slice(1), span };
-      default:
-        return { kind: 'word', name: t.image, span };
-    }
+    return tokenValue(t, this.tokenSpan(t));
   }
 
-  /** A node's span from its first to its last real token. */
+  /** A node's span from its first to its last real token. Found from the tokens, not from chevrotain's node
+   * location: its end needs token end offsets, which the lexer does not track, and recovered nodes may
+   * lack a location. Only files with syntax errors come here (grammar/fast-parse.ts takes the rest). */
   private nodeSpan(node: CstNode): A.Span {
-    const loc = node.location;
-    if (loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset) && !node.recoveredNode) {
-      return this.spanOf(loc.startOffset, (loc.endOffset as number) + 1);
-    }
-    // Recovered nodes may lack a location; find their real tokens instead.
     let first: IToken | undefined;
     let last: IToken | undefined;
     const visit = (n: CstNode) => {
@@ -346,7 +336,7 @@ class AstBuilder {
     };
     visit(node);
     if (!first || !last) return this.spanOf(0, 0);
-    return this.spanOf(first.startOffset, (last.endOffset ?? last.startOffset) + 1);
+    return this.spanOf(first.startOffset, tokenEnd(last));
   }
 }
 
@@ -388,12 +378,4 @@ function mapDefined<T, U>(items: readonly T[], f: (item: T) => U | null): U[] {
     if (u !== null) out.push(u);
   }
   return out;
-}
-
-function unquote(raw: string): string {
-  try {
-    return JSON.parse(raw) as string;
-  } catch {
-    return raw.slice(1, -1);
-  }
 }

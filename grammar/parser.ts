@@ -1,5 +1,6 @@
 // The .emo parser: a chevrotain CstParser with error recovery, so one pass reports every independent
-// syntax error. Its productions are deliberately generic (a statement is `name arg*`, a pipeline joins
+// syntax error. It runs only for files with a syntax error: grammar/fast-parse.ts reads the others, in
+// step with the productions below (change both together; test/grammar-fast-parse.test.ts compares them). Its productions are deliberately generic (a statement is `name arg*`, a pipeline joins
 // statements with `|`): which names mean what is the compiler's vocabulary, which gives better messages
 // ("unknown layer 'maxpol', did you mean 'maxpool'?") than a grammar that rejects the word outright.
 //
@@ -50,7 +51,8 @@ export class EmoParser extends CstParser {
     super(T.allTokens, {
       recoveryEnabled: true,
       maxLookahead: MAX_LOOKAHEAD,
-      nodeLocationTracking: 'onlyOffset',
+      // No node locations: parse.ts finds a node's span from its tokens (see nodeSpan there).
+      nodeLocationTracking: 'none',
       skipValidations: SKIP_GRAMMAR_VALIDATIONS,
       // Absent, not undefined: chevrotain takes a present key as the strategy.
       ...(strategy ? { lookaheadStrategy: strategy } : {}),
@@ -369,7 +371,13 @@ function startsItem(t: IToken, context: Context): boolean {
   return t.tokenType === T.Experiment || t.tokenType === T.Import || t.tokenType === T.Block || tokenMatcher(t, T.SectionKeyword);
 }
 
-/** One parser instance is reused: chevrotain parsers are stateful but reset on each `input` assignment. */
-export const emoParser = new EmoParser();
+let instance: EmoParser | null = null;
+
+/** The parser, made on first use: a file without syntax errors never needs it (grammar/fast-parse.ts), and
+ * making it costs a command's start-up tens of milliseconds. One instance is reused: chevrotain parsers
+ * are stateful but reset on each `input` assignment. */
+export function emoParser(): EmoParser {
+  return (instance ??= new EmoParser());
+}
 
 export type { CstNode };

@@ -57,7 +57,7 @@ function withoutLinkComments(js: string): string {
 const scriptSafe = (js: string) => js.replace(/<\/script/gi, '<\\/script');
 
 export function renderRailroad(): string {
-  const grammar = emoParser.getSerializedGastProductions();
+  const grammar = emoParser().getSerializedGastProductions();
   const css = fs.readFileSync(path.join(DIAGRAMS_DIR, 'diagrams.css'), 'utf8');
   const scripts = ['vendor/railroad-diagrams.js', 'src/diagrams_builder.js', 'src/diagrams_behavior.js', 'src/main.js'].map((f) => ({
     file: f,
@@ -137,7 +137,7 @@ function ruleText(rule: Gast): string {
 }
 
 export function grammarEbnf(): string {
-  return (emoParser.getSerializedGastProductions() as Gast[]).map(ruleText).join('\n');
+  return (emoParser().getSerializedGastProductions() as Gast[]).map(ruleText).join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -8,12 +8,11 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import { describe, expect, it } from 'vitest';
+import { repoSpecs, ROOT } from './spec-files.ts';
 import { emoLexer } from '../grammar/lexer.ts';
 import { RecordingLookahead, TableLookahead } from '../grammar/lookahead.ts';
 import { EmoParser, MAX_LOOKAHEAD } from '../grammar/parser.ts';
 import * as T from '../grammar/lexer.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '..');
 
 const recorder = new RecordingLookahead({ maxLookahead: MAX_LOOKAHEAD });
 const derived = new EmoParser(recorder);
@@ -41,20 +40,6 @@ function parseWith(parser: EmoParser, text: string) {
   };
 }
 
-function specs(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (e.name === 'node_modules' || e.name.startsWith('.') || e.name === 'dist') continue;
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.emo')) out.push(p);
-    }
-  };
-  walk(ROOT);
-  return out.sort();
-}
-
 describe('the recorded lookahead table', () => {
   it('covers every OR, OPTION and MANY of the grammar, with paths of known tokens', () => {
     const keys = Object.keys(recorder.table);
@@ -67,7 +52,7 @@ describe('the recorded lookahead table', () => {
   });
 
   it('parses every spec in the repository, whole and cut short, exactly as the derived lookahead does', () => {
-    const files = specs();
+    const files = repoSpecs();
     expect(files.length).toBeGreaterThan(5);
     for (const f of files) {
       const text = fs.readFileSync(f, 'utf8');

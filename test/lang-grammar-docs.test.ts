@@ -37,12 +37,14 @@ describe('grammar docs', () => {
     expect(railroad).toContain('railroad-diagrams');
     expect(railroad).toContain('drawDiagramsFromSerializedGrammar');
     expect(railroad).toContain('.railroad-diagram'); // the inlined CSS
-    for (const rule of emoParser.getSerializedGastProductions())
+    for (const rule of emoParser().getSerializedGastProductions())
       expect(railroad).toContain(`"name": "${(rule as unknown as { name: string }).name}"`);
   });
 
   it('the reference holds one EBNF rule per parser rule', () => {
-    const rules = emoParser.getSerializedGastProductions().map((r) => (r as unknown as { name: string }).name);
+    const rules = emoParser()
+      .getSerializedGastProductions()
+      .map((r) => (r as unknown as { name: string }).name);
     const ebnf = grammarEbnf();
     expect(
       ebnf

@@ -110,9 +110,12 @@ export class SimdKernelPool {
             const w = new Worker(new URL('./kernel-worker.mjs', import.meta.url), {
               workerData: { module, memory, control, slot, slotSize: SLOT_SIZE, names: KERNEL_NAMES },
             });
-            w.once('message', () => resolve(w));
+            // unref only once it is ready: until then nothing else may keep the event loop alive.
+            w.once('message', () => {
+              w.unref();
+              resolve(w);
+            });
             w.once('error', reject);
-            w.unref();
           }),
       ),
     );

@@ -1,0 +1,20 @@
+// Every .emo file in the repository (specs, fixtures, bench specs), for tests that must hold on all of them.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+
+export function repoSpecs(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (e.name === 'node_modules' || e.name.startsWith('.') || e.name === 'dist') continue;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.emo')) out.push(p);
+    }
+  };
+  walk(ROOT);
+  return out.sort();
+}
