@@ -11,6 +11,7 @@
 //   6. the training loop's input wait (data pipeline) as a share of the step.
 //   7. loading ../shared/data/fer2013 cold (empty decoded-data cache) and warm (bench/data-load.ts).
 // Every section states the machine, backend and threads. Targets are reported, never asserted in tests.
+// `npm run bench -- --only frontend,startup` runs the named sections only (names in SECTIONS below).
 
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -28,58 +29,66 @@ import type { BackendInfo } from '../runtime/backend/select.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const steps = Number(process.env.BENCH_STEPS ?? 5);
 
+/** The sections, in the order they run; `npm run bench -- --only frontend,startup` runs some of them. */
+const SECTIONS = ['frontend', 'startup', 's1', 'fer', 'fer2013', 'mobilenet', 'finetune', 'layers', 'input', 'data'] as const;
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? (process.argv[onlyAt + 1] ?? '').split(',') : [...SECTIONS];
+const unknown = only.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+if (unknown.length) {
+  console.error(`bench: unknown section '${unknown[0]}' for --only\n  hint: choose from ${SECTIONS.join(', ')}`);
+  process.exit(2);
+}
+const want = (section: (typeof SECTIONS)[number]): boolean => only.includes(section);
+
 const m = machine();
 console.log(`# emoc benchmarks\nmachine: ${machineLine(m)}\n`);
 
-const fe = await benchFrontend();
-console.log(
-  `## front end\n${fe.lines}-line spec: median ${fe.medianMs.toFixed(1)} ms (target < ${TARGET_MS} ms: ${fe.medianMs < TARGET_MS ? 'met' : 'MISSED'})\n`,
-);
-console.log(`## CLI start-up (node bin/emoc.js, built and from the sources)\n${formatStartup(benchStartup())}\n`);
-
-const configs: BenchS1Config[] = [
-  { backend: 'wasm', threads: 1 },
-  { backend: 'wasm', threads: m.cores },
-  { backend: 'cpu', threads: 1 },
-];
-for (const native of ['tensorflow', 'tensorflow-gpu'] as const) {
-  const pkg = native === 'tensorflow' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu';
-  try {
-    await import(pkg);
-    configs.unshift({ backend: native, threads: m.cores });
-  } catch {
-    console.log(`(${pkg} is not installed: skipped)`);
-  }
+if (want('frontend')) {
+  const fe = await benchFrontend();
+  console.log(
+    `## front end\n${fe.lines}-line spec: median ${fe.medianMs.toFixed(1)} ms (target < ${TARGET_MS} ms: ${fe.medianMs < TARGET_MS ? 'met' : 'MISSED'})\n`,
+  );
 }
-const results = benchS1All(configs, steps);
-console.log(`## S1 training and inference\n${formatResults(results)}\n`);
+if (want('startup')) console.log(`## CLI start-up (node bin/emoc.js, built and from the sources)\n${formatStartup(benchStartup())}\n`);
 
 // Debian's python3-torch installs for /usr/bin/python3, which may not be the python3 on PATH.
 const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find(
   (p) => p && spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0,
 );
-const wasmAll = results.find((x) => x.backend.name === 'wasm' && x.backend.threads === m.cores);
-let torchLayers = new Map<string, { forwardMs: number; trainMs: number }>();
-if (python) {
-  const r = spawnSync(python, [path.join(here, 'pytorch_s1.py'), String(m.cores), String(steps)], { encoding: 'utf8' });
-  const line = r.stdout.trim().split('\n').at(-1) ?? '';
-  const py = JSON.parse(line) as { torch: string; threads: number; trainImagesPerSec: number; inferImagesPerSec: number };
-  console.log(
-    `## PyTorch reference (S1, same shapes, batch 32)\nPyTorch ${py.torch}, ${py.threads} threads: train ${py.trainImagesPerSec.toFixed(1)} img/s, infer ${py.inferImagesPerSec.toFixed(1)} img/s`,
-  );
-  if (wasmAll?.trainImagesPerSec && wasmAll.inferImagesPerSec) {
-    console.log(
-      `emoc wasm x${m.cores} / PyTorch: train ${(wasmAll.trainImagesPerSec / py.trainImagesPerSec).toFixed(2)}x, infer ${(wasmAll.inferImagesPerSec / py.inferImagesPerSec).toFixed(2)}x (target >= 1.0x)`,
-    );
+if (!python) console.log('## PyTorch reference\nskipped: no python3 can import torch (apt-get install -y python3-torch brings it)\n');
+
+if (want('s1')) {
+  const configs: BenchS1Config[] = [
+    { backend: 'wasm', threads: 1 },
+    { backend: 'wasm', threads: m.cores },
+    { backend: 'cpu', threads: 1 },
+  ];
+  for (const native of ['tensorflow', 'tensorflow-gpu'] as const) {
+    const pkg = native === 'tensorflow' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu';
+    try {
+      await import(pkg);
+      configs.unshift({ backend: native, threads: m.cores });
+    } catch {
+      console.log(`(${pkg} is not installed: skipped)`);
+    }
   }
-  const rl = spawnSync(python, [path.join(here, 'pytorch_layers.py'), String(m.cores), String(steps)], { encoding: 'utf8' });
-  const pl = JSON.parse(rl.stdout.trim().split('\n').at(-1) ?? '{}') as {
-    layers?: Array<{ name: string; forwardMs: number; trainMs: number }>;
-  };
-  torchLayers = new Map((pl.layers ?? []).map((l) => [l.name, l]));
-  console.log('');
-} else {
-  console.log('## PyTorch reference\nskipped: no python3 can import torch (apt-get install -y python3-torch brings it)\n');
+  const results = benchS1All(configs, steps);
+  console.log(`## S1 training and inference\n${formatResults(results)}\n`);
+  const wasmAll = results.find((x) => x.backend.name === 'wasm' && x.backend.threads === m.cores);
+  if (python) {
+    const r = spawnSync(python, [path.join(here, 'pytorch_s1.py'), String(m.cores), String(steps)], { encoding: 'utf8' });
+    const line = r.stdout.trim().split('\n').at(-1) ?? '';
+    const py = JSON.parse(line) as { torch: string; threads: number; trainImagesPerSec: number; inferImagesPerSec: number };
+    console.log(
+      `## PyTorch reference (S1, same shapes, batch 32)\nPyTorch ${py.torch}, ${py.threads} threads: train ${py.trainImagesPerSec.toFixed(1)} img/s, infer ${py.inferImagesPerSec.toFixed(1)} img/s`,
+    );
+    if (wasmAll?.trainImagesPerSec && wasmAll.inferImagesPerSec) {
+      console.log(
+        `emoc wasm x${m.cores} / PyTorch: train ${(wasmAll.trainImagesPerSec / py.trainImagesPerSec).toFixed(2)}x, infer ${(wasmAll.inferImagesPerSec / py.inferImagesPerSec).toFixed(2)}x (target >= 1.0x)`,
+      );
+    }
+    console.log('');
+  }
 }
 
 /** Runs a bench script in its own process (a wasm module's thread count is fixed when it starts);
@@ -103,30 +112,32 @@ function runScript<T>(script: string, threads: number, extra: string[] = []): T 
   return JSON.parse(line) as T;
 }
 
-console.log(ferReport(python, m.cores, steps));
-console.log(fer2013SpecReport(python, m.cores, steps));
+if (want('fer')) console.log(ferReport(python, m.cores, steps));
+if (want('fer2013')) console.log(fer2013SpecReport(python, m.cores, steps));
 
-console.log('## MobileNetV1 inference (160x160x3, batch 32, batch norm folded, ReLU6)');
-const mobile = new Map<number, number>();
-for (const threads of [1, m.cores]) {
-  const res = runScript<{ inferImagesPerSec: number; backend: BackendInfo }>('mobilenet.ts', threads);
-  if (!res) continue;
-  mobile.set(threads, res.inferImagesPerSec);
-  console.log(
-    `emoc wasm${res.backend.simd ? ' (SIMD)' : ''}${res.backend.emocKernels ? `, emoc kernels ${res.backend.emocKernels}` : ''}, ${res.backend.threads} thread(s): ${res.inferImagesPerSec.toFixed(1)} img/s`,
-  );
+if (want('mobilenet')) {
+  console.log('## MobileNetV1 inference (160x160x3, batch 32, batch norm folded, ReLU6)');
+  const mobile = new Map<number, number>();
+  for (const threads of [1, m.cores]) {
+    const res = runScript<{ inferImagesPerSec: number; backend: BackendInfo }>('mobilenet.ts', threads);
+    if (!res) continue;
+    mobile.set(threads, res.inferImagesPerSec);
+    console.log(
+      `emoc wasm${res.backend.simd ? ' (SIMD)' : ''}${res.backend.emocKernels ? `, emoc kernels ${res.backend.emocKernels}` : ''}, ${res.backend.threads} thread(s): ${res.inferImagesPerSec.toFixed(1)} img/s`,
+    );
+  }
+  if (python) {
+    const r = spawnSync(python, [path.join(here, 'pytorch_mobilenet.py'), String(m.cores), String(steps)], { encoding: 'utf8' });
+    const py = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { torch: string; threads: number; inferImagesPerSec: number };
+    console.log(`PyTorch ${py.torch}, ${py.threads} threads: ${py.inferImagesPerSec.toFixed(1)} img/s`);
+    const ours = mobile.get(m.cores);
+    if (ours) console.log(`emoc wasm x${m.cores} / PyTorch: ${(ours / py.inferImagesPerSec).toFixed(2)}x (target >= 1.0x)`);
+  }
+  console.log('');
 }
-if (python) {
-  const r = spawnSync(python, [path.join(here, 'pytorch_mobilenet.py'), String(m.cores), String(steps)], { encoding: 'utf8' });
-  const py = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { torch: string; threads: number; inferImagesPerSec: number };
-  console.log(`PyTorch ${py.torch}, ${py.threads} threads: ${py.inferImagesPerSec.toFixed(1)} img/s`);
-  const ours = mobile.get(m.cores);
-  if (ours) console.log(`emoc wasm x${m.cores} / PyTorch: ${(ours / py.inferImagesPerSec).toFixed(2)}x (target >= 1.0x)`);
-}
-console.log('');
 
-console.log('## Fine-tuning faceres (trainable graph: forward, backward, Adam; batch 16, 96x96x3)');
-{
+if (want('finetune')) {
+  console.log('## Fine-tuning faceres (trainable graph: forward, backward, Adam; batch 16, 96x96x3)');
   type Row = { size: number; mode: string; trainable: number; imagesPerSec: number; peakMB: number };
   const res = runScript<{ backend: BackendInfo; threads: number; loadMs: number; rows: Row[] }>('finetune-step.ts', m.cores, [
     '--batch',
@@ -156,12 +167,22 @@ console.log('## Fine-tuning faceres (trainable graph: forward, backward, Adam; b
   console.log('');
 }
 
-console.log('## Per layer');
-for (const threads of [1, m.cores]) {
-  const res = runScript<{ backend: BackendInfo; layers: LayerTiming[] }>('layers.ts', threads, ['--backend', 'wasm']);
-  if (res) console.log(`${formatLayers(res.layers, res.backend, threads === m.cores ? torchLayers : undefined)}\n`);
+if (want('layers')) {
+  console.log('## Per layer');
+  let torchLayers = new Map<string, { forwardMs: number; trainMs: number }>();
+  if (python) {
+    const rl = spawnSync(python, [path.join(here, 'pytorch_layers.py'), String(m.cores), String(steps)], { encoding: 'utf8' });
+    const pl = JSON.parse(rl.stdout.trim().split('\n').at(-1) ?? '{}') as {
+      layers?: Array<{ name: string; forwardMs: number; trainMs: number }>;
+    };
+    torchLayers = new Map((pl.layers ?? []).map((l) => [l.name, l]));
+  }
+  for (const threads of [1, m.cores]) {
+    const res = runScript<{ backend: BackendInfo; layers: LayerTiming[] }>('layers.ts', threads, ['--backend', 'wasm']);
+    if (res) console.log(`${formatLayers(res.layers, res.backend, threads === m.cores ? torchLayers : undefined)}\n`);
+  }
 }
 
-console.log(`## Data pipeline\n${formatInputWait(benchInputWait())}`);
+if (want('input')) console.log(`## Data pipeline\n${formatInputWait(benchInputWait())}\n`);
 
-console.log(`\n## Data loading (FER2013 folder, cold and warm)\n${formatDataLoad(await benchDataLoad())}`);
+if (want('data')) console.log(`## Data loading (FER2013 folder, cold and warm)\n${formatDataLoad(await benchDataLoad())}`);
