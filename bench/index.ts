@@ -24,7 +24,7 @@ import { benchStartup, formatStartup } from './startup.ts';
 import { formatLayers, type LayerTiming } from './layers.ts';
 import { benchInputWait, formatInputWait } from './input-wait.ts';
 import { benchDataLoad, formatDataLoad } from './data-load.ts';
-import type { BackendInfo } from '../runtime/backend/select.ts';
+import { cudaPresent, type BackendInfo } from '../runtime/backend/select.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const steps = Number(process.env.BENCH_STEPS ?? 5);
@@ -65,6 +65,12 @@ if (want('s1')) {
   ];
   for (const native of ['tensorflow', 'tensorflow-gpu'] as const) {
     const pkg = native === 'tensorflow' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu';
+    // Without CUDA the GPU package only falls back to the CPU one (after tfjs-node failed to load, its
+    // import prints a line per kernel it registers again).
+    if (native === 'tensorflow-gpu' && !cudaPresent()) {
+      console.log(`(${pkg}: no CUDA device: skipped)`);
+      continue;
+    }
     try {
       await import(pkg);
       configs.unshift({ backend: native, threads: m.cores });
