@@ -8,6 +8,7 @@
 //
 //   npx tsx bench/fer-sizes.ts [--threads 2] [--steps 10] [--json] [--profile] [--only s1-48x48x3]
 //   npx tsx bench/fer-sizes.ts --report [--steps 10]   1 and all threads, and PyTorch: the `npm run bench` section
+//                                                      (BENCH_ROUNDS rounds in turn, default 3)
 //
 // --profile adds, per case, the kernels of one step (tf.profile) and the share of the step's wall
 // time that is not kernel time (dispatch, bookkeeping, allocation: the per-step overhead).
@@ -94,45 +95,65 @@ export interface FerRun {
   results: FerResult[];
 }
 
+/** Rounds of the report: the host's speed drifts by tens of percent over minutes, so emoc and PyTorch
+ * take turns (emoc x1, emoc xN, PyTorch x1, PyTorch xN, then again) and the table shows medians. */
+export const FER_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
 /** Runs this bench on 1 and `cores` wasm threads (child processes) and bench/pytorch_fer.py on as
- * many threads when `python` can import torch; returns the section of `npm run bench` as markdown. */
-export function ferReport(python: string | undefined, cores: number, steps: number): string {
+ * many threads when `python` can import torch, FER_ROUNDS times in turn; returns the section of `npm run
+ * bench` as markdown. */
+export function ferReport(python: string | undefined, cores: number, steps: number, rounds = FER_ROUNDS): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const json = <T>(cmd: string, args: string[]): T | null => {
     const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
     const line = r.stdout?.split('\n').find((l) => l.startsWith('{'));
     return r.status === 0 && line ? (JSON.parse(line) as T) : null;
   };
-  const emoc = [1, cores].map((t) =>
-    json<FerRun>(process.execPath, [
-      '--import',
-      'tsx',
-      fileURLToPath(import.meta.url),
-      '--threads',
-      String(t),
-      '--steps',
-      String(steps),
-      '--json',
-    ]),
-  );
   type PyFer = { torch: string; results: Array<{ name: string; trainImagesPerSec: number; cpuStepMs: number[] }> };
-  const py = [1, cores].map((t) => (python ? json<PyFer>(python, [path.join(here, 'pytorch_fer.py'), String(t), String(steps)]) : null));
-  const find = <T extends { name: string }>(rs: T[] | undefined, name: string) => rs?.find((x) => x.name === name);
-  const f = (v: number | undefined) => (v == null ? '-' : v.toFixed(0));
-  const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
+  const threads = [1, cores];
+  const emoc: (FerRun | null)[][] = threads.map(() => []);
+  const py: (PyFer | null)[][] = threads.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    threads.forEach((t, k) =>
+      emoc[k]!.push(
+        json<FerRun>(process.execPath, [
+          '--import',
+          'tsx',
+          fileURLToPath(import.meta.url),
+          '--threads',
+          String(t),
+          '--steps',
+          String(steps),
+          '--json',
+        ]),
+      ),
+    );
+    threads.forEach((t, k) =>
+      py[k]!.push(python ? json<PyFer>(python, [path.join(here, 'pytorch_fer.py'), String(t), String(steps)]) : null),
+    );
+  }
+  /** One case's images/s in every round that ran, on threads[k]. */
+  const rates = (runs: ({ results: Array<{ name: string; trainImagesPerSec: number }> } | null)[], name: string) =>
+    runs.flatMap((run) => run?.results.filter((x) => x.name === name).map((x) => x.trainImagesPerSec) ?? []);
+  const cpus = (runs: ({ results: Array<{ name: string; cpuStepMs: number[] }> } | null)[], name: string) =>
+    runs.flatMap((run) => run?.results.filter((x) => x.name === name).flatMap((x) => x.cpuStepMs) ?? []);
+  const cell = (v: number[]) => (v.length ? `${median(v).toFixed(0)} (${Math.min(...v).toFixed(0)}-${Math.max(...v).toFixed(0)})` : '-');
+  const ratio = (a: number[], b: number[]) => (a.length && b.length ? `${(median(a) / median(b)).toFixed(2)}x` : '-');
+  const first = emoc[0]!.find((x) => x != null);
   const lines = [
     `## Training at FER2013 size (48x48, batch ${FER_BATCH}, Adam, emoc's training step)`,
-    `${emoc[0] ? machineLine(emoc[0].machine) : 'emoc run failed'}; PyTorch ${py[0]?.torch ?? 'not available'}`,
-    'img/s: median over the steps after warm-up. cpu ms: median CPU time of a step on one thread, which other load on a shared machine inflates far less than wall time.',
+    `${first ? machineLine(first.machine) : 'emoc run failed'}; PyTorch ${py[0]!.find((x) => x)?.torch ?? 'not available'}`,
+    `img/s: median of ${rounds} rounds (range), each the median over ${steps} steps after warm-up; emoc and PyTorch take turns, since this machine's speed drifts. cpu ms: median CPU time of a step on one thread, which other load inflates far less than wall time.`,
     `| case | emoc x1 img/s | PyTorch x1 img/s | emoc x${cores} img/s | PyTorch x${cores} img/s | ratio x1 | ratio x${cores} (target >= 1.0x) | cpu ms/step x1, emoc / PyTorch |`,
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const c of FER_CASES) {
-    const [e1, eN] = emoc.map((r) => find(r?.results, c.name));
-    const [p1, pN] = py.map((r) => find(r?.results, c.name));
-    const cpu = e1 && p1 ? `${median(e1.cpuStepMs).toFixed(1)} / ${median(p1.cpuStepMs).toFixed(1)}` : '-';
+    const [e1, eN] = emoc.map((runs) => rates(runs, c.name));
+    const [p1, pN] = py.map((runs) => rates(runs, c.name));
+    const [ec, pc] = [cpus(emoc[0]!, c.name), cpus(py[0]!, c.name)];
+    const cpu = ec.length && pc.length ? `${median(ec).toFixed(1)} / ${median(pc).toFixed(1)}` : '-';
     lines.push(
-      `| ${c.name} | ${f(e1?.trainImagesPerSec)} | ${f(p1?.trainImagesPerSec)} | ${f(eN?.trainImagesPerSec)} | ${f(pN?.trainImagesPerSec)} | ${ratio(e1?.trainImagesPerSec, p1?.trainImagesPerSec)} | ${ratio(eN?.trainImagesPerSec, pN?.trainImagesPerSec)} | ${cpu} |`,
+      `| ${c.name} | ${cell(e1!)} | ${cell(p1!)} | ${cell(eN!)} | ${cell(pN!)} | ${ratio(e1!, p1!)} | ${ratio(eN!, pN!)} | ${cpu} |`,
     );
   }
   return `${lines.join('\n')}\n`;
