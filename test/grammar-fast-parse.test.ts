@@ -39,6 +39,7 @@ function expectSameParse(text: string, label: string): boolean {
 // the grammar takes as names in many places.
 const WORDS = ['conv', 'fc', 'relu', 'x', 'lr', 'flip', 'residual', 'repeat', 'block', 'data', 'model', 'extends', 'import', 'experiment'];
 const SECTIONS = ['data', 'augment', 'model', 'backbone', 'head', 'train', 'sweep'];
+const KEYWORDS = ['experiment', 'extends', 'import', 'block', 'residual', 'repeat', ...SECTIONS];
 const SCALARS = ['3', '0.5', '-1e-3', '48x48', '160x160x3', '"s"', '"a \\"q\\""', '$lr', 'builtin:faces'];
 
 class Derivation {
@@ -73,7 +74,7 @@ class Derivation {
     return this.rand(3) ? this.value(depth) : `${this.pick(WORDS)}=${this.value(depth)}`;
   }
   private call(depth: number): string {
-    const repeat = this.rand(5) ? '' : `repeat ${this.rand(4) + 1} `;
+    const repeat = this.rand(5) ? '' : `repeat ${this.rand(12) + 1} `;
     if (depth < 2 && !this.rand(6)) return `${repeat}residual ${this.rand(2) ? 'relu ' : ''}${this.block(depth + 1)}`;
     return `${repeat}${this.pick(WORDS)} ${this.many(3, () => this.arg(depth), ' ')}`;
   }
@@ -131,16 +132,24 @@ class Derivation {
       'repeat',
       'residual',
       'data',
+      'import',
+      'extends',
+      'block',
     ]);
-    switch (this.rand(3)) {
+    const keywords = tokens.filter((k) => KEYWORDS.includes(pieces[k]!));
+    switch (this.rand(4)) {
       case 0:
         pieces.splice(i, 1);
         break;
       case 1:
         pieces.splice(i, 0, ` ${other} `);
         break;
-      default:
+      case 2:
         pieces[i] = other;
+        break;
+      default:
+        // One keyword for another, where the grammar wants a particular one (`experiment x import y {`).
+        if (keywords.length) pieces[keywords[this.rand(keywords.length)]!] = this.pick(KEYWORDS);
     }
     return pieces.join('');
   }
@@ -185,6 +194,30 @@ describe('the strict parser (fast path of parseEmo)', () => {
       { numRuns: 1500, seed: 2 },
     );
     expect(rejected).toBeGreaterThan(50);
+  });
+
+  it('rejects near misses of the grammar, which chevrotain reports', () => {
+    const nearMisses = [
+      'experiment x import y {\n}\n',
+      'experiment x extends {\n}\n',
+      'experiment {\n}\n',
+      'import data\n',
+      'import "a.emo" "b.emo"\n',
+      'block b(k=) {\n  conv 8 k3\n}\n',
+      'block b(x y) {\n}\n',
+      'model {\n  conv [1, ]\n}\n',
+      'model {\n  conv {a: 1,}\n}\n',
+      'model {\n  conv {a 1}\n}\n',
+      'data 3 {\n}\n',
+      'model {\n  conv 8 | | bn\n}\n',
+      'model {\n  repeat 2\n}\n',
+      'model { conv 8 } }\n',
+      'experiment e {\n  data {\n  }\n  conv 8\n}\n',
+    ];
+    for (const text of nearMisses) {
+      expect(strictAccepts(text), text).toBe(false);
+      expectSameParse(text, text);
+    }
   });
 
   it('keeps the recovering path for a file with an error: every error is reported', () => {
