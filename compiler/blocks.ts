@@ -133,7 +133,9 @@ class Expander {
     const out: Pipeline[] = [];
     for (const p of pipes) {
       const calls = p.calls.flatMap((c) => this.call(c, env, stack, from));
-      if (calls.length) out.push({ ...p, calls });
+      // A pipeline that expanded to itself is kept as it is (most are: no block, repeat or residual in it).
+      if (calls.length === p.calls.length && calls.every((c, i) => c === p.calls[i])) out.push(p);
+      else if (calls.length) out.push({ ...p, calls });
     }
     return out;
   }
@@ -152,7 +154,7 @@ class Expander {
         );
       } else times = n;
     }
-    const once = this.once({ ...c, repeat: undefined }, env, stack, from);
+    const once = this.once(c.repeat ? { ...c, repeat: undefined } : c, env, stack, from);
     const out: Call[] = [];
     for (let i = 0; i < times; i++) out.push(...once);
     return out;

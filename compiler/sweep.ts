@@ -147,7 +147,8 @@ export function expandSweep(
   }
 
   if (!sweep || axes.length === 0)
-    return { count: 1, points: [{ point: null, values: {}, sections: withoutUnresolved(rest) }], diagnostics };
+    // Without a `$variable` anywhere (most experiments) there is nothing to leave out.
+    return { count: 1, points: [{ point: null, values: {}, sections: used.size ? withoutUnresolved(rest) : present(rest) }], diagnostics };
 
   // Count before building: seven axes of ten values are ten million points, which would take minutes and
   // gigabytes to lower. BigInt so that the count in the message is exact however many axes there are.
@@ -236,6 +237,13 @@ function withoutUnresolved(sections: Partial<Record<SectionName, Section>>): Par
       body: section.body ? resolvedOnly(section.body) : null,
     };
   }
+  return out;
+}
+
+/** The sections that are there (the keys of absent ones dropped, as withoutUnresolved does). */
+function present(sections: Partial<Record<SectionName, Section>>): Partial<Record<SectionName, Section>> {
+  const out: Partial<Record<SectionName, Section>> = {};
+  for (const [key, section] of Object.entries(sections) as [SectionName, Section | undefined][]) if (section) out[key] = section;
   return out;
 }
 
