@@ -51,11 +51,16 @@ if (want('frontend')) {
 }
 if (want('startup')) console.log(`## CLI start-up (node bin/emoc.js, built and from the sources)\n${formatStartup(benchStartup())}\n`);
 
-// Debian's python3-torch installs for /usr/bin/python3, which may not be the python3 on PATH.
-const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find(
-  (p) => p && spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0,
-);
-if (!python) console.log('## PyTorch reference\nskipped: no python3 can import torch (apt-get install -y python3-torch brings it)\n');
+// Debian's python3-torch installs for /usr/bin/python3, which may not be the python3 on PATH. Looked for
+// only when a wanted section compares with PyTorch (importing torch takes about a second).
+const withTorch = (['s1', 'fer', 'fer2013', 'mobilenet', 'finetune', 'layers'] as const).some(want);
+const python = !withTorch
+  ? undefined
+  : [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find(
+      (p) => p && spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0,
+    );
+if (withTorch && !python)
+  console.log('## PyTorch reference\nskipped: no python3 can import torch (apt-get install -y python3-torch brings it)\n');
 
 if (want('s1')) {
   const configs: BenchS1Config[] = [

@@ -17,6 +17,7 @@
 import { EOF, tokenMatcher, type IToken, type TokenType } from 'chevrotain';
 import type * as A from './ast.ts';
 import * as T from './lexer.ts';
+import { endsLine, isSep, startsItem, type Context } from './parser.ts';
 import { tokenEnd, tokenValue, unquote } from './token-value.ts';
 
 /** Thrown at the first token the grammar does not allow; caught by fastParse. */
@@ -40,7 +41,6 @@ export function fastParse(tokens: IToken[], spans: Spans): Pick<A.EmoFile, 'impo
 
 const END = { tokenType: EOF, image: '', startOffset: NaN } as unknown as IToken;
 const isName = (t: IToken): boolean => t.tokenType !== EOF && tokenMatcher(t, T.Name);
-const isSep = (t: IToken): boolean => t.tokenType === T.Newline || t.tokenType === T.Semicolon;
 const VALUE_START = new Set([T.NumberLit, T.Size, T.StringLit, T.UnterminatedString, T.BuiltinRef, T.Variable, T.LBracket, T.LCurly]);
 const startsValue = (t: IToken): boolean => VALUE_START.has(t.tokenType) || isName(t);
 const startsHeaderValue = (t: IToken): boolean =>
@@ -110,19 +110,16 @@ class StrictParser {
     return { imports, items };
   }
 
-  /** What skipJunkLines checks: the next token can start an item here (or close the enclosing block). */
-  private startsItem(context: 'file' | 'experiment' | 'block'): void {
-    const t = this.la();
-    if (t === END || t.tokenType === T.RCurly) return;
-    const ok = context === 'block' ? isName(t) : context === 'experiment' ? isSectionKeyword(t) : startsTopItem(t);
-    if (!ok) throw NOT_VALID;
+  /** What skipJunkLines checks (parser.ts's startsItem): the next line can start an item here. */
+  private startsItem(context: Context): void {
+    if (!startsItem(this.la(), context)) throw NOT_VALID;
   }
 
-  /** Separators, or nothing before `}` or the end; then the next line must start an item. */
-  private terminator(context: 'file' | 'experiment' | 'block'): void {
-    const t = this.la();
-    if (isSep(t)) this.skipSeps();
-    else if (!(t === END || t.tokenType === T.RCurly)) throw NOT_VALID;
+  /** What terminator checks: the item ends the line (separators, or nothing before `}` or the end), and
+   * the next line can start an item. */
+  private terminator(context: Context): void {
+    if (!endsLine(this.la())) throw NOT_VALID;
+    this.skipSeps();
     this.startsItem(context);
   }
 
@@ -175,20 +172,7 @@ class StrictParser {
     const first = this.consume(T.Block);
     const name = this.consumeName();
     const params: A.BlockParam[] = [];
-    if (this.la().tokenType === T.LParen) {
-      this.next();
-      this.skipNewlines();
-      if (isName(this.la())) {
-        params.push(this.param());
-        while (this.la().tokenType === T.Comma) {
-          this.next();
-          this.skipNewlines();
-          params.push(this.param());
-        }
-        this.skipNewlines();
-      }
-      this.consume(T.RParen);
-    }
+    if (this.la().tokenType === T.LParen) params.push(...this.commaList(T.LParen, T.RParen, isName, () => this.param()));
     let residual: IToken | null = null;
     let activation: IToken | null = null;
     if (this.la().tokenType === T.Residual) {
@@ -298,37 +282,34 @@ class StrictParser {
   }
 
   private list(): A.ListValue {
-    const first = this.consume(T.LBracket);
-    this.skipNewlines();
-    const items: A.Value[] = [];
-    if (startsValue(this.la())) {
-      items.push(this.value());
-      while (this.la().tokenType === T.Comma) {
-        this.next();
-        this.skipNewlines();
-        items.push(this.value());
-      }
-      this.skipNewlines();
-    }
-    this.consume(T.RBracket);
+    const first = this.la();
+    const items = this.commaList(T.LBracket, T.RBracket, startsValue, () => this.value());
     return { kind: 'list', items, span: this.spanFrom(first) };
   }
 
   private map(): A.MapValue {
-    const first = this.consume(T.LCurly);
+    const first = this.la();
+    const entries = this.commaList(T.LCurly, T.RCurly, isName, () => this.entry());
+    return { kind: 'map', entries, span: this.spanFrom(first) };
+  }
+
+  /** `open [element {"," element}] close`, with newlines after `open` and each comma and before `close`:
+   * parser.ts's list, map and block parameters. */
+  private commaList<E>(open: TokenType, close: TokenType, startsElement: (t: IToken) => boolean, element: () => E): E[] {
+    this.consume(open);
     this.skipNewlines();
-    const entries: A.MapEntry[] = [];
-    if (isName(this.la())) {
-      entries.push(this.entry());
+    const out: E[] = [];
+    if (startsElement(this.la())) {
+      out.push(element());
       while (this.la().tokenType === T.Comma) {
         this.next();
         this.skipNewlines();
-        entries.push(this.entry());
+        out.push(element());
       }
       this.skipNewlines();
     }
-    this.consume(T.RCurly);
-    return { kind: 'map', entries, span: this.spanFrom(first) };
+    this.consume(close);
+    return out;
   }
 
   private entry(): A.MapEntry {

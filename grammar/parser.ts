@@ -351,20 +351,20 @@ export class EmoParser extends CstParser {
   }
 }
 
-// Token tests for line-level recovery. They run at every item boundary, so they are plain functions
-// rather than closures re-created (and, under tsx, re-named) on each call.
+// Token tests for line-level recovery, shared with grammar/fast-parse.ts. They run at every item boundary,
+// so they are plain functions rather than closures re-created (and, under tsx, re-named) on each call.
 
 /** Whether `t` ends the current line's item: a separator, `}` or the end of the file. */
-function endsLine(t: IToken): boolean {
+export function endsLine(t: IToken): boolean {
   return t.tokenType === T.Newline || t.tokenType === T.Semicolon || t.tokenType === T.RCurly || t.tokenType === EOF;
 }
 
-function isSep(t: IToken): boolean {
+export function isSep(t: IToken): boolean {
   return t.tokenType === T.Newline || t.tokenType === T.Semicolon;
 }
 
 /** Whether `t` can start an item in `context` (or closes it). */
-function startsItem(t: IToken, context: Context): boolean {
+export function startsItem(t: IToken, context: Context): boolean {
   if (t.tokenType === T.RCurly || t.tokenType === EOF) return true;
   if (context === 'block') return tokenMatcher(t, T.Name);
   if (context === 'experiment') return tokenMatcher(t, T.SectionKeyword);
