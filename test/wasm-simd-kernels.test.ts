@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../runtime/backend/select.ts';
 import { currentSimdKernels, enableRelaxedSimd, kernelsUseFma, type SimdKernelName } from '../runtime/backend/wasm/simd-kernels.ts';
 import { batchNormTraining } from '../runtime/fused-batch-norm.ts';
@@ -140,8 +141,96 @@ function kernelChecks(): void {
       [3, 8, 10, 8],
       [2, 9, 7, 4],
     ]) {
-      checkAgainstCpu([shape], (a) => tf.maxPool(tf.round(tf.mul(a, 2)) as tf.Tensor4D, 2, 2, 'valid'), ['maxPoolGrad2x2']);
+      checkAgainstCpu([shape], (a) => tf.maxPool(tf.round(tf.mul(a, 2)) as tf.Tensor4D, 2, 2, 'valid'), ['maxPool2x2', 'maxPoolGrad2x2']);
     }
+  });
+  it('maxpool 2x2 stride 2 forward gives exactly what the cpu backend gives, NaN and -Infinity included; other windows go to the stock kernel', () => {
+    const pool = currentSimdKernels()!;
+    // 3x5 pixels of 4 channels: the odd last row and column are outside every window.
+    const values = Array.from(rand(2 * 3 * 5 * 4, 11), (v, i) => (i % 7 === 0 ? NaN : i % 11 === 0 ? -Infinity : Math.round(v * 3)));
+    values.fill(NaN, 0, 4 * 2); // a whole window of NaN in the first two pixels of the first row ...
+    values.fill(NaN, 4 * 5, 4 * 7); // ... and the two below them: -Infinity, as on cpu
+    const out = (backend: string, size: number, stride: number, pad: 'valid' | 'same', v = values) => {
+      tf.setBackend(backend);
+      return tf.tidy(() => tf.maxPool(tf.tensor4d(v, [2, 3, 5, 4]), size, stride, pad).dataSync() as Float32Array);
+    };
+    const before = pool.calls.get('maxPool2x2') ?? 0;
+    const wasm = out('wasm', 2, 2, 'valid');
+    expect(pool.calls.get('maxPool2x2') ?? 0).toBe(before + 1);
+    expect(wasm[0]).toBe(-Infinity);
+    expect(Array.from(wasm)).toEqual(Array.from(out('cpu', 2, 2, 'valid')));
+    // (The stock kernel is XNNPACK's, whose NaN rules are its own: compared on finite values.)
+    const finite = values.map((v) => (Number.isNaN(v) ? 0.5 : v));
+    const other = (backend: string) => [out(backend, 3, 2, 'same', finite), out(backend, 2, 1, 'valid', finite)].map((a) => Array.from(a));
+    const stock = other('wasm');
+    expect(pool.calls.get('maxPool2x2') ?? 0).toBe(before + 1);
+    expect(stock).toEqual(other('cpu'));
+    tf.setBackend('wasm');
+  });
+  it('depthwise convolutions (depthwiseForward): kernel sizes, strides, paddings, bias and relu/relu6/linear, 16-channel blocks and a tail of 4', () => {
+    const pool = currentSimdKernels()!;
+    const cases: Array<[number[], number, number | [number, number], 'same' | 'valid', 'linear' | 'relu' | 'relu6', boolean]> = [
+      [[2, 9, 11, 4], 3, 1, 'same', 'relu6', true],
+      [[2, 10, 9, 20], 3, 2, 'same', 'relu', true],
+      [[3, 7, 8, 32], 5, [2, 1], 'valid', 'linear', false],
+      [[1, 6, 6, 16], 1, 1, 'valid', 'linear', true],
+      // A window wider than the input: taps clipped on both sides.
+      [[1, 2, 1, 8], 3, 1, 'same', 'relu', true],
+    ];
+    for (const [xs, k, stride, pad, activation, withBias] of cases) {
+      const before = pool.calls.get('depthwiseForward') ?? 0;
+      const what = `k${k} s${String(stride)} ${pad} ${activation} C=${xs[3]}`;
+      const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => [
+        tf.fused.depthwiseConv2d({
+          x: tf.mul(x, 4) as tf.Tensor4D,
+          filter: w as tf.Tensor4D,
+          strides: stride,
+          pad,
+          bias: withBias ? b : undefined,
+          activation,
+        }),
+      ];
+      const shapes = [xs, [k, k, xs[3]!, 1], [xs[3]!]];
+      const wasm = runOn('wasm', shapes, 5, f as never);
+      expect(pool.calls.get('depthwiseForward') ?? 0, what).toBe(before + 1);
+      expect(relErr(wasm[0]!, runOn('cpu', shapes, 5, f as never)[0]!), what).toBeLessThan(TOL);
+    }
+    // A channel multiplier of 2 is the stock kernel's.
+    const before = pool.calls.get('depthwiseForward') ?? 0;
+    const twice = (x: tf.Tensor, w: tf.Tensor) => [tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')];
+    const stock = runOn(
+      'wasm',
+      [
+        [1, 5, 5, 4],
+        [3, 3, 4, 2],
+      ],
+      9,
+      twice as never,
+    );
+    expect(pool.calls.get('depthwiseForward') ?? 0).toBe(before);
+    expect(
+      relErr(
+        stock[0]!,
+        runOn(
+          'cpu',
+          [
+            [1, 5, 5, 4],
+            [3, 3, 4, 2],
+          ],
+          9,
+          twice as never,
+        )[0]!,
+      ),
+    ).toBeLessThan(TOL);
+    // Through a training step (fine-tuning a backbone): forward here, gradients by depthwise-grad.ts.
+    checkAgainstCpu(
+      [
+        [2, 8, 7, 8],
+        [3, 3, 8, 1],
+      ],
+      (a, w) => tf.depthwiseConv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'),
+      ['depthwiseForward'],
+    );
   });
   it('batch norm (training) values and gradients against cpu autodiff of moments + batchNorm', () => {
     const shapes = [[4, 7, 5, 8], [8], [8]];
@@ -401,6 +490,8 @@ describe('threaded build: shared memory, one worker thread (fused multiply-add k
     const info = await selectBackend({ prefer: 'wasm', threads: 2 });
     expect(info.threads).toBe(2);
     expect(currentSimdKernels()?.threads).toBe(2);
+    // The stock kernels' own pool (XNNPACK) has one thread: its helpers would spin on the pool's cores.
+    expect(tfwasm.getThreadsCount()).toBe(1);
     expect(kernelsUseFma).toBe(engineHasRelaxedSimd());
   });
   kernelChecks();

@@ -202,15 +202,24 @@ async function initWasm(threads: number): Promise<void> {
   wasmSimd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
   const threaded = wanted > 1 && wasmSimd;
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threaded);
-  tfwasm.setThreadsCount(wanted);
-  const ok = threaded ? await withNodeThreadShims(wanted, () => tf.setBackend('wasm')) : await tf.setBackend('wasm');
+  // The stock kernels' thread pool (XNNPACK's pthreadpool) gets one thread whenever emoc's kernel pool
+  // runs: its helper threads spin for about 2 ms after every parallel call (measured: 1.8 ms of CPU in
+  // the 50 ms after one MaxPool), on the cores emoc's next kernel is split across. emoc's pool does the
+  // parallel work on `wanted` threads (its workers sleep in Atomics.wait), and the kernels that still
+  // mattered on XNNPACK (max pooling, depthwise convolutions) moved to it. Measured (2 threads, batch 64,
+  // 5 rounds alternating with the build before): S1 at 48x48 from 894 to 1031 img/s (x1) and 996 to
+  // 1147 (x3), S2 +4% and +10% (npx tsx bench/fer-sizes.ts); MobileNetV1 inference within the noise.
+  const stockThreads = threaded && process.env.EMOC_WASM_SIMD_KERNELS !== '0' ? 1 : wanted;
+  tfwasm.setThreadsCount(stockThreads);
+  const ok = threaded ? await withNodeThreadShims(stockThreads, () => tf.setBackend('wasm')) : await tf.setBackend('wasm');
   if (!ok)
     throw new BackendError(
       'The wasm backend failed to initialise',
       '',
       'choose another backend (--backend cpu), or run with fewer threads (--threads 1)',
     );
-  wasmThreads = tfwasm.getThreadsCount();
+  // The threaded build's memory is shared, so emoc's pool runs `wanted` threads whatever XNNPACK has.
+  wasmThreads = threaded ? wanted : tfwasm.getThreadsCount();
   // emoc's own SIMD kernels run on the backend's memory with as many threads as the backend has.
   const memory = wasmBackendMemory(tf.findBackend('wasm'));
   if (memory && wasmSimd) await initSimdKernels(memory, wasmThreads);

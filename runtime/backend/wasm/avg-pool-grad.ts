@@ -5,19 +5,12 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackendLike } from './heap.ts';
-import { Ops, stockKernel, type KernelArgs, type TI } from './ops.ts';
+import { Ops, poolInfo, stockKernel, type KernelArgs, type TI } from './ops.ts';
 
 export function avgPoolGrad(args: KernelArgs): TI {
   const { dy, input } = args.inputs as { dy: TI; input: TI };
   const attrs = args.attrs!;
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    attrs.filterSize as number | [number, number],
-    attrs.strides as number | [number, number],
-    1,
-    attrs.pad as 'same' | 'valid' | number,
-    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-  );
+  const info = poolInfo(input.shape, attrs);
   const [fh, fw] = [info.filterHeight, info.filterWidth];
   const tiles =
     info.strideHeight === fh &&

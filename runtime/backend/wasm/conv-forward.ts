@@ -42,16 +42,27 @@ function padInput(b: WasmBackendLike, pool: SimdKernelPool, x: TI, hp: number, w
   return out;
 }
 
-/** The SIMD path, or null when this call is not one it covers. */
-function convolve(args: KernelArgs): TI | null {
+/** A convolution call (plain or fused) as emoc's SIMD kernels take it. */
+export interface SimdConvCall {
+  b: WasmBackendLike;
+  pool: SimdKernelPool;
+  x: TI;
+  filter: TI;
+  bias?: TI;
+  clamp: [number, number];
+  info: tf.backend_util.Conv2DInfo;
+}
+
+/** The call's tensors, clamp and geometry when emoc's kernels can take it (the pool runs; NHWC float32;
+ * no dilation; bias, if any, one per output channel; relu, relu6 or linear), else null. Also the
+ * depthwise convolutions (depthwise-forward.ts); each caller checks its own channel counts. */
+export function simdConvCall(args: KernelArgs, depthwise: boolean): SimdConvCall | null {
   const { x, filter, bias, preluActivationWeights } = args.inputs as { x: TI; filter: TI; bias?: TI; preluActivationWeights?: TI };
   const attrs = args.attrs as Record<string, unknown>;
   const pool = simd(args.backend as tf.KernelBackend);
   if (!pool || x.shape.length !== 4 || ((attrs.dataFormat as string | undefined) ?? 'NHWC') !== 'NHWC') return null;
   const clamp = CLAMP[(attrs.activation as string | undefined) ?? 'linear'];
-  const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
-  if (!clamp || preluActivationWeights || cout % 8 !== 0) return null;
-  if (bias && tf.util.sizeFromShape(bias.shape) !== cout) return null;
+  if (!clamp || preluActivationWeights) return null;
   if ([x, filter, bias].some((t) => t != null && t.dtype !== 'float32')) return null;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
@@ -60,9 +71,19 @@ function convolve(args: KernelArgs): TI | null {
     (attrs.dilations as number | [number, number] | undefined) ?? 1,
     attrs.pad as 'same' | 'valid' | number,
     attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    depthwise,
   );
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
-  const b = args.backend as WasmBackendLike;
+  if (bias && tf.util.sizeFromShape(bias.shape) !== info.outChannels) return null;
+  return { b: args.backend as WasmBackendLike, pool, x, filter, bias, clamp, info };
+}
+
+/** The SIMD path, or null when this call is not one it covers. */
+function convolve(args: KernelArgs): TI | null {
+  const call = simdConvCall(args, false);
+  const [kh, kw, cin, cout] = args.inputs.filter!.shape as [number, number, number, number];
+  if (!call || cout % 8 !== 0) return null;
+  const { b, pool, x, filter, bias, clamp, info } = call;
   const { batchSize: n, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
   const packed = packFilter(b, pool, filter, kh * kw * cin, cout);
   const y = convolvePacked(

@@ -5,20 +5,13 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { ptr, simd, type WasmBackendLike } from './heap.ts';
-import type { KernelArgs, TI } from './ops.ts';
+import { poolInfo, type KernelArgs, type TI } from './ops.ts';
 import { grainFor } from './simd-kernels.ts';
 
 export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): TI {
   const { dy, input } = inputs as { dy: TI; input: TI };
   const b = backend as WasmBackendLike;
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    attrs!.filterSize as number | [number, number],
-    attrs!.strides as number | [number, number],
-    1,
-    attrs!.pad as 'same' | 'valid' | number,
-    attrs!.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-  );
+  const info = poolInfo(input.shape, attrs!);
   const dx = b.makeOutput(input.shape, 'float32');
   const xv = b.typedArrayFromHeap(input) as Float32Array;
   const dyv = b.typedArrayFromHeap(dy) as Float32Array;

@@ -105,6 +105,18 @@ export function convInfo(xShape: number[], filterShape: number[], attrs: Attrs, 
   );
 }
 
+/** The geometry of a pooling call (MaxPool, AvgPool and their gradients) on an [N, H, W, C] input. */
+export function poolInfo(xShape: number[], attrs: Attrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computePool2DInfo(
+    xShape as [number, number, number, number],
+    attrs.filterSize as number | [number, number],
+    attrs.strides as number | [number, number],
+    1,
+    attrs.pad as 'same' | 'valid' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  );
+}
+
 /** x ([N, H, W, C]) as the window [N, dh, dw, C] starting at (oy, ox), zeros outside x (negative
  * offsets pad, positive ones crop), by emoc's SIMD copy kernel. */
 export function windowBySimd(o: Ops, pool: SimdKernelPool, x: TI, dh: number, dw: number, oy: number, ox: number): TI {

@@ -15,6 +15,9 @@
 //   Identity              the stock kernel copies
 //   FusedBatchNorm        one SIMD pass
 //   Relu                  one SIMD pass on every thread (the stock kernel uses one)
+//   MaxPool (2x2, stride 2), DepthwiseConv2dNative, FusedDepthwiseConv2D
+//                         on emoc's pool: the stock kernels use XNNPACK's thread pool, which select.ts
+//                         keeps at one thread (its helpers spin after each call, taking the pool's cores)
 // emoc's own (called by name from runtime/fused-batch-norm.ts and relu's gradient):
 //   EmocBatchNormTrain, EmocBatchNormGrad, EmocReluGrad, EmocAdam (adam.ts: the optimizer step)
 //
@@ -33,8 +36,10 @@ import { BN_GRAD, BN_TRAIN, batchNormGrad, batchNormTrain, fusedBatchNorm } from
 import { conv2D, fusedConv2D } from './conv-forward.ts';
 import { conv2DBackpropFilter } from './conv-filter-grad.ts';
 import { conv2DBackpropInput } from './conv-input-grad.ts';
+import { depthwiseConv2D, fusedDepthwiseConv2D } from './depthwise-forward.ts';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise-grad.ts';
 import { identity } from './identity.ts';
+import { maxPool } from './max-pool.ts';
 import { maxPoolGrad } from './max-pool-grad.ts';
 import { mean, sum } from './reduce.ts';
 import { relu } from './relu.ts';
@@ -58,7 +63,10 @@ export const WASM_KERNELS: readonly WasmKernelEntry[] = [
   entry('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter),
   entry('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput),
   entry('UnsortedSegmentSum', unsortedSegmentSum),
+  entry('MaxPool', maxPool),
   entry('MaxPoolGrad', maxPoolGrad),
+  entry('DepthwiseConv2dNative', depthwiseConv2D),
+  entry('FusedDepthwiseConv2D', fusedDepthwiseConv2D),
   entry('AvgPoolGrad', avgPoolGrad),
   entry('Sum', sum),
   entry('Mean', mean),

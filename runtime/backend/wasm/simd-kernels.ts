@@ -18,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 
 const KERNEL_NAMES = [
   'maxPoolGrad2x2',
+  'maxPool2x2',
+  'depthwiseForward',
   'convFilterGrad',
   'convInputGrad',
   'sumParts',

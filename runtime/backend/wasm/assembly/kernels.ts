@@ -16,6 +16,38 @@
 }
 
 /**
+ * MaxPool over 2x2 windows, stride 2, no padding, for rows r = n*OH + oh in [from, to): each output is
+ * the largest of its window by the same strict > chain from -Infinity as maxPoolGrad2x2 (so a NaN is
+ * never the maximum, as on the cpu backend), and the gradient goes where this value came from.
+ */
+export function maxPool2x2(x: usize, y: usize, from: i32, to: i32, OH: i32, OW: i32, H: i32, W: i32, C: i32): void {
+  const px = <usize>C << 2; // bytes per pixel
+  const row = <usize>W * px;
+  const negInf = f32x4.splat(-Infinity);
+  for (let r = from; r < to; r++) {
+    const n = r / OH;
+    const oh = r - n * OH;
+    let p00 = x + (<usize>(n * H + 2 * oh) * <usize>W) * px;
+    let out = y + <usize>r * <usize>OW * px;
+    for (let ow = 0; ow < OW; ow++) {
+      for (let c: usize = 0; c < px; c += 16) {
+        const a = v128.load(p00 + c);
+        const b = v128.load(p00 + c + px);
+        const d = v128.load(p00 + c + row);
+        const e = v128.load(p00 + c + row + px);
+        let best = v128.bitselect(a, negInf, f32x4.gt(a, negInf));
+        best = v128.bitselect(b, best, f32x4.gt(b, best));
+        best = v128.bitselect(d, best, f32x4.gt(d, best));
+        best = v128.bitselect(e, best, f32x4.gt(e, best));
+        v128.store(out + c, best);
+      }
+      p00 += px << 1;
+      out += px;
+    }
+  }
+}
+
+/**
  * MaxPoolGrad for 2x2 windows, stride 2, no padding. Rows r = n*OH + oh in [from, to).
  * Each window's gradient goes to the first position holding its maximum (strict >, row-major), as
  * on the cpu backend; the other three positions get 0. dx positions outside every window are left
@@ -688,6 +720,101 @@ export function scatterPhase(y: usize, dx: usize, from: i32, to: i32, Q: i32, QW
       memory.copy(dst, src, px);
       src += px;
       dst += step;
+    }
+  }
+}
+
+/**
+ * Depthwise convolution (one filter per channel, no dilation) with bias and clamp, on the unpadded
+ * input x ([N, H, W, C]; `top` and `left` rows and columns of zeros before it, as the padding says):
+ *   y[n, oh, ow, c] = clamp(bias[c] + sum over the taps (kh, kw) inside x of
+ *                     x[n, oh*sh + kh - top, ow*sw + kw - left, c] * w[kh, kw, c])
+ * for rows r = n*OH + oh in [from, to); w is [KH, KW, C]. Taps in the padding are skipped (not read as
+ * zeros), as on the cpu backend, so nothing is copied first: depthwise layers move more memory than
+ * they compute. C must be a multiple of 4; bias = 0 for none; the clamp bounds are f32 bit patterns,
+ * as in convForward. Channels go 32 at a time (eight independent sums, enough to keep the
+ * multiply-adds in flight), then 4 at a time. Each output is summed in the same order (kh, then kw)
+ * whatever the split, so results do not depend on the number of threads.
+ */
+export function depthwiseForward(
+  x: usize, w: usize, bias: usize, y: usize, from: i32, to: i32,
+  OH: i32, OW: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, sh: i32, sw: i32, top: i32, left: i32, loBits: i32, hiBits: i32,
+): void {
+  const vlo = f32x4.splat(reinterpret<f32>(loBits));
+  const vhi = f32x4.splat(reinterpret<f32>(hiBits));
+  const zero = f32x4.splat(0);
+  const px = <usize>C << 2; // bytes per pixel
+  const xRow = <usize>W * px;
+  const wRow = <usize>KW * px; // one kernel row of w
+  for (let r = from; r < to; r++) {
+    const n = r / OH;
+    const oh = r - n * OH;
+    const ih0 = oh * sh - top;
+    const kh0 = max(0, -ih0);
+    const kh1 = min(KH, H - ih0);
+    let out = y + <usize>r * <usize>OW * px;
+    for (let ow = 0; ow < OW; ow++) {
+      const iw0 = ow * sw - left;
+      const kw0 = max(0, -iw0);
+      const kw1 = min(KW, W - iw0);
+      // The first tap inside x, in x and in w.
+      const x0 = x + <usize>((n * H + ih0 + kh0) * W + iw0 + kw0) * px;
+      const w0 = w + <usize>(kh0 * KW + kw0) * px;
+      let c: usize = 0;
+      for (; c + 128 <= px; c += 128) {
+        let s0 = zero, s1 = zero, s2 = zero, s3 = zero, s4 = zero, s5 = zero, s6 = zero, s7 = zero;
+        if (bias) {
+          s0 = v128.load(bias + c); s1 = v128.load(bias + c, 16); s2 = v128.load(bias + c, 32); s3 = v128.load(bias + c, 48);
+          s4 = v128.load(bias + c, 64); s5 = v128.load(bias + c, 80); s6 = v128.load(bias + c, 96); s7 = v128.load(bias + c, 112);
+        }
+        let xr = x0 + c;
+        let wr = w0 + c;
+        for (let kh = kh0; kh < kh1; kh++) {
+          let xk = xr;
+          let wk = wr;
+          for (let kw = kw0; kw < kw1; kw++) {
+            s0 = madd(v128.load(xk), v128.load(wk), s0);
+            s1 = madd(v128.load(xk, 16), v128.load(wk, 16), s1);
+            s2 = madd(v128.load(xk, 32), v128.load(wk, 32), s2);
+            s3 = madd(v128.load(xk, 48), v128.load(wk, 48), s3);
+            s4 = madd(v128.load(xk, 64), v128.load(wk, 64), s4);
+            s5 = madd(v128.load(xk, 80), v128.load(wk, 80), s5);
+            s6 = madd(v128.load(xk, 96), v128.load(wk, 96), s6);
+            s7 = madd(v128.load(xk, 112), v128.load(wk, 112), s7);
+            xk += px;
+            wk += px;
+          }
+          xr += xRow;
+          wr += wRow;
+        }
+        const o = out + c;
+        v128.store(o, f32x4.pmin(f32x4.pmax(s0, vlo), vhi));
+        v128.store(o, f32x4.pmin(f32x4.pmax(s1, vlo), vhi), 16);
+        v128.store(o, f32x4.pmin(f32x4.pmax(s2, vlo), vhi), 32);
+        v128.store(o, f32x4.pmin(f32x4.pmax(s3, vlo), vhi), 48);
+        v128.store(o, f32x4.pmin(f32x4.pmax(s4, vlo), vhi), 64);
+        v128.store(o, f32x4.pmin(f32x4.pmax(s5, vlo), vhi), 80);
+        v128.store(o, f32x4.pmin(f32x4.pmax(s6, vlo), vhi), 96);
+        v128.store(o, f32x4.pmin(f32x4.pmax(s7, vlo), vhi), 112);
+      }
+      for (; c < px; c += 16) {
+        let s = bias ? v128.load(bias + c) : zero;
+        let xr = x0 + c;
+        let wr = w0 + c;
+        for (let kh = kh0; kh < kh1; kh++) {
+          let xk = xr;
+          let wk = wr;
+          for (let kw = kw0; kw < kw1; kw++) {
+            s = madd(v128.load(xk), v128.load(wk), s);
+            xk += px;
+            wk += px;
+          }
+          xr += xRow;
+          wr += wRow;
+        }
+        v128.store(out + c, f32x4.pmin(f32x4.pmax(s, vlo), vhi));
+      }
+      out += px;
     }
   }
 }
