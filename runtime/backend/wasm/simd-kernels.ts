@@ -46,11 +46,34 @@ export function grainFor(floatsPerUnit: number): number {
   return Math.max(1, Math.ceil(GRAIN_FLOATS / Math.max(1, floatsPerUnit)));
 }
 
-// Control slot of one worker, in Int32 words: SEQ (call number, -1 = shut down), DONE (last call
-// finished), FN (index into KERNEL_NAMES), FAILED (1 when the call trapped), ARGC, then the arguments.
-const SLOT_SIZE = 32;
-const [SEQ, DONE, FN, FAILED, ARGC, ARGS] = [0, 1, 2, 3, 4, 5];
-const MAX_ARGS = SLOT_SIZE - ARGS;
+// The control block shared with the workers, in Int32 words (kernel-worker.mjs reads the same layout):
+//   SEQ      the current call's number (1 .. 2^20 - 1, wrapping), -1 to shut down; workers wait on it
+//   TICKET   (SEQ << 11) | the next unclaimed chunk: a thread claims chunk k by a compare-exchange
+//            from k to k + 1 under the same SEQ, so a worker that wakes late can never take a chunk of
+//            another call
+//   FINISHED chunks of the current call done (by any thread); the last one's worker notifies it
+//   FAILED   1 when a chunk trapped in a worker
+//   FN, CHUNKS, ARGC   the kernel (index into KERNEL_NAMES), the number of chunks, arguments per chunk
+// then each chunk's arguments, CHUNK_WORDS words apart.
+const LAYOUT = { SEQ: 0, TICKET: 1, FINISHED: 2, FAILED: 3, FN: 4, CHUNKS: 5, ARGC: 6, HEADER: 8, CHUNK_WORDS: 28 } as const;
+const MAX_ARGS = LAYOUT.CHUNK_WORDS;
+/** Chunks a call is cut into per thread: enough that a thread which starts late (a worker takes
+ * 0.1-0.2 ms to wake) or is slowed by other load leaves its share to the others, few enough that
+ * each chunk is still long against the cost of claiming it. */
+const CHUNKS_PER_THREAD = 4;
+const MAX_CHUNKS = 64;
+const SEQ_LIMIT = 1 << 20;
+
+/** The next chunk of call `seq`, or -1 when none is left (or the call is over). */
+function claim(ctrl: Int32Array, seq: number): number {
+  for (;;) {
+    const t = Atomics.load(ctrl, LAYOUT.TICKET);
+    if (t >>> 11 !== seq) return -1;
+    const k = t & 0x7ff;
+    if (k >= ctrl[LAYOUT.CHUNKS]!) return -1;
+    if (Atomics.compareExchange(ctrl, LAYOUT.TICKET, t, t + 1) === t) return k;
+  }
+}
 
 type KernelFn = (...args: number[]) => void;
 
@@ -103,14 +126,14 @@ export class SimdKernelPool {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     const fns = Object.fromEntries(KERNEL_NAMES.map((n) => [n, instance.exports[n] as KernelFn])) as Record<SimdKernelName, KernelFn>;
     const helpers = shared ? Math.max(0, Math.floor(threads) - 1) : 0;
-    const control = new SharedArrayBuffer(Math.max(1, helpers) * SLOT_SIZE * 4);
+    const control = new SharedArrayBuffer((LAYOUT.HEADER + MAX_CHUNKS * LAYOUT.CHUNK_WORDS) * 4);
     const workers = await Promise.all(
       Array.from(
         { length: helpers },
-        (_, slot) =>
+        () =>
           new Promise<Worker>((resolve, reject) => {
             const w = new Worker(new URL('./kernel-worker.mjs', import.meta.url), {
-              workerData: { module, memory, control, slot, slotSize: SLOT_SIZE, names: KERNEL_NAMES },
+              workerData: { module, memory, control, layout: LAYOUT, names: KERNEL_NAMES },
             });
             // unref only once it is ready: until then nothing else may keep the event loop alive.
             w.once('message', () => {
@@ -125,63 +148,72 @@ export class SimdKernelPool {
   }
 
   /**
-   * Runs `name` over [0, total) split into up to `threads` contiguous shares; `args(share, from, to)`
-   * gives one share's arguments. Returns the number of shares used (each share index is < threads).
-   * `grain` is the least work worth a share of its own, in units of `total`: a small call (the
+   * Runs `name` over [0, total) cut into contiguous chunks; `args(chunk, from, to)` gives one chunk's
+   * arguments. The main thread and the workers take chunks in turn until none is left (so a worker that
+   * wakes late, or a core busy with other work, costs its share, not the whole call's wait), then the
+   * main thread waits for the chunks still running. Returns the number of chunks.
+   * `grain` is the least work worth a chunk of its own, in units of `total`: a small call (the
    * optimizer step of a bias, an activation of 64x128) runs on the main thread alone, since waking a
    * worker and waiting for it costs more than the work (tens of microseconds, and far more when the
-   * worker's core is busy). Every kernel gives the same result however it is split.
+   * worker's core is busy). Every kernel gives the same result however it is cut: each output is
+   * computed by one chunk, in an order fixed by the shapes.
    */
-  parallel(name: SimdKernelName, total: number, args: (share: number, from: number, to: number) => number[], grain = 1): number {
+  parallel(name: SimdKernelName, total: number, args: (chunk: number, from: number, to: number) => number[], grain = 1): number {
     // internal (this and the argument checks below): kernels are called by emoc's own kernel wrappers, never
     // with user input; a failure here is a bug in a wrapper or in the AssemblyScript kernel.
     if (this.closed) throw new Error('the wasm SIMD kernel pool is closed');
-    const shares = Math.max(1, Math.min(this.threads, Math.floor(total / Math.max(1, grain))));
-    const bounds = (k: number) => Math.floor((total * k) / shares);
-    const fn = KERNEL_NAMES.indexOf(name);
-    const seq = ++this.seq;
-    for (let k = 0; k < shares - 1; k++) {
-      const a = args(k, bounds(k), bounds(k + 1));
+    this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
+    const kernel = this.fns[name];
+    const limit = this.workers.length > 0 ? Math.min(MAX_CHUNKS, this.threads * CHUNKS_PER_THREAD) : 1;
+    const chunks = Math.max(1, Math.min(limit, Math.floor(total / Math.max(1, grain))));
+    if (chunks === 1) {
+      kernel(...args(0, 0, total));
+      return 1;
+    }
+    const c = this.ctrl;
+    const all: number[][] = [];
+    for (let k = 0; k < chunks; k++) {
+      const a = args(k, Math.floor((total * k) / chunks), Math.floor((total * (k + 1)) / chunks));
       if (a.length > MAX_ARGS) throw new Error(`${name}: too many arguments`);
       // Arguments travel through an Int32Array: a float would arrive truncated.
       if (!a.every(Number.isInteger)) throw new Error(`${name}: arguments must be integers (pass floats as their bits)`);
-      const base = k * SLOT_SIZE;
-      this.ctrl[base + FN] = fn;
-      this.ctrl[base + ARGC] = a.length;
-      this.ctrl.set(a, base + ARGS);
-      Atomics.store(this.ctrl, base + SEQ, seq);
-      Atomics.notify(this.ctrl, base + SEQ);
+      c.set(a, LAYOUT.HEADER + k * LAYOUT.CHUNK_WORDS);
+      all.push(a);
     }
-    this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
-    let failed = false;
-    try {
-      this.fns[name](...args(shares - 1, bounds(shares - 1), total));
-    } finally {
-      // Even when the main thread's share traps, wait for the workers: the next call rewrites
-      // their slots.
-      for (let k = 0; k < shares - 1; k++) {
-        const base = k * SLOT_SIZE;
-        for (;;) {
-          const done = Atomics.load(this.ctrl, base + DONE);
-          if (done === seq) break;
-          Atomics.wait(this.ctrl, base + DONE, done);
-        }
-        if (this.ctrl[base + FAILED]) failed = true;
+    c[LAYOUT.FN] = KERNEL_NAMES.indexOf(name);
+    c[LAYOUT.CHUNKS] = chunks;
+    c[LAYOUT.ARGC] = all[0]!.length;
+    Atomics.store(c, LAYOUT.FINISHED, 0);
+    Atomics.store(c, LAYOUT.FAILED, 0);
+    const seq = (this.seq % (SEQ_LIMIT - 1)) + 1;
+    this.seq = seq;
+    Atomics.store(c, LAYOUT.TICKET, seq << 11);
+    Atomics.store(c, LAYOUT.SEQ, seq);
+    Atomics.notify(c, LAYOUT.SEQ);
+    let error: unknown = null;
+    for (let k = claim(c, seq); k >= 0; k = claim(c, seq)) {
+      // After a trap the remaining chunks are still claimed (not run), so the count below completes.
+      try {
+        if (error === null) kernel(...all[k]!);
+      } catch (e) {
+        error = e;
       }
+      Atomics.add(c, LAYOUT.FINISHED, 1);
     }
+    // Chunks still running in the workers: their memory is rewritten by the next call.
+    for (let f = Atomics.load(c, LAYOUT.FINISHED); f < chunks; f = Atomics.load(c, LAYOUT.FINISHED)) Atomics.wait(c, LAYOUT.FINISHED, f);
+    if (error !== null) throw error;
     // internal: a trap inside a kernel (out-of-bounds access) is a bug in emoc's kernels, not in the input.
-    if (failed) throw new Error(`wasm SIMD kernel ${name} failed in a worker thread`);
-    return shares;
+    if (c[LAYOUT.FAILED]) throw new Error(`wasm SIMD kernel ${name} failed in a worker thread`);
+    return chunks;
   }
 
   /** Stops the workers (they also die with the process: they are unref'd). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.workers.forEach((_, k) => {
-      Atomics.store(this.ctrl, k * SLOT_SIZE + SEQ, -1);
-      Atomics.notify(this.ctrl, k * SLOT_SIZE + SEQ);
-    });
+    Atomics.store(this.ctrl, LAYOUT.SEQ, -1);
+    Atomics.notify(this.ctrl, LAYOUT.SEQ);
   }
 }
 
