@@ -391,6 +391,75 @@ function kernelChecks(): void {
     expect(pool.calls.get('convForward') ?? 0).toBe(before + 1); // the stride-2 one
     tf.setBackend('wasm');
   });
+  it('matrix products (BatchMatMul, _FusedMatMul) on convForward: transposes, a batched left operand, bias and activations; others go to the stock kernel', () => {
+    const pool = currentSimdKernels()!;
+    // A dense layer's product and its two gradients (x^T.dy and dy.w^T: both transposed).
+    checkAgainstCpu(
+      [
+        [6, 40],
+        [40, 24],
+      ],
+      (x, w) => tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
+      ['convForward', 'packStrips8'],
+    );
+    const cases: Array<[string, number[][], (...t: tf.Tensor[]) => tf.Tensor, boolean]> = [
+      [
+        'transposed both',
+        [
+          [40, 6],
+          [16, 40],
+        ],
+        (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, true, true),
+        true,
+      ],
+      [
+        'batched left',
+        [
+          [3, 5, 24],
+          [24, 16],
+        ],
+        (a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor2D),
+        true,
+      ],
+      [
+        'fused relu6',
+        [[7, 24], [24, 8], [8]],
+        (a, b, c) => tf.fused.matMul({ a: tf.mul(a, 3) as tf.Tensor2D, b: b as tf.Tensor2D, bias: c, activation: 'relu6' }),
+        true,
+      ],
+      [
+        'fused relu, transposed right',
+        [[7, 24], [16, 24], [16]],
+        (a, b, c) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeB: true, bias: c, activation: 'relu' }),
+        true,
+      ],
+      [
+        '7 columns',
+        [
+          [5, 24],
+          [24, 7],
+        ],
+        (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+        false,
+      ],
+      [
+        'batched right',
+        [
+          [3, 5, 24],
+          [3, 24, 16],
+        ],
+        (a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D),
+        false,
+      ],
+    ];
+    for (const [what, shapes, f, ours] of cases) {
+      const before = pool.calls.get('convForward') ?? 0;
+      const wasm = runOn('wasm', shapes, 13, (...t) => [f(...t)]);
+      expect(pool.calls.get('convForward') ?? 0, what).toBe(before + (ours ? 1 : 0));
+      expect(relErr(wasm[0]!, runOn('cpu', shapes, 13, (...t) => [f(...t)])[0]!), what).toBeLessThan(TOL);
+    }
+    tf.setBackend('wasm');
+  });
   it("relu's gradient (one SIMD pass), sizes with and without a tail of < 4 elements", () => {
     for (const shape of [
       [3, 6, 5, 8],

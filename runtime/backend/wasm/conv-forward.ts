@@ -18,7 +18,7 @@ import { grainFor } from './simd-kernels.ts';
 type TI = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
-const CLAMP: Record<string, [number, number]> = {
+export const CLAMP: Record<string, [number, number]> = {
   linear: [-Infinity, Infinity],
   relu: [0, Infinity],
   relu6: [0, 6],

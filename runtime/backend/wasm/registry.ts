@@ -11,7 +11,9 @@
 //   MaxPoolGrad           the stock kernel loses the gradient of some windows
 //   AvgPoolGrad, Tile     scalar loops in the stock kernels
 //   Sum, Mean             the stock kernels transpose then reduce on one thread
-//   BatchMatMul           a transposed operand goes through a scalar loop
+//   BatchMatMul, _FusedMatMul
+//                         on emoc's convolution kernel (a 1x1 convolution); the stock kernel takes a
+//                         transposed operand through a scalar loop
 //   Identity              the stock kernel copies
 //   FusedBatchNorm        one SIMD pass
 //   Relu                  one SIMD pass on every thread (the stock kernel uses one)
@@ -31,7 +33,7 @@ import { replaceWasmKernel } from './heap.ts';
 import { setStockKernel } from './ops.ts';
 import { ADAM, adamKernel } from './adam.ts';
 import { avgPoolGrad } from './avg-pool-grad.ts';
-import { batchMatMul } from './batch-mat-mul.ts';
+import { batchMatMul, fusedMatMul } from './batch-mat-mul.ts';
 import { BN_GRAD, BN_TRAIN, batchNormGrad, batchNormTrain, fusedBatchNorm } from './batch-norm.ts';
 import { conv2D, fusedConv2D } from './conv-forward.ts';
 import { conv2DBackpropFilter } from './conv-filter-grad.ts';
@@ -73,6 +75,7 @@ export const WASM_KERNELS: readonly WasmKernelEntry[] = [
   entry('Tile', tile),
   entry('Identity', identity),
   entry('BatchMatMul', batchMatMul),
+  entry('_FusedMatMul', fusedMatMul),
   entry('FusedBatchNorm', fusedBatchNorm),
   entry('Relu', relu),
   entry(BN_TRAIN, batchNormTrain),
