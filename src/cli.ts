@@ -24,6 +24,12 @@ import { emocVersion } from '../runtime/version.ts';
  * A function, not top-level code: bin/emoc.js calls it on the compiled build (CommonJS, see
  * scripts/build.mjs) or on these sources, and the build cannot hold a top-level await. */
 export async function main(argv: string[] = process.argv): Promise<void> {
+  // A reader that stops early (`emoc run --help | head`) closes the pipe: that ends the output, and is no
+  // failure of the command to print a stack for. Other stream errors stay errors.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   const program = new Command();
   program
     .name('emoc')

@@ -1,6 +1,6 @@
 // The command line as a user meets it: help everywhere, one-line errors, exit codes, no stack traces.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,6 +28,16 @@ describe('emoc CLI', () => {
       expect(r.out).toMatch(/^Usage: emoc /);
     },
   );
+
+  it('a reader that stops early (emoc run --help | head) ends the output quietly: exit 0, no EPIPE stack', async () => {
+    const child = spawn(process.execPath, [bin, 'run', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // closed before emoc writes a byte, as `head` closes it after its lines
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(err).not.toMatch(/EPIPE|at /);
+    expect(code).toBe(0);
+  });
 
   it('rejects a bad flag value with exit 2 and no stack trace', () => {
     const r = emoc(['run', 'specs/s1.emo', '--epochs', 'zero']);
