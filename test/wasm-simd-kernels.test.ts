@@ -460,6 +460,31 @@ function kernelChecks(): void {
     }
     tf.setBackend('wasm');
   });
+  it('adding a bias vector (addChannels) gives exactly what the cpu backend gives, either operand order, with gradients; other adds are stock', () => {
+    const pool = currentSimdKernels()!;
+    const cases: Array<[string, number[][], (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, boolean]> = [
+      ['x + bias', [[3, 5, 7, 8], [8]], (a, b) => tf.add(a, b), true],
+      ['bias + x', [[6, 12], [12]], (a, b) => tf.add(b, a), true],
+      ['3 channels', [[2, 4, 4, 3], [3]], (a, b) => tf.add(a, b), false],
+      [
+        'same shapes',
+        [
+          [4, 8],
+          [4, 8],
+        ],
+        (a, b) => tf.add(a, b),
+        false,
+      ],
+    ];
+    for (const [what, shapes, f, ours] of cases) {
+      const before = pool.calls.get('addChannels') ?? 0;
+      const wasm = runOn('wasm', shapes, 17, (a, b) => [f(a!, b!)]);
+      expect(pool.calls.get('addChannels') ?? 0, what).toBe(before + (ours ? 1 : 0));
+      expect(Array.from(wasm[0]!), what).toEqual(Array.from(runOn('cpu', shapes, 17, (a, b) => [f(a!, b!)])[0]!));
+    }
+    checkAgainstCpu([[2, 6, 5, 16], [16]], (a, b) => tf.relu(tf.add(a, b)), ['addChannels']);
+    tf.setBackend('wasm');
+  });
   it("relu's gradient (one SIMD pass), sizes with and without a tail of < 4 elements", () => {
     for (const shape of [
       [3, 6, 5, 8],

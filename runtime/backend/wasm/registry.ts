@@ -17,6 +17,7 @@
 //   Identity              the stock kernel copies
 //   FusedBatchNorm        one SIMD pass
 //   Relu                  one SIMD pass on every thread (the stock kernel uses one)
+//   Add (of a bias vector) one SIMD pass on every thread; other Adds are the stock kernel's
 //   MaxPool (2x2, stride 2), DepthwiseConv2dNative, FusedDepthwiseConv2D
 //                         on emoc's pool: the stock kernels use XNNPACK's thread pool, which select.ts
 //                         keeps at one thread (its helpers spin after each call, taking the pool's cores)
@@ -32,6 +33,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { replaceWasmKernel } from './heap.ts';
 import { setStockKernel } from './ops.ts';
 import { ADAM, adamKernel } from './adam.ts';
+import { add } from './add.ts';
 import { avgPoolGrad } from './avg-pool-grad.ts';
 import { batchMatMul, fusedMatMul } from './batch-mat-mul.ts';
 import { BN_GRAD, BN_TRAIN, batchNormGrad, batchNormTrain, fusedBatchNorm } from './batch-norm.ts';
@@ -78,6 +80,7 @@ export const WASM_KERNELS: readonly WasmKernelEntry[] = [
   entry('_FusedMatMul', fusedMatMul),
   entry('FusedBatchNorm', fusedBatchNorm),
   entry('Relu', relu),
+  entry('Add', add),
   entry(BN_TRAIN, batchNormTrain),
   entry(BN_GRAD, batchNormGrad),
   entry(RELU_GRAD, reluGradKernel),

@@ -28,6 +28,7 @@ const KERNEL_NAMES = [
   'channelAffine',
   'reluGrad',
   'relu',
+  'addChannels',
   'copyWindow',
   'packStrips8',
   'packFlipped8',

@@ -631,6 +631,16 @@ export function relu(x: usize, y: usize, from: i32, to: i32): void {
   }
 }
 
+/** y = x + bias per channel (a conv or dense layer's bias): x and y are [P, C] (C a multiple of 4,
+ * bias [C]), for pixels [from, to). */
+export function addChannels(x: usize, bias: usize, y: usize, from: i32, to: i32, C: i32): void {
+  const px = <usize>C << 2;
+  for (let p = from; p < to; p++) {
+    const o = <usize>p * px;
+    for (let c: usize = 0; c < px; c += 16) v128.store(y + o + c, f32x4.add(v128.load(x + o + c), v128.load(bias + c)));
+  }
+}
+
 /**
  * Copies a window of src ([N, sh, sw, C]) into dst ([N, dh, dw, C]):
  *   dst[n, i, j] = src[n, i + oy, j + ox], or 0 where that is outside src,
