@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { repoSpecs, ROOT } from './spec-files.ts';
+import { PUNCTUATION, repoSpecs, ROOT } from './spec-files.ts';
 import { fastParse } from '../grammar/fast-parse.ts';
 import { emoLexer } from '../grammar/lexer.ts';
 import { parseEmo } from '../grammar/parse.ts';
@@ -113,29 +113,7 @@ class Derivation {
     // Edit a token, not the blanks between tokens (which would mostly change nothing).
     const tokens = pieces.flatMap((p, k) => (/^[ \t]+$/.test(p) ? [] : [k]));
     const i = tokens.length ? tokens[this.rand(tokens.length)]! : 0;
-    const other = this.pick([
-      '{',
-      '}',
-      '[',
-      ']',
-      '(',
-      ')',
-      ',',
-      ';',
-      '|',
-      '=',
-      ':',
-      '\n',
-      'conv',
-      '3',
-      '"s"',
-      'repeat',
-      'residual',
-      'data',
-      'import',
-      'extends',
-      'block',
-    ]);
+    const other = this.pick([...PUNCTUATION, 'conv', '3', '"s"', 'repeat', 'residual', 'data', 'import', 'extends', 'block']);
     const keywords = tokens.filter((k) => KEYWORDS.includes(pieces[k]!));
     switch (this.rand(4)) {
       case 0:

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import { describe, expect, it } from 'vitest';
-import { repoSpecs, ROOT } from './spec-files.ts';
+import { PUNCTUATION, repoSpecs, ROOT } from './spec-files.ts';
 import { emoLexer } from '../grammar/lexer.ts';
 import { RecordingLookahead, TableLookahead } from '../grammar/lookahead.ts';
 import { EmoParser, MAX_LOOKAHEAD } from '../grammar/parser.ts';
@@ -82,18 +82,7 @@ describe('the recorded lookahead table', () => {
       'fc',
       'relu',
       'x',
-      '{',
-      '}',
-      '[',
-      ']',
-      '(',
-      ')',
-      ',',
-      ';',
-      '|',
-      '=',
-      ':',
-      '\n',
+      ...PUNCTUATION,
       '"s"',
       '3',
       '0.5',

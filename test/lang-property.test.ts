@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { compile, type CompileResult } from '../compiler/compile.ts';
+import { PUNCTUATION } from './spec-files.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SPECS = path.join(ROOT, 'specs');
@@ -83,16 +84,7 @@ const TOKENS = [
   'faces',
   'heads',
   'tiny',
-  '{',
-  '}',
-  '[',
-  ']',
-  ',',
-  ';',
-  '|',
-  '=',
-  ':',
-  '\n',
+  ...PUNCTUATION,
   '\n',
   '\n',
   '\r\n',

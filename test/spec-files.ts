@@ -1,4 +1,5 @@
-// Every .emo file in the repository (specs, fixtures, bench specs), for tests that must hold on all of them.
+// Every .emo file in the repository (specs, fixtures, bench specs), for tests that must hold on all of them,
+// and the punctuation the random-text tests put anywhere.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,3 +19,7 @@ export function repoSpecs(): string[] {
   walk(ROOT);
   return out.sort();
 }
+
+/** The language's punctuation and the line break: words the random-text tests (grammar and compiler
+ * properties) insert and swap, next to their own keywords and values. */
+export const PUNCTUATION = ['{', '}', '[', ']', '(', ')', ',', ';', '|', '=', ':', '\n'];
