@@ -106,10 +106,16 @@ export const allTokens: TokenType[] = [
   Identifier,
 ];
 
-export const emoLexer = new Lexer(allTokens, {
-  ensureOptimizations: true,
-  // Offsets only: spans are computed from offsets (grammar/parse.ts), and full tracking makes every token
-  // carry four more numbers (about 10% of a 5,000-line check, most of it garbage collection).
-  positionTracking: 'onlyOffset',
-  skipValidations: SKIP_GRAMMAR_VALIDATIONS,
-});
+let lexer: Lexer | undefined;
+
+/** chevrotain's lexer for these tokens: the definition grammar/scan.ts (what parseEmo runs) must cut
+ * every text exactly as, and the reference its tests compare it with. Built on first use: building it
+ * analyses every pattern. */
+export function emoLexer(): Lexer {
+  lexer ??= new Lexer(allTokens, {
+    ensureOptimizations: true,
+    positionTracking: 'onlyOffset',
+    skipValidations: SKIP_GRAMMAR_VALIDATIONS,
+  });
+  return lexer;
+}

@@ -6,9 +6,10 @@ import type { CstElement, CstNode, IRecognitionException, IToken } from 'chevrot
 import { EOF } from 'chevrotain';
 import { diagnostic, type Diagnostic } from '../compiler/diagnostics.ts';
 import type * as A from './ast.ts';
-import { emoLexer, LBracket, LCurly, RBracket, RCurly, UnterminatedString } from './lexer.ts';
+import { LBracket, LCurly, RBracket, RCurly, UnterminatedString } from './lexer.ts';
 import { fastParse } from './fast-parse.ts';
 import { emoParser } from './parser.ts';
+import { scan } from './scan.ts';
 import { tokenEnd, tokenValue, unquote } from './token-value.ts';
 
 export interface ParseResult {
@@ -43,7 +44,7 @@ export function parseEmo(text: string, file: string, opts: { recoveringOnly?: bo
     Number.isFinite(t.startOffset) && !t.isInsertedInRecovery ? spanOf(t.startOffset, tokenEnd(t)) : spanOf(text.length, text.length);
 
   const diagnostics: Diagnostic[] = [];
-  const lexed = emoLexer.tokenize(text);
+  const lexed = scan(text);
   for (const e of lexed.errors) {
     const ch = text.slice(e.offset, e.offset + e.length);
     diagnostics.push(
@@ -62,7 +63,7 @@ export function parseEmo(text: string, file: string, opts: { recoveringOnly?: bo
     }
   }
 
-  const comments: A.Comment[] = (lexed.groups.comments ?? []).map((t) => ({ kind: 'comment', text: t.image, span: tokenSpan(t) }));
+  const comments: A.Comment[] = lexed.comments.map((t) => ({ kind: 'comment', text: t.image, span: tokenSpan(t) }));
   // A file without a syntax error needs neither chevrotain's recovery nor its CST (grammar/fast-parse.ts).
   const valid = opts.recoveringOnly ? null : fastParse(lexed.tokens, { tokenSpan, spanOf });
   if (valid) {

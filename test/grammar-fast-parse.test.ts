@@ -10,21 +10,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PUNCTUATION, repoSpecs, ROOT } from './spec-files.ts';
 import { fastParse } from '../grammar/fast-parse.ts';
-import { emoLexer } from '../grammar/lexer.ts';
+import { scan } from '../grammar/scan.ts';
 import { parseEmo } from '../grammar/parse.ts';
 import { emoParser } from '../grammar/parser.ts';
 
 /** Whether chevrotain's parser finds any syntax error in `text` (lexer errors aside: both paths share them). */
 function chevrotainFindsError(text: string): boolean {
   const parser = emoParser();
-  parser.input = emoLexer.tokenize(text).tokens;
+  parser.input = scan(text).tokens;
   parser.file();
   return parser.errors.length > 0 || parser.junk.length > 0 || parser.skipped.length > 0;
 }
 
 function strictAccepts(text: string): boolean {
   const zero = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 }, file: '' };
-  return fastParse(emoLexer.tokenize(text).tokens, { tokenSpan: () => zero, spanOf: () => zero }) !== null;
+  return fastParse(scan(text).tokens, { tokenSpan: () => zero, spanOf: () => zero }) !== null;
 }
 
 /** Both paths on one text: the strict one accepts iff chevrotain finds no error, and the results agree. */

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import { describe, expect, it } from 'vitest';
 import { PUNCTUATION, repoSpecs, ROOT } from './spec-files.ts';
-import { emoLexer } from '../grammar/lexer.ts';
+import { scan } from '../grammar/scan.ts';
 import { RecordingLookahead, TableLookahead } from '../grammar/lookahead.ts';
 import { EmoParser, MAX_LOOKAHEAD } from '../grammar/parser.ts';
 import * as T from '../grammar/lexer.ts';
@@ -30,7 +30,7 @@ function tree(n: CstElement): unknown {
 }
 
 function parseWith(parser: EmoParser, text: string) {
-  parser.input = emoLexer.tokenize(text).tokens;
+  parser.input = scan(text).tokens;
   const cst = parser.file();
   return {
     cst: tree(cst),
