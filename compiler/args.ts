@@ -6,12 +6,14 @@ import { diagnostic, withFix, type Code, type Diagnostic, type Fix } from './dia
 export class CallReader {
   readonly positional: Value[] = [];
   // A call has a handful of arguments and a reader is made for every layer and setting of every
-  // experiment, so plain arrays with linear search serve here instead of a Map and a Set per call.
+  // experiment, so plain arrays with linear search serve here instead of a Map and a Set per call, and
+  // the loops index them: most of a `check` runs before V8 optimises anything, and a for-of loop in
+  // unoptimised code allocates an iterator and a result object per step.
   /** key=value arguments; for a key given twice (reported), the last one. */
   private readonly keyed: KeyValueArg[] = [];
   private readonly consumed: Arg[] = [];
-  /** Every `key=` this call was asked for: what an unexpected one's hint lists. */
-  private readonly asked = new Set<string>();
+  /** Every `key=` this call was asked for: what an unexpected one's hint lists (made on first ask). */
+  private asked: string[] | undefined;
 
   constructor(
     readonly call: Call,
@@ -20,7 +22,9 @@ export class CallReader {
     /** The other settings of the section, to recognise two settings written on one line. */
     readonly siblings: readonly string[] = [],
   ) {
-    for (const a of call.args) {
+    const args = call.args;
+    for (let k = 0; k < args.length; k++) {
+      const a = args[k];
       if (a.kind !== 'keyvalue') {
         this.positional.push(a);
         continue;
@@ -44,7 +48,9 @@ export class CallReader {
 
   /** The next positional value not yet consumed that satisfies `test`. */
   take(test: (v: Value) => boolean): Value | undefined {
-    for (const p of this.positional) {
+    const positional = this.positional;
+    for (let k = 0; k < positional.length; k++) {
+      const p = positional[k];
       if (this.consumed.includes(p) || !test(p)) continue;
       this.consumed.push(p);
       return p;
@@ -54,8 +60,11 @@ export class CallReader {
 
   /** A key=value argument, marked consumed. */
   key(name: string): Value | undefined {
-    this.asked.add(name);
-    for (const kv of this.keyed) {
+    if (!this.asked) this.asked = [name];
+    else if (!this.asked.includes(name)) this.asked.push(name);
+    const keyed = this.keyed;
+    for (let k = 0; k < keyed.length; k++) {
+      const kv = keyed[k];
       if (kv.key !== name) continue;
       if (!this.consumed.includes(kv)) this.consumed.push(kv);
       return kv.value;
@@ -65,7 +74,7 @@ export class CallReader {
 
   /** A number from `key=` or the first unconsumed positional number. */
   number(name: string, opts: NumberRule & { positional?: boolean; required?: boolean }): number | undefined {
-    const v = this.key(name) ?? (opts.positional ? this.take((p) => p.kind === 'number') : undefined);
+    const v = this.key(name) ?? (opts.positional ? this.take(isNumber) : undefined);
     if (!v) {
       if (opts.required)
         this.report(
@@ -111,7 +120,9 @@ export class CallReader {
 
   /** Report every argument that nothing consumed. */
   finish(hint?: string): void {
-    for (const a of this.call.args) {
+    const args = this.call.args;
+    for (let k = 0; k < args.length; k++) {
+      const a = args[k];
       if (this.consumed.includes(a)) continue;
       // `epochs 1 optimizer adam` reads as one call with five arguments; say what happened once
       // instead of reporting every word after the second setting name.
@@ -122,13 +133,13 @@ export class CallReader {
       const span = a.kind === 'keyvalue' ? a.keySpan : a.span;
       const what = a.kind === 'keyvalue' ? `'${a.key}='` : describeValue(a);
       const takes =
-        a.kind === 'keyvalue' && this.asked.size
-          ? `'${this.call.name}' takes ${[...this.asked].map((k) => `${k}=`).join(', ')}`
-          : undefined;
+        a.kind === 'keyvalue' && this.asked ? `'${this.call.name}' takes ${this.asked.map((k) => `${k}=`).join(', ')}` : undefined;
       this.report('E014', span, `unexpected argument ${what} for '${this.call.name}'`, hint ?? takes);
     }
   }
 }
+
+const isNumber = (v: Value): boolean => v.kind === 'number';
 
 export interface NumberRule {
   what?: string;

@@ -52,7 +52,7 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
         out.push({ output: [], params: 0, trainable: 0 });
         continue;
       }
-      const name = `${layer.kind} #${nth}`;
+      // `conv #2`: spelled out in each report rather than built for every layer of every experiment.
       let params = 0;
       let trainable = 0;
       switch (layer.kind) {
@@ -63,7 +63,7 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
             report(
               layer,
               'E032',
-              `${name} needs a feature map (H x W x C) but gets a vector of ${fmt(shape)}`,
+              `${layer.kind} #${nth} needs a feature map (H x W x C) but gets a vector of ${fmt(shape)}`,
               layer.kind === 'conv' ? 'put convolutions before flatten' : 'pool before flatten',
             );
             break;
@@ -76,7 +76,7 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
             report(
               layer,
               'E030',
-              `${name} shrinks the ${h}x${w} feature map to nothing`,
+              `${layer.kind} #${nth} shrinks the ${h}x${w} feature map to nothing`,
               `use a smaller window or stride, 'same' padding, or a larger input`,
             );
             break;
@@ -92,7 +92,7 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
             report(
               layer,
               'E032',
-              `${name} (global average pool) needs a feature map but gets a vector`,
+              `${layer.kind} #${nth} (global average pool) needs a feature map but gets a vector`,
               'remove it, or move it before flatten',
             );
             break;
@@ -104,7 +104,12 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
           break;
         case 'fc': {
           if (shape.length !== 1) {
-            report(layer, 'E032', `${name} needs a flat vector but gets a ${fmt(shape)} feature map`, 'add flatten (or avgpool) before it');
+            report(
+              layer,
+              'E032',
+              `${layer.kind} #${nth} needs a flat vector but gets a ${fmt(shape)} feature map`,
+              'add flatten (or avgpool) before it',
+            );
             break;
           }
           const inWidth = shape[0];

@@ -300,8 +300,11 @@ function* cartesian<T>(lists: T[][]): Generator<T[]> {
 export function collectVariables(sections: Partial<Record<string, Section>>): Map<string, Span[]> {
   const found = new Map<string, Span[]>();
   const visit = (v: Value | Arg) => {
-    if (v.kind === 'variable') found.set(v.name, [...(found.get(v.name) ?? []), v.span]);
-    else if (v.kind === 'list') v.items.forEach(visit);
+    if (v.kind === 'variable') {
+      const spans = found.get(v.name);
+      if (spans) spans.push(v.span);
+      else found.set(v.name, [v.span]);
+    } else if (v.kind === 'list') v.items.forEach(visit);
     else if (v.kind === 'map') v.entries.forEach((e) => visit(e.value));
     else if (v.kind === 'keyvalue') visit(v.value);
   };

@@ -118,6 +118,19 @@ describe('sweep expansion is bounded (E044)', () => {
     expect(broken.experiments).toHaveLength(1);
   });
 
+  it('compile with keepIRs false (emoc check) keeps no IR but checks and counts every point', () => {
+    const r = run(SIXTY_FOUR, { keepIRs: false });
+    expect(r.experiments).toEqual([]);
+    expect(r.count).toBe(64);
+    expect(r.ok).toBe(true);
+    expect(run(SIXTY_FOUR).count).toBe(64);
+    const broken = run(SIXTY_FOUR.replace('train.seed in [1, 2, 3, 4]', 'train.seed in [1, 2, 3, 4]\n    train.batch in [32, 0]'), {
+      keepIRs: false,
+    });
+    expect(broken.diagnostics.map((d) => d.code)).toEqual(['E013']);
+    expect(broken.count).toBe(128);
+  });
+
   it('emoc explain of a sweep lists its first 20 points and the count; FILE#point explains any point', () => {
     const r = emoc(['explain', 'grid.emo'], { 'grid.emo': SIXTY_FOUR });
     expect(r.code).toBe(0);

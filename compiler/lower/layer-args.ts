@@ -62,19 +62,16 @@ export function readBias(r: CallReader): boolean {
 
 const PADDING_CHOICE = `[${PADDINGS.join('|')}]`;
 
+/** What each layer takes, for the hint of an unexpected argument: built once, read for every layer. */
+const USAGE = new Map<string, string>([
+  ['conv', `conv takes: FILTERS kN sN ${PADDING_CHOICE} [activation] [nobias]`],
+  ['fc', 'fc takes: UNITS [activation] [nobias]'],
+  ['maxpool', `maxpool takes: [SIZE] [sN] ${PADDING_CHOICE}`],
+  ['avgpool', `avgpool takes: [SIZE] [sN] ${PADDING_CHOICE}`],
+  ['residual', 'residual takes: [activation] { LAYERS }'],
+]);
+
 /** What a layer takes, for the hint of an unexpected argument. */
 export function usage(layer: string): string | undefined {
-  switch (layer) {
-    case 'conv':
-      return `conv takes: FILTERS kN sN ${PADDING_CHOICE} [activation] [nobias]`;
-    case 'fc':
-      return 'fc takes: UNITS [activation] [nobias]';
-    case 'maxpool':
-    case 'avgpool':
-      return `${layer} takes: [SIZE] [sN] ${PADDING_CHOICE}`;
-    case 'residual':
-      return 'residual takes: [activation] { LAYERS }';
-    default:
-      return undefined;
-  }
+  return USAGE.get(layer);
 }

@@ -14,15 +14,24 @@ export interface LoweredLayer {
   explicitActivation: boolean;
 }
 
+// The rules of the arguments, made once rather than for every layer of every experiment.
+const FILTERS = { positional: true, required: true, integer: true, min: 1, what: 'the number of filters', example: 'conv 64 k5 s2' };
+const UNITS = { positional: true, required: true, integer: true, min: 1, what: 'the number of units', example: 'fc 128' };
+const MOMENTUM = { min: 0, below: 1 };
+const EPSILON = { above: 0 };
+const POOL = { positional: true, integer: true, min: 1, what: 'the pool size' };
+const RATE = { positional: true, required: true, min: 0, below: 1, what: 'the dropout rate', example: 'dropout 0.5' };
+
+/** A layer without an activation of its own to settle. */
+const plain = (layer: LayerIR): LoweredLayer => ({ layer, explicitActivation: false });
+
 export function lowerLayer(ctx: LowerContext, call: Call, defaultPadding: Padding): LoweredLayer | null {
   const r = ctx.reader(call);
   const src = ctx.src(call.nameSpan);
-  const plain = (layer: LayerIR): LoweredLayer => ({ layer, explicitActivation: false });
   let result: LoweredLayer | null = null;
   switch (call.name) {
     case 'conv': {
-      const rule = { positional: true, required: true, integer: true, min: 1, what: 'the number of filters', example: 'conv 64 k5 s2' };
-      const filters = r.number('filters', rule);
+      const filters = r.number('filters', FILTERS);
       const kernel = readUnits(r, 'k') ?? readKeyPair(r, 'kernel');
       const stride = readUnits(r, 's') ?? readKeyPair(r, 'stride') ?? [1, 1];
       const padding = readPadding(r) ?? defaultPadding;
@@ -37,8 +46,7 @@ export function lowerLayer(ctx: LowerContext, call: Call, defaultPadding: Paddin
       break;
     }
     case 'fc': {
-      const rule = { positional: true, required: true, integer: true, min: 1, what: 'the number of units', example: 'fc 128' };
-      const units = r.number('units', rule);
+      const units = r.number('units', UNITS);
       const act = readActivation(r);
       const bias = readBias(r);
       if (units !== undefined) {
@@ -47,14 +55,14 @@ export function lowerLayer(ctx: LowerContext, call: Call, defaultPadding: Paddin
       break;
     }
     case 'bn': {
-      const momentum = r.number('momentum', { min: 0, below: 1 }) ?? BATCH_NORM.momentum;
-      const epsilon = r.number('epsilon', { above: 0 }) ?? BATCH_NORM.epsilon;
+      const momentum = r.number('momentum', MOMENTUM) ?? BATCH_NORM.momentum;
+      const epsilon = r.number('epsilon', EPSILON) ?? BATCH_NORM.epsilon;
       result = plain({ kind: 'bn', momentum, epsilon, src });
       break;
     }
     case 'maxpool':
     case 'avgpool': {
-      const sizeNum = r.number('size', { positional: true, integer: true, min: 1, what: 'the pool size' });
+      const sizeNum = r.number('size', POOL);
       const size: [number, number] | undefined = sizeNum !== undefined ? [sizeNum, sizeNum] : undefined;
       const stride = readUnits(r, 's') ?? readKeyPair(r, 'stride');
       const padding = readPadding(r) ?? 'valid';
@@ -71,8 +79,7 @@ export function lowerLayer(ctx: LowerContext, call: Call, defaultPadding: Paddin
       result = plain({ kind: call.name, src });
       break;
     case 'dropout': {
-      const rule = { positional: true, required: true, min: 0, below: 1, what: 'the dropout rate', example: 'dropout 0.5' };
-      const rate = r.number('rate', rule);
+      const rate = r.number('rate', RATE);
       if (rate !== undefined) result = plain({ kind: 'dropout', rate, src });
       break;
     }

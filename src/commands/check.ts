@@ -22,13 +22,13 @@ export function registerCheck(program: Command): void {
       let failed = false;
       const all = [];
       for (const file of files) {
-        const result = compile(file, limitOptions(opts));
+        const result = compile(file, { ...limitOptions(opts), keepIRs: false });
         all.push(...result.diagnostics);
         failed ||= hasErrors(result.diagnostics);
         if (!opts.json) {
           const text = formatDiagnostics(result.diagnostics, { color: useColor(process.stderr), texts: result.program.texts });
           if (text) process.stderr.write(text);
-          else process.stdout.write(`${file}: ok (${result.experiments.length} experiment${result.experiments.length === 1 ? '' : 's'})\n`);
+          else process.stdout.write(`${file}: ok (${result.count} experiment${result.count === 1 ? '' : 's'})\n`);
         }
       }
       if (opts.json) process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
