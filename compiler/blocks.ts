@@ -131,10 +131,23 @@ class Expander {
 
   pipelines(pipes: readonly Pipeline[], env: Map<string, Value> | null, stack: readonly string[], from: From | undefined): Pipeline[] {
     const out: Pipeline[] = [];
-    for (const p of pipes) {
-      const calls = p.calls.flatMap((c) => this.call(c, env, stack, from));
-      // A pipeline that expanded to itself is kept as it is (most are: no block, repeat or residual in it).
-      if (calls.length === p.calls.length && calls.every((c, i) => c === p.calls[i])) out.push(p);
+    // Indexed loops and no per-call arrays while calls expand to themselves: this runs on every layer of
+    // every experiment, mostly before V8 optimises it.
+    for (let i = 0; i < pipes.length; i++) {
+      const p = pipes[i];
+      // null while every call so far expanded to itself (most do: no block, repeat or residual).
+      let calls: Call[] | null = null;
+      for (let k = 0; k < p.calls.length; k++) {
+        const c = p.calls[k];
+        const expanded = this.call(c, env, stack, from);
+        if (calls === null) {
+          if (expanded.length === 1 && expanded[0] === c) continue;
+          calls = p.calls.slice(0, k);
+        }
+        for (let e = 0; e < expanded.length; e++) calls.push(expanded[e]);
+      }
+      // A pipeline that expanded to itself is kept as it is.
+      if (calls === null) out.push(p);
       else if (calls.length) out.push({ ...p, calls });
     }
     return out;
@@ -155,6 +168,7 @@ class Expander {
       } else times = n;
     }
     const once = this.once(c.repeat ? { ...c, repeat: undefined } : c, env, stack, from);
+    if (times === 1) return once;
     const out: Call[] = [];
     for (let i = 0; i < times; i++) out.push(...once);
     return out;

@@ -44,8 +44,10 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
   const through = (stack: LayerIR[], start: number[]): { shapes: LayerShape[]; shape: number[] } => {
     let shape = [...start];
     const out: LayerShape[] = [];
-    for (const layer of stack) {
-      let extra: Pick<LayerShape, 'inner' | 'shortcut'> = {};
+    for (let i = 0; i < stack.length; i++) {
+      const layer = stack[i];
+      let inner: LayerShape['inner'];
+      let shortcutShape: LayerShape['shortcut'];
       const nth = (seenOfKind.get(layer.kind) ?? 0) + 1;
       seenOfKind.set(layer.kind, nth);
       if (failed) {
@@ -143,7 +145,7 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
             break;
           }
           layer.shortcut = projection;
-          extra = { inner: body.shapes };
+          inner = body.shapes;
           const sum = (key: 'params' | 'trainable') =>
             body.shapes.some((l) => l[key] === UNKNOWN) ? UNKNOWN : body.shapes.reduce((a, l) => a + l[key], 0);
           params = sum('params');
@@ -164,7 +166,7 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
                     params: c * f + 4 * f,
                     trainable: c * f + 2 * f,
                   };
-            extra.shortcut = shortcut;
+            shortcutShape = shortcut;
             params = params === UNKNOWN || shortcut.params === UNKNOWN ? UNKNOWN : params + shortcut.params;
             trainable = trainable === UNKNOWN || shortcut.trainable === UNKNOWN ? UNKNOWN : trainable + shortcut.trainable;
           }
@@ -172,12 +174,10 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
           break;
         }
       }
-      out.push({
-        output: failed ? [] : [...shape],
-        params,
-        trainable,
-        ...(failed ? {} : extra),
-      });
+      const entry: LayerShape = { output: failed ? [] : shape.slice(), params, trainable };
+      if (!failed && inner) entry.inner = inner;
+      if (!failed && shortcutShape) entry.shortcut = shortcutShape;
+      out.push(entry);
     }
     return { shapes: out, shape };
   };
