@@ -11,7 +11,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../runtime/backend/select.ts';
-import { currentSimdKernels, enableRelaxedSimd, kernelsUseFma, type SimdKernelName } from '../runtime/backend/wasm/simd-kernels.ts';
+import {
+  currentSimdKernels,
+  enableRelaxedSimd,
+  kernelsUseFma,
+  POOL_SPIN_MS,
+  type SimdKernelName,
+} from '../runtime/backend/wasm/simd-kernels.ts';
 import { batchNormTraining } from '../runtime/fused-batch-norm.ts';
 import { buildWasmKernels, KERNELS_DIR } from '../scripts/build-wasm-kernels.ts';
 import { rand, relErr } from './numeric-helpers.ts';
@@ -587,6 +593,8 @@ describe('threaded build: shared memory, one worker thread (fused multiply-add k
     // The stock kernels' own pool (XNNPACK) has one thread: its helpers would spin on the pool's cores.
     expect(tfwasm.getThreadsCount()).toBe(1);
     expect(kernelsUseFma).toBe(engineHasRelaxedSimd());
+    // Its threads poll between calls (the checks below run that way; the plain build's sleep at once).
+    expect(currentSimdKernels()?.spinMs).toBe(POOL_SPIN_MS);
   });
   kernelChecks();
 });
@@ -605,16 +613,19 @@ describe('single-threaded build: plain memory, main thread only', () => {
   kernelChecks();
 });
 
-describe('plain build (EMOC_WASM_FMA=0: separate multiply and add), threaded', () => {
+describe('plain build (EMOC_WASM_FMA=0: separate multiply and add), threaded, threads that sleep at once (EMOC_POOL_SPIN_MS=0)', () => {
   it('re-initialises on the plain build', async () => {
     process.env.EMOC_WASM_FMA = '0';
+    process.env.EMOC_POOL_SPIN_MS = '0';
     try {
       await selectBackend({ prefer: 'wasm', threads: 2 });
     } finally {
       delete process.env.EMOC_WASM_FMA;
+      delete process.env.EMOC_POOL_SPIN_MS;
     }
     expect(kernelsUseFma).toBe(false);
     expect(currentSimdKernels()?.threads).toBe(2);
+    expect(currentSimdKernels()?.spinMs).toBe(0);
   });
   kernelChecks();
 });

@@ -4,7 +4,7 @@
 // starts without tsx.
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { module, memory, control, layout, names } = workerData;
+const { module, memory, control, layout, names, spinMs } = workerData;
 const { SEQ, TICKET, FINISHED, FAILED, FN, CHUNKS, ARGC, HEADER, CHUNK_WORDS } = layout;
 const instance = new WebAssembly.Instance(module, { env: { memory } });
 const fns = names.map((name) => instance.exports[name]);
@@ -24,8 +24,18 @@ function claim(seq) {
 parentPort.postMessage('ready');
 let seen = 0;
 for (;;) {
-  Atomics.wait(ctrl, SEQ, seen);
-  const seq = Atomics.load(ctrl, SEQ);
+  // Poll for the next call for spinMs before sleeping: the next call of a training step usually comes
+  // within microseconds, and waking from Atomics.wait takes far longer (POOL_SPIN_MS in simd-kernels.ts).
+  let seq = Atomics.load(ctrl, SEQ);
+  if (seq === seen && spinMs > 0) {
+    const until = performance.now() + spinMs;
+    do for (let i = 0; i < 256 && seq === seen; i++) seq = Atomics.load(ctrl, SEQ);
+    while (seq === seen && performance.now() < until);
+  }
+  if (seq === seen) {
+    Atomics.wait(ctrl, SEQ, seen);
+    seq = Atomics.load(ctrl, SEQ);
+  }
   if (seq < 0) break; // shut down
   if (seq === seen) continue;
   seen = seq;

@@ -7,14 +7,31 @@
 //
 // Threads: with the threaded tfjs build the memory is shared, so `threads - 1` worker threads each
 // instantiate the same module on it; a call is split into contiguous shares, the main thread runs
-// the last share itself and then waits for the others. The workers sleep in Atomics.wait between
-// calls (no polling) and are unref'd, so they never keep the process alive. With one thread (the
+// the last share itself and then waits for the others. Between calls the workers poll for POOL_SPIN_MS,
+// then sleep in Atomics.wait; they are unref'd, so they never keep the process alive. With one thread (the
 // unthreaded tfjs build, plain memory) everything runs on the main thread.
 
 import * as fs from 'node:fs';
 import * as v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * How long a thread of the pool keeps polling for the next call (a worker) or for the last chunks of
+ * this one (the main thread) before it sleeps in Atomics.wait, in milliseconds. A training step is tens
+ * of calls back to back with a little JavaScript between them; waking a sleeping thread costs tens of
+ * microseconds and far more on a busy virtual machine, and the thread that wakes late holds its chunk
+ * up. Polling for 2 ms took S1 at 48x48x3 on 2 threads from 890 to 1,084 img/s and 48x48x1 from 1,101
+ * to 1,167 (medians of 10 alternating runs, AMD EPYC) for about the same CPU time per step. Unlike
+ * XNNPACK's spinning (runtime/backend/select.ts), a worker polls only while no call of the pool runs,
+ * so it never takes a core from one of its calls. EMOC_POOL_SPIN_MS overrides it (0: sleep at once, as
+ * on a machine shared with other work).
+ */
+export const POOL_SPIN_MS = 2;
+const spinMs = (): number => {
+  const v = Number(process.env.EMOC_POOL_SPIN_MS);
+  return process.env.EMOC_POOL_SPIN_MS !== undefined && Number.isFinite(v) && v >= 0 ? v : POOL_SPIN_MS;
+};
 
 const KERNEL_NAMES = [
   'maxPoolGrad2x2',
@@ -118,6 +135,8 @@ export class SimdKernelPool {
     private readonly fns: Record<SimdKernelName, KernelFn>,
     private readonly ctrl: Int32Array,
     private readonly workers: Worker[],
+    /** How long the threads poll before they sleep (POOL_SPIN_MS). */
+    readonly spinMs: number,
   ) {}
 
   /** Instantiates the kernels on `memory`; starts `threads - 1` workers when the memory is shared. */
@@ -128,13 +147,14 @@ export class SimdKernelPool {
     const fns = Object.fromEntries(KERNEL_NAMES.map((n) => [n, instance.exports[n] as KernelFn])) as Record<SimdKernelName, KernelFn>;
     const helpers = shared ? Math.max(0, Math.floor(threads) - 1) : 0;
     const control = new SharedArrayBuffer((LAYOUT.HEADER + MAX_CHUNKS * LAYOUT.CHUNK_WORDS) * 4);
+    const spin = spinMs();
     const workers = await Promise.all(
       Array.from(
         { length: helpers },
         () =>
           new Promise<Worker>((resolve, reject) => {
             const w = new Worker(new URL('./kernel-worker.mjs', import.meta.url), {
-              workerData: { module, memory, control, layout: LAYOUT, names: KERNEL_NAMES },
+              workerData: { module, memory, control, layout: LAYOUT, names: KERNEL_NAMES, spinMs: spin },
             });
             // unref only once it is ready: until then nothing else may keep the event loop alive.
             w.once('message', () => {
@@ -145,7 +165,7 @@ export class SimdKernelPool {
           }),
       ),
     );
-    return new SimdKernelPool(memory, helpers + 1, fns, new Int32Array(control), workers);
+    return new SimdKernelPool(memory, helpers + 1, fns, new Int32Array(control), workers, spin);
   }
 
   /**
@@ -202,7 +222,13 @@ export class SimdKernelPool {
       Atomics.add(c, LAYOUT.FINISHED, 1);
     }
     // Chunks still running in the workers: their memory is rewritten by the next call.
-    for (let f = Atomics.load(c, LAYOUT.FINISHED); f < chunks; f = Atomics.load(c, LAYOUT.FINISHED)) Atomics.wait(c, LAYOUT.FINISHED, f);
+    let f = Atomics.load(c, LAYOUT.FINISHED);
+    if (f < chunks && this.spinMs > 0) {
+      const until = performance.now() + this.spinMs;
+      do for (let i = 0; i < 256 && f < chunks; i++) f = Atomics.load(c, LAYOUT.FINISHED);
+      while (f < chunks && performance.now() < until);
+    }
+    for (; f < chunks; f = Atomics.load(c, LAYOUT.FINISHED)) Atomics.wait(c, LAYOUT.FINISHED, f);
     if (error !== null) throw error;
     // internal: a trap inside a kernel (out-of-bounds access) is a bug in emoc's kernels, not in the input.
     if (c[LAYOUT.FAILED]) throw new Error(`wasm SIMD kernel ${name} failed in a worker thread`);
