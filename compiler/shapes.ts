@@ -31,6 +31,11 @@ export const layerSpan = (layer: LayerIR): Span => {
   };
 };
 
+/** `conv #2`: how a report names a layer (built only when one is reported, not for every layer). */
+function layerName(layer: LayerIR, nth: number): string {
+  return `${layer.kind} #${nth}`;
+}
+
 export function inferShapes(input: number[], layers: LayerIR[], classes: number, file: string, diagnostics: Diagnostic[]): ShapesIR {
   let failed = false;
   // How many layers of each kind so far, for names like 'conv #3' (counted as we go, not per layer).
@@ -54,7 +59,6 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
         out.push({ output: [], params: 0, trainable: 0 });
         continue;
       }
-      // `conv #2`: spelled out in each report rather than built for every layer of every experiment.
       let params = 0;
       let trainable = 0;
       switch (layer.kind) {
@@ -65,7 +69,7 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
             report(
               layer,
               'E032',
-              `${layer.kind} #${nth} needs a feature map (H x W x C) but gets a vector of ${fmt(shape)}`,
+              `${layerName(layer, nth)} needs a feature map (H x W x C) but gets a vector of ${fmt(shape)}`,
               layer.kind === 'conv' ? 'put convolutions before flatten' : 'pool before flatten',
             );
             break;
@@ -78,7 +82,7 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
             report(
               layer,
               'E030',
-              `${layer.kind} #${nth} shrinks the ${h}x${w} feature map to nothing`,
+              `${layerName(layer, nth)} shrinks the ${h}x${w} feature map to nothing`,
               `use a smaller window or stride, 'same' padding, or a larger input`,
             );
             break;
@@ -94,7 +98,7 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
             report(
               layer,
               'E032',
-              `${layer.kind} #${nth} (global average pool) needs a feature map but gets a vector`,
+              `${layerName(layer, nth)} (global average pool) needs a feature map but gets a vector`,
               'remove it, or move it before flatten',
             );
             break;
@@ -109,7 +113,7 @@ export function inferShapes(input: number[], layers: LayerIR[], classes: number,
             report(
               layer,
               'E032',
-              `${layer.kind} #${nth} needs a flat vector but gets a ${fmt(shape)} feature map`,
+              `${layerName(layer, nth)} needs a flat vector but gets a ${fmt(shape)} feature map`,
               'add flatten (or avgpool) before it',
             );
             break;

@@ -23,27 +23,18 @@ export interface Scanned {
   errors: ILexingError[];
 }
 
-const CHAR: Record<string, TokenType> = {
-  '{': T.LCurly,
-  '}': T.RCurly,
-  '[': T.LBracket,
-  ']': T.RBracket,
-  ',': T.Comma,
-  ';': T.Semicolon,
-  '|': T.Pipe,
-  '=': T.Equals,
-  ':': T.Colon,
-  '(': T.LParen,
-  ')': T.RParen,
-};
-/** Single-character tokens by character code. */
+// Both tables are read off the definitions in lexer.ts, so punctuation and keywords are written once; a
+// token of another shape needs its own branch in scan(), which the comparison with chevrotain would show.
+/** Single-character tokens by character code: those whose pattern is one (escaped) character. */
 const SINGLE: (TokenType | undefined)[] = [];
-for (const [ch, type] of Object.entries(CHAR)) SINGLE[ch.charCodeAt(0)] = type;
-
-/** Words that are keywords when a whole identifier is exactly the word. */
-const KEYWORDS = new Map<string, TokenType>(
-  [T.Experiment, T.Extends, T.Import, T.Block, T.Residual, T.Repeat, ...T.sectionTokens].map((t) => [(t.PATTERN as RegExp).source, t]),
-);
+/** Words that are keywords when a whole identifier is exactly the word: the tokens that give way to a
+ * longer identifier. */
+const KEYWORDS = new Map<string, TokenType>();
+for (const t of T.allTokens) {
+  const source = t.PATTERN instanceof RegExp ? t.PATTERN.source : '';
+  if (t.LONGER_ALT === T.Identifier) KEYWORDS.set(source, t);
+  else if (source.replace(/^\\/, '').length === 1) SINGLE[source.at(-1)!.charCodeAt(0)] = t;
+}
 
 const TAB = 9;
 const LF = 10;
